@@ -1,0 +1,25 @@
+/** The config used when no config file exists: a working gateway and portal to try on a laptop. */
+export const DEMO_USERS = [
+  { username: 'admin', password: 'admin-demo-password', roles: ['admin', 'user'] },
+  { username: 'alice', password: 'alice-demo-password', roles: ['user'] },
+] as const;
+
+export function demoConfig(): Record<string, unknown> {
+  return {
+    version: '2.0.0',
+    // Demo users have published passwords: only reachable from this machine unless HOSTNAME says otherwise.
+    server: { host: '127.0.0.1', port: 3000 },
+    providers: [
+      { type: 'plain', name: 'demo-users', realm: 'local', users: DEMO_USERS.map((u) => ({ ...u, roles: [...u.roles] })) },
+    ],
+    services: [
+      { name: 'polytope', scopes: ['read', 'write'] },
+      { name: 'mars', scopes: ['retrieve'] },
+    ],
+    policies: [{ match: { path: '/admin/**' }, require: { roles_any: ['admin'] } }],
+    default_policy: 'allow',
+    jwt: { iss: 'auth-o-tron-demo', aud: 'demo-backends', exp: 300 },
+    portal: { realm: 'local', admin_roles: ['admin'] },
+    logging: { level: 'info', format: 'console' },
+  };
+}

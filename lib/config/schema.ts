@@ -1,0 +1,215 @@
+import { z } from 'zod';
+import { durationSeconds } from './duration';
+
+// Keys follow auth-o-tron's config (versions 1.0.0 and 2.0.0) so its files load unchanged; objects are
+// strict so a typo is reported instead of silently ignored.
+
+const name = z.string().min(1);
+const realm = z.string().min(1);
+const roles = z.array(z.string()).default([]);
+
+const plainUser = z
+  .strictObject({
+    username: z.string().min(1),
+    password: z.string().min(1).optional(),
+    password_hash: z.string().startsWith('$argon2', 'must be an argon2 PHC string ($argon2id$...)').optional(),
+    roles,
+    attributes: z.record(z.string(), z.string()).default({}),
+  })
+  .refine((u) => (u.password === undefined) !== (u.password_hash === undefined), {
+    message: 'set exactly one of password_hash or password',
+  });
+
+const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
+export const asymmetricAlgorithm = z.enum(ASYMMETRIC_ALGORITHMS);
+export { ASYMMETRIC_ALGORITHMS };
+
+const jwtChecks = {
+  cert_uri: z.url(),
+  issuer: z.string().optional(),
+  audience: z.union([z.string(), z.array(z.string())]).optional(),
+  algorithms: z.array(asymmetricAlgorithm).min(1).optional(),
+  roles_claim: z.string().optional(),
+};
+
+export const providerSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('plain'), name, realm, users: z.array(plainUser) }),
+  z.strictObject({ type: z.literal('jwt'), name, realm, iam_realm: z.string().optional(), ...jwtChecks }),
+  z.strictObject({
+    type: z.literal('openid-offline'),
+    name,
+    realm,
+    ...jwtChecks,
+    public_client_id: z.string().min(1),
+    private_client_id: z.string().min(1),
+    private_client_secret: z.string().min(1),
+    iam_url: z.url().optional(),
+    iam_realm: z.string().optional(),
+  }),
+  z.strictObject({ type: z.literal('ecmwf-api'), name, realm, uri: z.url() }),
+  z.strictObject({ type: z.literal('efas-api'), name, realm, uri: z.url() }),
+  z.strictObject({
+    type: z.literal('ecmwf-token-generator'),
+    name,
+    realm,
+    ...jwtChecks,
+    client_id: z.string().min(1),
+    client_secret: z.string().min(1),
+    token_generator_url: z.url(),
+  }),
+  z.strictObject({
+    type: z.literal('x509'),
+    name,
+    realm,
+    ca: z.string().min(1),
+    username_from: z.enum(['cn', 'email', 'fingerprint']).default('cn'),
+    users: z.record(z.string(), z.string()).optional(),
+    roles,
+  }),
+  z.strictObject({ type: z.literal('tokens'), name, realm: realm.optional() }),
+]);
+export type ProviderConfig = z.infer<typeof providerSchema>;
+
+export const augmenterSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('plain'), name, realm, roles: z.record(z.string(), z.array(z.string())) }),
+  z.strictObject({
+    type: z.literal('plain_advanced'),
+    name,
+    realm,
+    match: z.strictObject({ username: z.array(z.string()).optional(), role: z.array(z.string()).optional() }),
+    augment: z.strictObject({
+      roles: z.array(z.string()).default([]),
+      attributes: z.record(z.string(), z.string()).default({}),
+    }),
+  }),
+  z.strictObject({
+    type: z.literal('ldap'),
+    name,
+    realm,
+    uri: z.string().regex(/^ldaps?:\/\//, 'must start with ldap:// or ldaps://'),
+    search_base: z.string().min(1),
+    bind_dn: z.string().min(1),
+    ldap_password: z.string(),
+    filter: z.string().optional(),
+    filters: z.array(z.string()).optional(),
+  }),
+]);
+export type AugmenterConfig = z.infer<typeof augmenterSchema>;
+
+const stringList = z.array(z.string().min(1));
+
+export const policySchema = z.strictObject({
+  match: z
+    .strictObject({
+      host: z.string().min(1).optional(),
+      methods: z.array(z.string().min(1).transform((m) => m.toUpperCase())).optional(),
+      path: z.string().startsWith('/').optional(),
+    })
+    .default({}),
+  require: z
+    .strictObject({
+      roles_any: stringList.optional(),
+      roles_all: stringList.optional(),
+      scopes: z.array(z.string().regex(/^[^:\s]+:[^:\s]+$/, 'scopes are written service:scope')).optional(),
+      attributes: z.record(z.string(), z.string()).optional(),
+      deny: z.boolean().optional(),
+    })
+    .default({}),
+});
+export type PolicyConfig = z.infer<typeof policySchema>;
+
+const jwtKeySchema = z
+  .strictObject({
+    kid: z.string().min(1).optional(),
+    private_key: z.string().includes('PRIVATE KEY', { message: 'must be a PEM private key' }).optional(),
+    private_key_file: z.string().min(1).optional(),
+  })
+  .refine((k) => (k.private_key === undefined) !== (k.private_key_file === undefined), {
+    message: 'set exactly one of private_key or private_key_file',
+  });
+
+export const configSchema = z
+  .strictObject({
+    version: z.enum(['1.0.0', '2.0.0']).default('2.0.0'),
+    server: z
+      .strictObject({
+        host: z.string().min(1).optional(),
+        port: z.coerce.number().int().min(0).max(65535).optional(),
+        trusted_proxies: z.array(z.string().min(1)).default(['127.0.0.1/32', '::1/128']),
+      })
+      .default({ trusted_proxies: ['127.0.0.1/32', '::1/128'] }),
+    providers: z.array(providerSchema).default([]),
+    augmenters: z.array(augmenterSchema).default([]),
+    jwt: z
+      .strictObject({
+        iss: z.string().min(1).default('auth-o-tron'),
+        aud: z.string().min(1).optional(),
+        exp: durationSeconds.default(300),
+        secret: z.string().min(16, 'must be at least 16 characters').optional(),
+        algorithm: z.enum(['ES256', 'EdDSA', 'RS256']).default('ES256'),
+        private_key: z.string().optional(),
+        private_key_file: z.string().optional(),
+        keys: z.array(jwtKeySchema).optional(),
+      })
+      .default({ iss: 'auth-o-tron', exp: 300, algorithm: 'ES256' }),
+    services: z
+      .array(z.strictObject({ name: z.string().regex(/^[^:\s]+$/, 'no colon or space'), scopes: z.array(z.string().regex(/^[^:\s]+$/)) }))
+      .default([]),
+    include_legacy_headers: z.boolean().default(false),
+    logging: z
+      .strictObject({
+        level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
+        format: z.enum(['json', 'console']).default('json'),
+        service_name: z.string().optional(),
+        service_version: z.string().optional(),
+      })
+      .default({ level: 'info', format: 'json' }),
+    auth: z.strictObject({ timeout_in_ms: z.coerce.number().int().positive().default(5000) }).default({ timeout_in_ms: 5000 }),
+    // auth-o-tron's MongoDB token store and metrics port: accepted so old files load, not used.
+    store: z.unknown().optional(),
+    metrics: z.unknown().optional(),
+    policies: z.array(policySchema).default([]),
+    default_policy: z.enum(['allow', 'deny']).default('allow'),
+    portal: z
+      .strictObject({
+        realm: realm.default('portal'),
+        admin_roles: z.array(z.string()).default(['admin']),
+        oidc: z
+          .strictObject({
+            issuer: z.url(),
+            client_id: z.string().min(1),
+            client_secret: z.string().min(1),
+            roles_claim: z.string().optional(),
+          })
+          .optional(),
+      })
+      .optional(),
+    tokens: z
+      .strictObject({
+        prefix: z.string().regex(/^[a-z][a-z0-9]{1,15}$/, 'lowercase letters and digits, 2-16 characters').default('aot'),
+        max_lifetime: durationSeconds.default(365 * 86400),
+        default_lifetime: durationSeconds.default(30 * 86400),
+        cache_ttl: durationSeconds.default(30),
+      })
+      .default({ prefix: 'aot', max_lifetime: 365 * 86400, default_lifetime: 30 * 86400, cache_ttl: 30 }),
+    database: z.strictObject({ url: z.string().min(1).optional(), path: z.string().min(1).default('./data/pglite') }).default({ path: './data/pglite' }),
+  })
+  .superRefine((config, ctx) => {
+    const names = new Set<string>();
+    config.providers.forEach((p, i) => {
+      if (names.has(p.name)) ctx.addIssue({ code: 'custom', path: ['providers', i, 'name'], message: `duplicate provider name "${p.name}"` });
+      names.add(p.name);
+    });
+    const catalog = new Set(config.services.flatMap((s) => s.scopes.map((scope) => `${s.name}:${scope}`)));
+    config.policies.forEach((policy, i) =>
+      policy.require.scopes?.forEach((scope, j) => {
+        if (!catalog.has(scope)) ctx.addIssue({ code: 'custom', path: ['policies', i, 'require', 'scopes', j], message: `scope "${scope}" is not in the services catalog` });
+      }),
+    );
+    if (config.tokens.default_lifetime > config.tokens.max_lifetime) {
+      ctx.addIssue({ code: 'custom', path: ['tokens', 'default_lifetime'], message: 'must not exceed tokens.max_lifetime' });
+    }
+  });
+
+export type Config = z.output<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;

@@ -1,0 +1,140 @@
+import type { Logger } from '../log/logger';
+import type { Metrics } from '../metrics/registry';
+import { describeError } from '../errors';
+import { parseAuthorization } from './credentials';
+import type { Augmenter, Credential, GatewayRequest, Provider, ProviderOutcome, User } from './types';
+
+export type AuthResult =
+  | { kind: 'authenticated'; user: User }
+  | { kind: 'unauthorized'; reason: string }
+  | { kind: 'unavailable'; reason: string };
+
+export interface GatewayOptions {
+  providers: Provider[];
+  augmenters: Augmenter[];
+  /** Every scope of the `services` catalog: what a user authenticated directly may do. */
+  catalog: Record<string, string[]>;
+  timeoutMs: number;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+interface Attempt {
+  provider: Provider;
+  outcome: Promise<ProviderOutcome>;
+}
+
+/** Tries the request's credentials against the providers and completes the winner with augmenters. */
+export class Gateway {
+  constructor(private readonly options: GatewayOptions) {}
+
+  get providers(): readonly Provider[] {
+    return this.options.providers;
+  }
+
+  get augmenters(): readonly Augmenter[] {
+    return this.options.augmenters;
+  }
+
+  async authenticate(request: GatewayRequest, clientAddress: string | undefined): Promise<AuthResult> {
+    const parsed = parseAuthorization(request.header('authorization'));
+    if (!parsed.ok) return { kind: 'unauthorized', reason: parsed.reason };
+
+    const realm = request.header('x-auth-realm');
+    const abort = new AbortController();
+    const attempts = this.candidates(parsed.credentials, realm).map(({ provider, credential }) => ({
+      provider,
+      outcome: this.attempt(provider, credential, abort.signal, clientAddress),
+    }));
+    if (attempts.length === 0) return { kind: 'unauthorized', reason: realm === undefined ? 'no provider for these credentials' : `no provider for realm "${realm}"` };
+
+    try {
+      const winner = await firstAcceptedInOrder(attempts);
+      if (winner.kind !== 'authenticated') return winner;
+      await this.augment(winner.user);
+      return winner;
+    } finally {
+      abort.abort(); // stop providers still running for a result nobody needs
+    }
+  }
+
+  private candidates(credentials: Credential[], realm: string | undefined) {
+    // Config order decides between providers that accept, so the winner is deterministic.
+    return this.options.providers.flatMap((provider) =>
+      realm !== undefined && provider.realm !== realm
+        ? []
+        : credentials.filter((c) => provider.schemes.includes(c.scheme)).map((credential) => ({ provider, credential })),
+    );
+  }
+
+  private async attempt(provider: Provider, credential: Credential, signal: AbortSignal, clientAddress: string | undefined): Promise<User | ProviderOutcome> {
+    const labels = { provider_name: provider.name, provider_type: provider.type };
+    const outcome = await withTimeout(
+      () => provider.verify(credential, { signal, clientAddress }),
+      this.options.timeoutMs,
+    );
+    this.options.metrics.providerAttempts.inc({ ...labels, result: outcome.status });
+    if (outcome.status === 'unavailable') this.options.logger.warn({ provider: provider.name, type: provider.type, reason: outcome.reason }, 'provider could not answer');
+    else if (outcome.status === 'rejected') this.options.logger.debug({ provider: provider.name, reason: outcome.reason }, 'provider rejected credential');
+    if (outcome.status !== 'accepted') return outcome;
+
+    const { identity } = outcome;
+    const scopes = identity.scopes ?? structuredClone(this.options.catalog);
+    if (identity.upstreamScopes?.length) scopes[provider.name] = identity.upstreamScopes;
+    return {
+      username: identity.username,
+      realm: identity.realm,
+      roles: [...identity.roles],
+      attributes: { ...identity.attributes },
+      scopes,
+      expiresAt: identity.expiresAt,
+      auth: { method: provider.type, provider: provider.name, ...(identity.tokenId ? { token_id: identity.tokenId } : {}) },
+    };
+  }
+
+  /** Parallel augmenters first, then sequential ones (they may match roles just added); failures never fail the request. */
+  private async augment(user: User): Promise<void> {
+    const mine = this.options.augmenters.filter((a) => a.realm === user.realm);
+    const run = async (augmenter: Augmenter) => {
+      const labels = { augmenter_name: augmenter.name, augmenter_type: augmenter.type };
+      const controller = new AbortController();
+      const result = await withTimeout(async () => {
+        await augmenter.augment(user, { signal: controller.signal });
+        return { status: 'accepted' as const };
+      }, this.options.timeoutMs);
+      controller.abort();
+      const failed = result.status !== 'accepted';
+      this.options.metrics.augmenterAttempts.inc({ ...labels, result: failed ? 'error' : 'success' });
+      if (failed) this.options.logger.warn({ augmenter: augmenter.name, type: augmenter.type, reason: 'reason' in result ? result.reason : '' }, 'augmenter failed; continuing without it');
+    };
+    await Promise.all(mine.filter((a) => !a.sequential).map(run));
+    for (const augmenter of mine.filter((a) => a.sequential)) await run(augmenter);
+  }
+}
+
+async function firstAcceptedInOrder(attempts: Array<{ provider: Provider; outcome: Promise<User | ProviderOutcome> }>): Promise<AuthResult> {
+  const unavailable: string[] = [];
+  for (const { provider, outcome } of attempts) {
+    const result = await outcome;
+    if ('username' in result) return { kind: 'authenticated', user: result };
+    if (result.status === 'unavailable') unavailable.push(provider.name);
+  }
+  // Someone could not answer: the credential may be fine, so say "try again", not "wrong".
+  if (unavailable.length > 0) return { kind: 'unavailable', reason: `unavailable: ${unavailable.join(', ')}` };
+  return { kind: 'unauthorized', reason: 'no provider accepted the credentials' };
+}
+
+type TimedOutcome<T> = T | { status: 'unavailable'; reason: string };
+
+/** Runs `task` with a deadline; a throw or a timeout becomes "unavailable" rather than an error. */
+async function withTimeout<T>(task: () => Promise<T>, ms: number): Promise<TimedOutcome<T>> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<TimedOutcome<T>>((resolve) => {
+    timer = setTimeout(() => resolve({ status: 'unavailable', reason: `timed out after ${ms} ms` }), ms);
+  });
+  try {
+    return await Promise.race([task().catch((error: unknown) => ({ status: 'unavailable' as const, reason: describeError(error) })), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,82 @@
+/** Authentication schemes a credential can carry. `Other` is an unknown scheme no provider accepts. */
+export type Scheme = 'Basic' | 'Bearer' | 'Other';
+
+export interface Credential {
+  scheme: Scheme;
+  value: string;
+}
+
+/** What a provider vouches for; augmenters and the gateway complete it into a `User`. */
+export interface Identity {
+  username: string;
+  realm: string;
+  roles: string[];
+  attributes: Record<string, string>;
+  /** Scopes the credential is limited to; undefined means every scope of the catalog. */
+  scopes?: Record<string, string[]>;
+  /** Extra scopes reported by an upstream credential (auth-o-tron put them under the provider name). */
+  upstreamScopes?: string[];
+  /** Epoch seconds after which the credential itself is no longer valid. */
+  expiresAt?: number;
+  tokenId?: string;
+}
+
+export type ProviderOutcome =
+  | { status: 'accepted'; identity: Identity }
+  | { status: 'rejected'; reason: string }
+  | { status: 'unavailable'; reason: string };
+
+export interface ProviderContext {
+  signal: AbortSignal;
+  clientAddress?: string;
+}
+
+export interface Provider {
+  readonly name: string;
+  readonly type: string;
+  /** The realm this provider's users belong to; `undefined` for providers whose users span realms. */
+  readonly realm: string | undefined;
+  readonly schemes: readonly Scheme[];
+  verify(credential: Credential, context: ProviderContext): Promise<ProviderOutcome>;
+  close?(): Promise<void>;
+}
+
+export interface AuthMethod {
+  method: string;
+  provider: string;
+  token_id?: string;
+}
+
+export interface User {
+  username: string;
+  realm: string;
+  roles: string[];
+  attributes: Record<string, string>;
+  scopes: Record<string, string[]>;
+  expiresAt?: number;
+  auth: AuthMethod;
+}
+
+export interface Augmenter {
+  readonly name: string;
+  readonly type: string;
+  readonly realm: string;
+  /** Runs after the parallel ones so it can match roles they added (auth-o-tron's plain_advanced). */
+  readonly sequential: boolean;
+  augment(user: User, context: { signal: AbortSignal }): Promise<void>;
+  close?(): Promise<void>;
+}
+
+/** The HTTP request as the gateway sees it, independent of Node's or Next's request objects. */
+export interface GatewayRequest {
+  method: string;
+  path: string;
+  header(name: string): string | undefined;
+  remoteAddress?: string;
+}
+
+export interface GatewayResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}

@@ -1,0 +1,38 @@
+import type { Config, ProviderConfig } from '../config/schema';
+import type { Provider } from '../gateway/types';
+import { JwtProvider } from './jwt';
+import { PlainProvider } from './plain';
+
+export interface ProviderDependencies {
+  config: Config;
+}
+
+export function createProvider(config: ProviderConfig, deps: ProviderDependencies): Provider {
+  const timeoutMs = deps.config.auth.timeout_in_ms;
+  switch (config.type) {
+    case 'plain':
+      return new PlainProvider(config);
+    case 'jwt':
+      return new JwtProvider(config, timeoutMs);
+    default:
+      return new UnsupportedProvider(config);
+  }
+}
+
+/** Loads from config but cannot verify yet: answers "unavailable" so nothing is wrongly refused or accepted. */
+class UnsupportedProvider implements Provider {
+  readonly schemes = ['Bearer'] as const;
+  readonly name: string;
+  readonly type: string;
+  readonly realm: string | undefined;
+
+  constructor(config: ProviderConfig) {
+    this.name = config.name;
+    this.type = config.type;
+    this.realm = config.realm;
+  }
+
+  async verify() {
+    return { status: 'unavailable' as const, reason: `provider type ${this.type} is not supported in this version` };
+  }
+}

@@ -1,0 +1,117 @@
+import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
+import { ASYMMETRIC_ALGORITHMS } from '../config/schema';
+import { describeError } from '../errors';
+import type { Identity, ProviderOutcome } from '../gateway/types';
+
+export interface JwtVerifierOptions {
+  certUri: string;
+  realm: string;
+  issuer?: string;
+  audience?: string | string[];
+  algorithms?: string[];
+  rolesClaim?: string;
+  timeoutMs: number;
+}
+
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+
+// Token problems (401); anything else from jose is the JWKS endpoint failing us (503).
+const TOKEN_ERROR_CODES = new Set([
+  errors.JWTExpired.code,
+  errors.JWTClaimValidationFailed.code,
+  errors.JWSSignatureVerificationFailed.code,
+  errors.JWSInvalid.code,
+  errors.JWTInvalid.code,
+  errors.JOSEAlgNotAllowed.code,
+  errors.JOSENotSupported.code,
+  errors.JWKSNoMatchingKey.code,
+  errors.JWKSMultipleMatchingKeys.code,
+  errors.JWKInvalid.code,
+]);
+
+// Claims that describe the token rather than the person; the rest become attributes (auth-o-tron did the same).
+const NON_ATTRIBUTE_CLAIMS = new Set([
+  'iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'azp', 'sid', 'session_state', 'nonce', 'at_hash', 'c_hash',
+  'auth_time', 'acr', 'amr', 'typ', 'scope', 'realm_access', 'resource_access', 'entitlements', 'allowed-origins',
+]);
+
+/** Verifies JWTs against a remote JWKS (asymmetric algorithms only) and maps their claims to an identity. */
+export class JwtVerifier {
+  private readonly jwks: ReturnType<typeof createRemoteJWKSet>;
+
+  constructor(private readonly options: JwtVerifierOptions) {
+    this.jwks = createRemoteJWKSet(new URL(options.certUri), {
+      timeoutDuration: options.timeoutMs,
+      cooldownDuration: 30_000, // an unknown kid refetches at most once per 30 s
+      cacheMaxAge: 600_000,
+    });
+  }
+
+  async verify(token: string): Promise<ProviderOutcome> {
+    if (!COMPACT_JWS.test(token)) return { status: 'rejected', reason: 'not a JWT' };
+    try {
+      const { payload } = await jwtVerify(token, this.jwks, {
+        algorithms: this.options.algorithms ?? [...ASYMMETRIC_ALGORITHMS],
+        issuer: this.options.issuer,
+        audience: this.options.audience,
+        clockTolerance: 30,
+        requiredClaims: ['exp'],
+      });
+      const identity = this.identityFrom(payload);
+      if (!identity) return { status: 'rejected', reason: 'JWT has no preferred_username or sub' };
+      return { status: 'accepted', identity };
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (typeof code === 'string' && TOKEN_ERROR_CODES.has(code)) return { status: 'rejected', reason: `JWT refused: ${code}` };
+      return { status: 'unavailable', reason: `JWKS ${this.options.certUri} unavailable: ${describeError(error)}` };
+    }
+  }
+
+  private identityFrom(payload: JWTPayload): Identity | null {
+    const username = stringClaim(payload.preferred_username) ?? stringClaim(payload.sub);
+    if (!username) return null;
+    const scope = stringClaim(payload.scope);
+    return {
+      username,
+      realm: this.options.realm,
+      roles: rolesFrom(payload, this.options.rolesClaim),
+      attributes: attributesFrom(payload),
+      upstreamScopes: scope ? scope.split(/\s+/).filter(Boolean) : [],
+      expiresAt: payload.exp,
+    };
+  }
+}
+
+function stringClaim(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function stringList(value: unknown): string[] {
+  if (typeof value === 'string') return value.split(/\s+/).filter(Boolean);
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
+
+function claimAt(payload: JWTPayload, path: string): unknown {
+  return path.split('.').reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), payload);
+}
+
+/** Keycloak's realm and client roles, `entitlements`, and an optional configured claim (dot path). */
+function rolesFrom(payload: JWTPayload, rolesClaim: string | undefined): string[] {
+  const roles = [...stringList(claimAt(payload, 'realm_access.roles')), ...stringList(payload.entitlements)];
+  const resourceAccess = payload.resource_access;
+  if (resourceAccess && typeof resourceAccess === 'object') {
+    for (const client of Object.values(resourceAccess as Record<string, unknown>)) roles.push(...stringList(claimAt(client as JWTPayload, 'roles')));
+  }
+  if (rolesClaim) roles.push(...stringList(claimAt(payload, rolesClaim)));
+  return [...new Set(roles)];
+}
+
+function attributesFrom(payload: JWTPayload): Record<string, string> {
+  const attributes: Record<string, string> = {};
+  for (const [key, value] of Object.entries(payload)) {
+    if (NON_ATTRIBUTE_CLAIMS.has(key) || value === null || value === undefined) continue;
+    const text = typeof value === 'string' ? value : JSON.stringify(value);
+    attributes[key] = text.replace(/[\u0000-\u001f\u007f]/g, '');
+  }
+  return attributes;
+}

@@ -1,0 +1,32 @@
+import type { ProviderConfig } from '../config/schema';
+import type { Credential, Provider, ProviderOutcome } from '../gateway/types';
+import { JwtVerifier } from './jwt-verifier';
+
+type JwtConfig = Extract<ProviderConfig, { type: 'jwt' }>;
+
+/** Bearer JWTs from an identity provider, checked against its JWKS (`cert_uri`). */
+export class JwtProvider implements Provider {
+  readonly type = 'jwt';
+  readonly schemes = ['Bearer'] as const;
+  readonly name: string;
+  readonly realm: string;
+  private readonly verifier: JwtVerifier;
+
+  constructor(config: JwtConfig, timeoutMs: number) {
+    this.name = config.name;
+    this.realm = config.realm;
+    this.verifier = new JwtVerifier({
+      certUri: config.cert_uri,
+      realm: config.realm,
+      issuer: config.issuer,
+      audience: config.audience,
+      algorithms: config.algorithms,
+      rolesClaim: config.roles_claim,
+      timeoutMs,
+    });
+  }
+
+  verify(credential: Credential): Promise<ProviderOutcome> {
+    return this.verifier.verify(credential.value);
+  }
+}

@@ -1,0 +1,50 @@
+import type { ProviderConfig } from '../config/schema';
+import { constantTimeEqual, hashSecret, verifySecret } from '../crypto/secrets';
+import { decodeBasic } from '../gateway/credentials';
+import type { Credential, Provider, ProviderOutcome } from '../gateway/types';
+
+type PlainConfig = Extract<ProviderConfig, { type: 'plain' }>;
+type PlainUser = PlainConfig['users'][number];
+
+/** Static Basic users from the config: argon2id `password_hash`, or auth-o-tron's plaintext `password`. */
+export class PlainProvider implements Provider {
+  readonly type = 'plain';
+  readonly schemes = ['Basic'] as const;
+  readonly name: string;
+  readonly realm: string;
+  private readonly users: Map<string, PlainUser>;
+  private readonly anyHashed: boolean;
+  private dummyHash: Promise<string> | undefined;
+
+  constructor(config: PlainConfig) {
+    this.name = config.name;
+    this.realm = config.realm;
+    this.users = new Map(config.users.map((u) => [u.username, u]));
+    this.anyHashed = config.users.some((u) => u.password_hash !== undefined);
+  }
+
+  async verify(credential: Credential): Promise<ProviderOutcome> {
+    const basic = decodeBasic(credential.value);
+    if (!basic) return { status: 'rejected', reason: 'malformed basic credential' };
+    const user = this.users.get(basic.username);
+    const matches = await this.checkPassword(user, basic.password);
+    if (!user || !matches) return { status: 'rejected', reason: 'wrong username or password' };
+    return {
+      status: 'accepted',
+      identity: { username: user.username, realm: this.realm, roles: [...user.roles], attributes: { ...user.attributes } },
+    };
+  }
+
+  /** An unknown user costs the same work as a wrong password, so timing does not reveal who exists. */
+  private async checkPassword(user: PlainUser | undefined, password: string): Promise<boolean> {
+    if (user?.password_hash) return verifySecret(user.password_hash, password);
+    if (user?.password !== undefined) return constantTimeEqual(user.password, password);
+    if (this.anyHashed) {
+      this.dummyHash ??= hashSecret('dummy password for unknown users');
+      await verifySecret(await this.dummyHash, password);
+    } else {
+      constantTimeEqual('dummy password for unknown users', password);
+    }
+    return false;
+  }
+}

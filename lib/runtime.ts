@@ -1,0 +1,102 @@
+import { openDatabase, type Database } from '../db/client';
+import { ensureActiveSigningKey, listPublishedSigningKeys } from '../db/signing-keys';
+import { createAugmenter } from './augmenters';
+import { loadConfig, type LoadedConfig } from './config/load';
+import type { Config } from './config/schema';
+import { ClientAddressResolver } from './gateway/client-address';
+import { Gateway } from './gateway/gateway';
+import { GatewayHttp } from './gateway/http';
+import { PolicyEngine } from './gateway/policies';
+import { generateStoredKey, keySetFromConfig, keySetFromStored, type KeySet } from './jwt/keys';
+import { JwtSigner } from './jwt/signer';
+import { createLogger, type Logger } from './log/logger';
+import { createMetrics } from './metrics/registry';
+import { createProvider } from './providers';
+
+/** Everything one process needs, built once from the config and shared by the custom server and Next's routes. */
+export interface Runtime {
+  config: Config;
+  demo: boolean;
+  logger: Logger;
+  database: Database;
+  gateway: Gateway;
+  http: GatewayHttp;
+  close(): Promise<void>;
+}
+
+const KEY_REFRESH_MS = 60_000;
+
+export async function createRuntime(loaded: LoadedConfig, logger = createLogger(loaded.config.logging)): Promise<Runtime> {
+  const { config } = loaded;
+  for (const warning of loaded.warnings) logger.warn(warning);
+
+  const database = await openDatabase(config.database);
+  const keys = await signingKeys(config, database);
+  const metrics = createMetrics();
+  const providers = config.providers.map((p) => createProvider(p, { config }));
+  const augmenters = config.augmenters.map(createAugmenter);
+  const gateway = new Gateway({ providers, augmenters, catalog: catalogOf(config), timeoutMs: config.auth.timeout_in_ms, logger, metrics });
+  const signer = new JwtSigner(keys.current, { issuer: config.jwt.iss, audience: config.jwt.aud, lifetimeSeconds: config.jwt.exp });
+  const http = new GatewayHttp({
+    gateway,
+    signer,
+    policies: new PolicyEngine(config.policies, config.default_policy),
+    addresses: new ClientAddressResolver(config.server.trusted_proxies),
+    includeLegacyHeaders: config.include_legacy_headers,
+    checkReady: () => database.ping(),
+    metrics,
+    logger,
+  });
+
+  return {
+    config,
+    demo: loaded.demo,
+    logger,
+    database,
+    gateway,
+    http,
+    async close() {
+      keys.stop();
+      await Promise.allSettled([...providers, ...augmenters].map((p) => p.close?.()));
+      await database.close();
+    },
+  };
+}
+
+/** Keys from the config, else generated once and kept in the database so every replica signs alike. */
+async function signingKeys(config: Config, database: Database): Promise<{ current: () => KeySet; stop: () => void }> {
+  const configured = await keySetFromConfig(config.jwt);
+  if (configured) return { current: () => configured, stop: () => undefined };
+
+  const algorithm = config.jwt.algorithm;
+  // A retired key stays published while tokens it signed may still be in use.
+  const graceSeconds = config.jwt.exp + 60;
+  const load = async () => {
+    const active = await ensureActiveSigningKey(database.db, algorithm, () => generateStoredKey(algorithm));
+    return keySetFromStored(active, await listPublishedSigningKeys(database.db, graceSeconds));
+  };
+  let keySet = await load();
+  const timer = setInterval(() => {
+    load().then((next) => (keySet = next), () => undefined);
+  }, KEY_REFRESH_MS);
+  timer.unref();
+  return { current: () => keySet, stop: () => clearInterval(timer) };
+}
+
+function catalogOf(config: Config): Record<string, string[]> {
+  return Object.fromEntries(config.services.map((s) => [s.name, [...s.scopes]]));
+}
+
+const GLOBAL_KEY = Symbol.for('auth-o-tron.runtime');
+type GlobalWithRuntime = typeof globalThis & { [GLOBAL_KEY]?: Promise<Runtime> };
+
+/** Shares one runtime per process: the custom server installs it, `next dev` creates it on first use. */
+export function installRuntime(runtime: Promise<Runtime>): void {
+  (globalThis as GlobalWithRuntime)[GLOBAL_KEY] = runtime;
+}
+
+export function getRuntime(): Promise<Runtime> {
+  const holder = globalThis as GlobalWithRuntime;
+  holder[GLOBAL_KEY] ??= createRuntime(loadConfig());
+  return holder[GLOBAL_KEY];
+}

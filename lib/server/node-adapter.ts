@@ -1,0 +1,27 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { GatewayRequest, GatewayResponse } from '../gateway/types';
+
+export function pathnameOf(url: string | undefined): string | undefined {
+  try {
+    return new URL(url ?? '/', 'http://localhost').pathname;
+  } catch {
+    return undefined;
+  }
+}
+
+export function fromNodeRequest(req: IncomingMessage, path: string): GatewayRequest {
+  return {
+    method: req.method ?? 'GET',
+    path,
+    header: (name) => {
+      const value = req.headers[name];
+      return Array.isArray(value) ? value.join(', ') : value;
+    },
+    remoteAddress: req.socket.remoteAddress,
+  };
+}
+
+export function writeNodeResponse(res: ServerResponse, response: GatewayResponse, method: string | undefined): void {
+  res.writeHead(response.status, { ...response.headers, 'Content-Length': Buffer.byteLength(response.body) });
+  res.end(method === 'HEAD' ? undefined : response.body);
+}

@@ -1,0 +1,17 @@
+import { getRuntime } from '../runtime';
+
+/**
+ * The gateway for Next's route handlers (used by `next dev`; production answers these paths in
+ * server.ts before Next sees them). Same core, same answers.
+ */
+export async function handleGatewayRoute(request: Request): Promise<Response> {
+  const runtime = await getRuntime();
+  const url = new URL(request.url);
+  const response = await runtime.http.handle({
+    method: request.method,
+    path: url.pathname,
+    header: (name) => request.headers.get(name) ?? undefined,
+  });
+  if (!response) return new Response(null, { status: 404 });
+  return new Response(request.method === 'HEAD' ? null : response.body, { status: response.status, headers: response.headers });
+}

@@ -1,0 +1,84 @@
+import { createServer } from 'node:http';
+import next from 'next';
+import { ConfigError, loadConfig } from './lib/config/load';
+import { DEMO_USERS } from './lib/config/demo';
+import { createRuntime, installRuntime } from './lib/runtime';
+import { fromNodeRequest, pathnameOf, writeNodeResponse } from './lib/server/node-adapter';
+
+/**
+ * One process, one port: the gateway's paths are answered here directly with the core (no framework
+ * routing on the hot path); every other request goes to Next (portal pages, portal API).
+ */
+async function main(): Promise<void> {
+  let loaded;
+  try {
+    loaded = loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    for (const problem of error.problems) console.error(`config error: ${problem}`);
+    process.exit(2);
+  }
+
+  const runtime = await createRuntime(loaded);
+  installRuntime(Promise.resolve(runtime));
+  const { logger, config } = runtime;
+  const host = config.server.host ?? '0.0.0.0';
+  const port = config.server.port ?? 3000;
+
+  const app = next({ dev: false, dir: process.cwd(), hostname: host === '0.0.0.0' ? 'localhost' : host, port });
+  await app.prepare();
+  const handleNext = app.getRequestHandler();
+
+  // Room for a 16 KB credential, so an oversized header gets our 401 rather than Node's 431.
+  const server = createServer({ maxHeaderSize: 64 * 1024 }, (req, res) => {
+    const path = pathnameOf(req.url);
+    const answer = path === undefined ? Promise.resolve(null) : runtime.http.handle(fromNodeRequest(req, path));
+    answer
+      .then((response) => (response ? writeNodeResponse(res, response, req.method) : handleNext(req, res)))
+      .catch((error: unknown) => {
+        logger.error({ err: error }, 'request failed');
+        if (!res.headersSent) res.writeHead(503, { 'Retry-After': '5' });
+        res.end();
+      });
+  });
+  server.keepAliveTimeout = 65_000; // longer than nginx's upstream keepalive_timeout default
+
+  await new Promise<void>((resolve) => server.listen(port, host, resolve));
+  const address = server.address();
+  const actualPort = typeof address === 'object' && address ? address.port : port;
+  logger.info({ host, port: actualPort, config: loaded.source, database: runtime.database.kind }, 'auth-o-tron listening');
+  if (runtime.demo) printDemoBanner(host, actualPort);
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    server.close();
+    server.closeIdleConnections();
+    setTimeout(() => server.closeAllConnections(), 5000).unref();
+    runtime.close().finally(() => process.exit(0));
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+function printDemoBanner(host: string, port: number): void {
+  const base = `http://${host === '0.0.0.0' ? 'localhost' : host}:${port}`;
+  const lines = [
+    '',
+    'Demo mode: no config.yaml found, using the built-in example config and an embedded database in ./data.',
+    `  Portal:  ${base}/`,
+    `  Gateway: ${base}/api/authenticate   JWKS: ${base}/.well-known/jwks.json`,
+    '  Demo users (Basic, realm "local"):',
+    ...DEMO_USERS.map((u) => `    ${u.username} / ${u.password}   roles: ${u.roles.join(', ')}`),
+    `  Try: curl -i -u alice:alice-demo-password ${base}/api/authenticate`,
+    '',
+  ];
+  console.log(lines.join('\n'));
+}
+
+main().catch((error: unknown) => {
+  console.error(`auth-o-tron failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,134 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { stringify } from 'yaml';
+import { createPostgresDatabase, type DatabaseKind, type TestDatabase } from './postgres';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+export interface StartOptions {
+  /** The config.yaml contents, as an object (written as YAML) or raw text. */
+  config: Record<string, unknown> | string;
+  database?: DatabaseKind;
+  /** Reuse a database (several replicas on one Postgres). */
+  databaseUrl?: string;
+  env?: Record<string, string>;
+}
+
+export interface RunningApp {
+  url: string;
+  port: number;
+  databaseUrl?: string;
+  /** Everything the process wrote to stdout and stderr so far. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** Starts the production server (`server.ts` over the built `.next`) on a free loopback port. */
+export async function startApp(options: StartOptions): Promise<RunningApp> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'aot-app-'));
+  const configPath = path.join(dir, 'config.yaml');
+  writeFileSync(configPath, typeof options.config === 'string' ? options.config : stringify(options.config));
+
+  let database: TestDatabase | undefined;
+  let databaseUrl = options.databaseUrl;
+  if (!databaseUrl && options.database === 'postgres') {
+    database = await createPostgresDatabase();
+    databaseUrl = database.url;
+  }
+
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? dir,
+    NODE_ENV: 'production',
+    NEXT_TELEMETRY_DISABLED: '1',
+    AOT_CONFIG_PATH: configPath,
+    AOT_SERVER__HOST: '127.0.0.1',
+    AOT_SERVER__PORT: '0',
+    AOT_LOGGING__FORMAT: 'json',
+    AOT_DATABASE__PATH: path.join(dir, 'pglite'),
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    ...options.env,
+  };
+  const child = spawn(process.execPath, ['--import', 'tsx', '--import', './scripts/server-only-hook.mjs', 'server.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+
+  const cleanup = async () => {
+    rmSync(dir, { recursive: true, force: true });
+    await database?.drop();
+  };
+  let port: number;
+  try {
+    port = await waitForListening(child, () => output);
+  } catch (error) {
+    child.kill('SIGKILL');
+    await cleanup();
+    throw error;
+  }
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    databaseUrl,
+    output: () => output,
+    async stop() {
+      await stopProcess(child);
+      await cleanup();
+    },
+  };
+}
+
+function waitForListening(child: ChildProcess, output: () => string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`app did not start in 60 s:\n${output()}`)), 60_000);
+    const check = () => {
+      const line = output().split('\n').find((l) => l.includes('"auth-o-tron listening"'));
+      if (line) {
+        clearTimeout(timer);
+        resolve((JSON.parse(line) as { port: number }).port);
+      }
+    };
+    child.stdout?.on('data', check);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`app exited with ${code} before listening:\n${output()}`));
+    });
+  });
+}
+
+export async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Runs the server with a config expected to be refused; resolves with its exit code and output. */
+export function runAppExpectingExit(config: string, env: Record<string, string> = {}): Promise<{ code: number | null; output: string }> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'aot-bad-'));
+  const configPath = path.join(dir, 'config.yaml');
+  writeFileSync(configPath, config);
+  const child = spawn(process.execPath, ['--import', 'tsx', '--import', './scripts/server-only-hook.mjs', 'server.ts'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', AOT_CONFIG_PATH: configPath, AOT_SERVER__PORT: '0', AOT_SERVER__HOST: '127.0.0.1', AOT_DATABASE__PATH: path.join(dir, 'pglite'), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      rmSync(dir, { recursive: true, force: true });
+      resolve({ code, output });
+    });
+  });
+}
+
+/** The matrix every database-backed test runs over. */
+export { DATABASE_KINDS } from './postgres';
