@@ -38,7 +38,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     databaseUrl = database.url;
   }
 
-  const env: Record<string, string> = {
+  const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? dir,
     NODE_ENV: 'production',
@@ -114,7 +114,7 @@ export function runAppExpectingExit(config: string, env: Record<string, string> 
   writeFileSync(configPath, config);
   const child = spawn(process.execPath, ['--import', 'tsx', '--import', './scripts/server-only-hook.mjs', 'server.ts'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', AOT_CONFIG_PATH: configPath, AOT_SERVER__PORT: '0', AOT_SERVER__HOST: '127.0.0.1', AOT_DATABASE__PATH: path.join(dir, 'pglite'), ...env },
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', AOT_CONFIG_PATH: configPath, AOT_SERVER__PORT: '0', AOT_SERVER__HOST: '127.0.0.1', AOT_DATABASE__PATH: path.join(dir, 'pglite'), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
