@@ -25,6 +25,7 @@ export interface Runtime {
 }
 
 const KEY_REFRESH_MS = 60_000;
+export const KEYS_CHANNEL = 'aot_keys';
 
 export async function createRuntime(loaded: LoadedConfig, logger = createLogger(loaded.config.logging)): Promise<Runtime> {
   const { config } = loaded;
@@ -76,9 +77,12 @@ async function signingKeys(config: Config, database: Database): Promise<{ curren
     return keySetFromStored(active, await listPublishedSigningKeys(database.db, graceSeconds));
   };
   let keySet = await load();
-  const timer = setInterval(() => {
+  const reload = () => {
     load().then((next) => (keySet = next), () => undefined);
-  }, KEY_REFRESH_MS);
+  };
+  // `npm run keys:rotate` notifies every replica; the timer catches anything a replica missed.
+  await database.listen(KEYS_CHANNEL, reload);
+  const timer = setInterval(reload, KEY_REFRESH_MS);
   timer.unref();
   return { current: () => keySet, stop: () => clearInterval(timer) };
 }

@@ -46,12 +46,14 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
 
   const result = configSchema.safeParse(raw);
   if (!result.success) throw new ConfigError(formatIssues(result.error));
+  const secret = result.data.jwt.secret;
+  if (secret !== undefined && secret.length < 32) warnings.push('jwt.secret: shorter than 32 characters; prefer asymmetric keys (remove jwt.secret) so backends need no shared secret');
   return { config: result.data, demo, source: demo ? 'built-in demo config' : path, warnings };
 }
 
 function parseYamlFile(path: string): Tree {
   const text = readFileSync(/*turbopackIgnore: true*/ path, 'utf8');
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new ConfigError(doc.errors.map((e) => `${path}:${e.linePos?.[0]?.line ?? '?'}:${e.linePos?.[0]?.col ?? '?'}: YAML: ${e.message.split('\n')[0]}`));
   }

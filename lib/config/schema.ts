@@ -145,7 +145,7 @@ export const configSchema = z
         iss: z.string().min(1).default('auth-o-tron'),
         aud: z.string().min(1).optional(),
         exp: durationSeconds.default(300),
-        secret: z.string().min(16, 'must be at least 16 characters').optional(),
+        secret: z.string().min(1).optional(),
         algorithm: z.enum(['ES256', 'EdDSA', 'RS256']).default('ES256'),
         private_key: z.string().optional(),
         private_key_file: z.string().optional(),
@@ -158,7 +158,7 @@ export const configSchema = z
     include_legacy_headers: z.boolean().default(false),
     logging: z
       .strictObject({
-        level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
+        level: z.preprocess((v) => (typeof v === 'string' ? v.toLowerCase() : v), z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal'])).default('info'),
         format: z.enum(['json', 'console']).default('json'),
         service_name: z.string().optional(),
         service_version: z.string().optional(),

@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
+import { createRemoteJWKSet, decodeJwt, errors, jwtVerify, type JWTPayload } from 'jose';
 import { ASYMMETRIC_ALGORITHMS } from '../config/schema';
 import { describeError } from '../errors';
 import type { Identity, ProviderOutcome } from '../gateway/types';
@@ -49,6 +49,8 @@ export class JwtVerifier {
 
   async verify(token: string): Promise<ProviderOutcome> {
     if (!COMPACT_JWS.test(token)) return { status: 'rejected', reason: 'not a JWT' };
+    // Another issuer's token: refuse before any JWKS traffic (and without blaming an outage of ours).
+    if (this.options.issuer && unverifiedIssuer(token) !== this.options.issuer) return { status: 'rejected', reason: 'JWT from another issuer' };
     try {
       const { payload } = await jwtVerify(token, this.jwks, {
         algorithms: this.options.algorithms ?? [...ASYMMETRIC_ALGORITHMS],
@@ -79,6 +81,14 @@ export class JwtVerifier {
       upstreamScopes: scope ? scope.split(/\s+/).filter(Boolean) : [],
       expiresAt: payload.exp,
     };
+  }
+}
+
+function unverifiedIssuer(token: string): unknown {
+  try {
+    return decodeJwt(token).iss;
+  } catch {
+    return undefined;
   }
 }
 

@@ -8,7 +8,7 @@ export interface TestIssuer {
   issuer: string;
   jwksUri: string;
   /** Signs a JWT with the published key (override claims or header as a test needs). */
-  sign(claims: JWTPayload, options?: { expiresIn?: string | number; kid?: string; alg?: string }): Promise<string>;
+  sign(claims: JWTPayload, options?: { expiresIn?: string | number; kid?: string; alg?: string; issuer?: string }): Promise<string>;
   publicJwk: JWK;
   setMode(mode: JwksMode): void;
   requests(): number;
@@ -38,7 +38,7 @@ export async function startTestIssuer(): Promise<TestIssuer> {
     async sign(claims, options = {}) {
       return new SignJWT(claims)
         .setProtectedHeader({ alg: options.alg ?? 'RS256', kid: options.kid ?? 'test-key-1' })
-        .setIssuer(issuer)
+        .setIssuer(options.issuer ?? issuer)
         .setIssuedAt()
         .setExpirationTime(options.expiresIn ?? '5m')
         .sign(privateKey);

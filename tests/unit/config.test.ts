@@ -1,0 +1,121 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '@/lib/config/load';
+
+const fixture = (name: string) => path.resolve(import.meta.dirname, '../fixtures/auth-o-tron', name);
+
+function writeConfig(text: string): string {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'aot-config-')), 'config.yaml');
+  writeFileSync(file, text);
+  return file;
+}
+
+function problemsOf(text: string, env: Record<string, string> = {}): string[] {
+  try {
+    loadConfig({ AOT_CONFIG_PATH: writeConfig(text), ...env });
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('config was accepted');
+}
+
+describe('auth-o-tron config files load unchanged', () => {
+  it('loads the nginx example (2.0.0) with a short HS256 secret, with a warning', () => {
+    const { config, warnings } = loadConfig({ AOT_CONFIG_PATH: fixture('nginx-example.yml') });
+    expect(config.server).toMatchObject({ host: '0.0.0.0', port: 8080 });
+    expect(config.providers.map((p) => [p.type, p.name, p.realm])).toEqual([
+      ['plain', 'plain-provider', 'localrealm'],
+      ['ecmwf-api', 'ECMWF API Provider', 'ecmwf'],
+    ]);
+    expect(config.jwt).toMatchObject({ exp: 3600, iss: 'authotron-test', aud: 'authotron-test', secret: 'some-secret-key' });
+    expect(config.auth.timeout_in_ms).toBe(3000);
+    expect(warnings.join('\n')).toContain('jwt.secret');
+  });
+
+  it('loads the documented full example, ignoring store and metrics with warnings', () => {
+    const { config, warnings } = loadConfig({ AOT_CONFIG_PATH: fixture('full-example.yml') });
+    expect(config.augmenters[0]).toMatchObject({ type: 'plain_advanced', augment: { roles: ['superuser'], attributes: { department: 'engineering' } } });
+    expect(config.logging).toMatchObject({ level: 'info', format: 'json', service_name: 'auth-o-tron' });
+    expect(config.services).toEqual([{ name: 'polytope', scopes: ['read', 'write'] }]);
+    expect(warnings.some((w) => w.startsWith('store:'))).toBe(true);
+    expect(warnings.some((w) => w.startsWith('metrics:'))).toBe(true);
+  });
+
+  it('converts version 1.0.0 bind_address to server.host/port', () => {
+    const { config } = loadConfig({ AOT_CONFIG_PATH: fixture('version1.yml') });
+    expect(config.server).toMatchObject({ host: '127.0.0.1', port: 8081 });
+    expect(config.logging.level).toBe('info');
+  });
+});
+
+describe('environment overrides', () => {
+  it('AOT_<SECTION>__<KEY> overrides the file, with YAML scalar types', () => {
+    const { config } = loadConfig({ AOT_CONFIG_PATH: fixture('nginx-example.yml'), AOT_JWT__EXP: '600', AOT_JWT__ISS: 'from-env', AOT_INCLUDE_LEGACY_HEADERS: 'true' });
+    expect(config.jwt.exp).toBe(600);
+    expect(config.jwt.iss).toBe('from-env');
+    expect(config.include_legacy_headers).toBe(true);
+  });
+
+  it('honours PORT, HOSTNAME and DATABASE_URL, below the AOT_ variables', () => {
+    const { config } = loadConfig({ AOT_CONFIG_PATH: fixture('nginx-example.yml'), PORT: '9999', HOSTNAME: '127.0.0.2', DATABASE_URL: 'postgres://x/y' });
+    expect(config.server).toMatchObject({ host: '127.0.0.2', port: 9999 });
+    expect(config.database.url).toBe('postgres://x/y');
+    expect(loadConfig({ AOT_CONFIG_PATH: fixture('nginx-example.yml'), PORT: '9999', AOT_SERVER__PORT: '7777' }).config.server.port).toBe(7777);
+  });
+
+  it('accepts durations written 15m, 72h, 90d', () => {
+    const { config } = loadConfig({ AOT_CONFIG_PATH: writeConfig('tokens: {max_lifetime: 90d, default_lifetime: 72h, cache_ttl: 15m}\njwt: {exp: 10m}\n') });
+    expect(config.tokens).toMatchObject({ max_lifetime: 90 * 86400, default_lifetime: 72 * 3600, cache_ttl: 900 });
+    expect(config.jwt.exp).toBe(600);
+  });
+});
+
+describe('bad configs are refused with one line per problem naming the key', () => {
+  it('reports malformed YAML with its position', () => {
+    const [problem] = problemsOf('providers:\n  - type: plain\n    name: [unclosed\n');
+    expect(problem).toMatch(/config\.yaml:\d+:\d+: YAML:/);
+  });
+
+  it('reports unknown keys, wrong types and missing fields, each with its path', () => {
+    const problems = problemsOf(
+      [
+        'sever: {port: 1}',
+        'jwt: {exp: soon}',
+        'auth: {timeout_in_ms: -5}',
+        'providers:',
+        '  - {type: plain, name: a, realm: r, users: [{username: u}]}',
+        '  - {type: jwt, name: b, realm: r, cert_uri: not-a-url, algorithms: [HS256]}',
+        '  - {type: carrier-pigeon, name: c, realm: r}',
+        'default_policy: maybe',
+      ].join('\n'),
+    );
+    const text = problems.join('\n');
+    expect(text).toContain('sever: unknown key');
+    expect(text).toMatch(/^jwt\.exp: expected a duration/m);
+    expect(text).toMatch(/^auth\.timeout_in_ms: /m);
+    expect(text).toMatch(/^providers\.0\.users\.0: set exactly one of password_hash or password/m);
+    expect(text).toMatch(/^providers\.1\.cert_uri: /m);
+    expect(text).toMatch(/^providers\.1\.algorithms\.0: /m);
+    expect(text).toMatch(/^providers\.2\.type: /m);
+    expect(text).toMatch(/^default_policy: /m);
+    for (const line of problems) expect(line).not.toContain('\n');
+  });
+
+  it('refuses policy scopes that are not in the services catalog', () => {
+    expect(problemsOf('services: [{name: polytope, scopes: [read]}]\npolicies:\n  - {match: {path: /x/**}, require: {scopes: [polytope:write]}}\n')).toEqual([
+      'policies.0.require.scopes.0: scope "polytope:write" is not in the services catalog',
+    ]);
+  });
+
+  it('refuses a missing explicit config file', () => {
+    expect(() => loadConfig({ AOT_CONFIG_PATH: '/nonexistent/config.yaml' })).toThrow(ConfigError);
+  });
+
+  it('refuses duplicate provider names and a top level that is not a mapping', () => {
+    expect(problemsOf('providers:\n  - {type: plain, name: a, realm: r, users: []}\n  - {type: plain, name: a, realm: s, users: []}\n')).toEqual(['providers.1.name: duplicate provider name "a"']);
+    expect(problemsOf('- just\n- a list\n')[0]).toContain('top level must be a mapping');
+  });
+});

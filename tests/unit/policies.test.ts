@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { normalisePath, PolicyEngine } from '@/lib/gateway/policies';
+import type { User } from '@/lib/gateway/types';
+
+const user = (overrides: Partial<User> = {}): User => ({
+  username: 'u',
+  realm: 'r',
+  roles: ['reader'],
+  attributes: { department: 'science' },
+  scopes: { polytope: ['read'] },
+  auth: { method: 'plain', provider: 'p' },
+  ...overrides,
+});
+
+describe('normalisePath', () => {
+  it.each([
+    ['/v1/data', '/v1/data'],
+    ['/v1/../admin', '/admin'],
+    ['/v1/%2e%2e/admin', '/admin'],
+    ['//admin///x', '/admin/x'],
+    ['/a/./b/', '/a/b/'],
+    ['/../../etc', '/etc'],
+    ['/x?y=/admin', '/x'],
+    ['/%zz/bad-escape', '/%zz/bad-escape'],
+    ['relative', '/relative'],
+  ])('%s → %s', (input, expected) => expect(normalisePath(input)).toBe(expected));
+
+  it('is undefined without a URI', () => expect(normalisePath(undefined)).toBeUndefined());
+});
+
+describe('PolicyEngine', () => {
+  const engine = new PolicyEngine(
+    [
+      { match: { host: 'api.example.org', methods: ['POST', 'PUT'], path: '/v1/**' }, require: { roles_any: ['editor', 'admin'], scopes: ['polytope:write'] } },
+      { match: { path: '/admin/**' }, require: { roles_all: ['admin', 'ops'], attributes: { department: 'engineering' } } },
+      { match: { path: '/closed/*' }, require: { deny: true } },
+    ],
+    'deny',
+  );
+
+  it('lets the first matching rule decide and names everything missing', () => {
+    expect(engine.decide({ method: 'post', host: 'API.example.org', path: '/v1/x/y' }, user())).toEqual({
+      allowed: false,
+      rule: 0,
+      missing: { roles_any: ['editor', 'admin'], scopes: ['polytope:write'] },
+    });
+    expect(engine.decide({ method: 'POST', host: 'api.example.org', path: '/v1/x' }, user({ roles: ['editor'], scopes: { polytope: ['write'] } }))).toEqual({ allowed: true });
+    expect(engine.decide({ method: 'GET', path: '/admin/a' }, user({ roles: ['admin'] }))).toMatchObject({ allowed: false, rule: 1, missing: { roles_all: ['ops'], attributes: { department: 'engineering' } } });
+    expect(engine.decide({ method: 'GET', path: '/closed/a' }, user())).toMatchObject({ allowed: false, missing: { denied: true } });
+  });
+
+  it('applies default_policy when no rule matches, including requests without a URI', () => {
+    expect(engine.decide({ method: 'GET', path: '/public' }, user())).toMatchObject({ allowed: false, rule: 'default' });
+    expect(engine.decide({ method: 'GET' }, user())).toMatchObject({ allowed: false, rule: 'default' });
+    expect(new PolicyEngine([], 'allow').decide({ method: 'GET' }, user())).toEqual({ allowed: true });
+  });
+});
