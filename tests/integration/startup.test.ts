@@ -75,7 +75,7 @@ describe('signing keys', () => {
     writeFileSync(path.join(dir, 'config.yaml'), stringify(baseConfig));
     const rotation = spawnSync(process.execPath, ['--import', 'tsx', '--import', './scripts/server-only-hook.mjs', 'scripts/rotate-keys.ts'], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH, AOT_CONFIG_PATH: path.join(dir, 'config.yaml'), DATABASE_URL: database.url },
+      env: { PATH: process.env.PATH, NODE_ENV: 'production', AOT_CONFIG_PATH: path.join(dir, 'config.yaml'), DATABASE_URL: database.url },
       encoding: 'utf8',
     });
     rmSync(dir, { recursive: true, force: true });

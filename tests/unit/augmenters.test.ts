@@ -3,7 +3,6 @@ import { PlainAdvancedAugmenter, PlainAugmenter } from '@/lib/augmenters/plain';
 import type { User } from '@/lib/gateway/types';
 
 const user = (username: string, roles: string[] = []): User => ({ username, realm: 'r', roles, attributes: { keep: 'me' }, scopes: {}, auth: { method: 'plain', provider: 'p' } });
-const signal = new AbortController().signal;
 
 describe('plain augmenter', () => {
   it('adds each role that lists the user, without duplicates', async () => {
@@ -28,16 +27,16 @@ describe('plain_advanced augmenter', () => {
 
   it('matches on username or an existing role, adds roles deduplicated and upserts attributes', async () => {
     const ann = user('ann');
-    await augmenter.augment(ann, { signal });
+    await augmenter.augment(ann);
     expect(ann).toMatchObject({ roles: ['superuser', 'staff'], attributes: { department: 'engineering', keep: 'overwritten' } });
     const bob = user('bob', ['staff']);
-    await augmenter.augment(bob, { signal });
+    await augmenter.augment(bob);
     expect(bob.roles).toEqual(['staff', 'superuser']);
   });
 
   it('leaves users that do not match untouched', async () => {
     const carl = user('carl', ['guest']);
-    await augmenter.augment(carl, { signal });
+    await augmenter.augment(carl);
     expect(carl).toMatchObject({ roles: ['guest'], attributes: { keep: 'me' } });
   });
 });
