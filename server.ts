@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from './lib/config/load';
 import { DEMO_USERS } from './lib/config/demo';
 import { createRuntime, installRuntime } from './lib/runtime';
 import { fromNodeRequest, pathnameOf, writeNodeResponse } from './lib/server/node-adapter';
+import { PEER_ADDRESS_HEADER } from './lib/server/peer';
 
 /**
  * One process, one port: the gateway's paths are answered here directly with the core (no framework
@@ -34,7 +35,11 @@ async function main(): Promise<void> {
     const path = pathnameOf(req.url);
     const answer = path === undefined ? Promise.resolve(null) : runtime.http.handle(fromNodeRequest(req, path));
     answer
-      .then((response) => (response ? writeNodeResponse(res, response, req.method) : handleNext(req, res)))
+      .then((response) => {
+        if (response) return writeNodeResponse(res, response, req.method);
+        req.headers[PEER_ADDRESS_HEADER] = req.socket.remoteAddress ?? '';
+        return handleNext(req, res);
+      })
       .catch((error: unknown) => {
         logger.error({ err: error }, 'request failed');
         if (!res.headersSent) res.writeHead(503, { 'Retry-After': '5' });

@@ -7,6 +7,9 @@ import * as schema from './schema';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 
+/** Payload a listener receives after its connection was restored: notifications may have been missed. */
+export const MISSED_MESSAGES = '*';
+
 export interface Database {
   db: Db;
   kind: 'pglite' | 'postgres';
@@ -48,23 +51,13 @@ async function openPostgres(url: string): Promise<Database> {
 
   const pool = new Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5000 });
   pool.on('error', () => undefined); // a dropped idle connection is replaced on next use
-  let listener: InstanceType<typeof Client> | undefined;
-  const handlers = new Map<string, (payload: string) => void>();
   const db = drizzle(pool, { schema }) as unknown as Db;
+  const listener = new ResilientListener(() => new Client({ connectionString: url }));
 
   return {
     db,
     kind: 'postgres',
-    async listen(channel, onMessage) {
-      if (!listener) {
-        listener = new Client({ connectionString: url });
-        listener.on('notification', (msg) => handlers.get(msg.channel)?.(msg.payload ?? ''));
-        listener.on('error', () => undefined);
-        await listener.connect();
-      }
-      handlers.set(channel, onMessage);
-      await listener.query(`listen "${channel.replace(/"/g, '')}"`);
-    },
+    listen: (channel, onMessage) => listener.listen(channel, onMessage),
     async notify(channel, payload) {
       await pool.query('select pg_notify($1, $2)', [channel, payload]);
     },
@@ -72,10 +65,66 @@ async function openPostgres(url: string): Promise<Database> {
       await pool.query('select 1');
     },
     async close() {
-      await listener?.end().catch(() => undefined);
+      await listener.close();
       await pool.end();
     },
   };
+}
+
+type PgClient = InstanceType<typeof import('pg').Client>;
+
+/**
+ * One LISTEN connection that comes back after the server drops it. Messages sent while it was away
+ * are lost, so on reconnect every handler gets `MISSED_MESSAGES` and must resynchronise (drop caches).
+ */
+class ResilientListener {
+  private client: PgClient | undefined;
+  private readonly handlers = new Map<string, (payload: string) => void>();
+  private closed = false;
+  private connecting: Promise<void> | undefined;
+
+  constructor(private readonly connect: () => PgClient) {}
+
+  async listen(channel: string, onMessage: (payload: string) => void): Promise<void> {
+    this.handlers.set(channel, onMessage);
+    if (!this.client) await (this.connecting ??= this.open());
+    else await this.client.query(`listen ${quoteIdentifier(channel)}`);
+  }
+
+  private async open(): Promise<void> {
+    const client = this.connect();
+    client.on('notification', (msg) => this.handlers.get(msg.channel)?.(msg.payload ?? ''));
+    client.on('error', () => this.reconnect(client));
+    client.on('end', () => this.reconnect(client));
+    await client.connect();
+    for (const channel of this.handlers.keys()) await client.query(`listen ${quoteIdentifier(channel)}`);
+    this.client = client;
+    this.connecting = undefined;
+  }
+
+  private reconnect(dead: PgClient): void {
+    if (this.closed || this.client !== dead) return;
+    this.client = undefined;
+    const attempt = (delayMs: number) => {
+      setTimeout(() => {
+        if (this.closed) return;
+        this.open().then(
+          () => this.handlers.forEach((handler) => handler(MISSED_MESSAGES)),
+          () => attempt(Math.min(delayMs * 2, 10_000)),
+        );
+      }, delayMs).unref();
+    };
+    attempt(250);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.client?.end().catch(() => undefined);
+  }
+}
+
+function quoteIdentifier(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
 }
 
 async function openPglite(dataPath: string): Promise<Database> {

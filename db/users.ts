@@ -1,5 +1,6 @@
 import 'server-only';
 import { and, asc, eq, ilike, or, sql } from 'drizzle-orm';
+import { insertAuditEntry, type NewAuditEntry } from './audit';
 import type { Db } from './client';
 import { users } from './schema';
 
@@ -35,12 +36,12 @@ export async function upsertUserOnSignIn(db: Db, profile: SignInProfile): Promis
   return row;
 }
 
-/** The user a directly authenticated caller (Basic, IdP JWT) acts as; created without sign-in data if new. */
+/** The user a directly authenticated caller (Basic, IdP JWT) acts as; this authentication counts as their latest sign-in. */
 export async function ensureUser(db: Db, identity: { realm: string; username: string; roles?: string[]; attributes?: Record<string, string> }): Promise<UserRow> {
   const [row] = await db
     .insert(users)
     .values({ realm: identity.realm, username: identity.username, roles: identity.roles ?? [], attributes: identity.attributes ?? {} })
-    .onConflictDoUpdate({ target: [users.realm, users.username], set: { realm: sql`excluded.realm` } })
+    .onConflictDoUpdate({ target: [users.realm, users.username], set: { roles: sql`excluded.roles`, attributes: sql`excluded.attributes` } })
     .returning();
   if (!row) throw new Error('user upsert returned nothing');
   return row;
@@ -66,7 +67,11 @@ export async function listUsers(db: Db, search?: string): Promise<UserRow[]> {
     .limit(500);
 }
 
-export async function setUserDisabled(db: Db, id: string, disabled: boolean): Promise<UserRow | undefined> {
-  const [row] = await db.update(users).set({ disabledAt: disabled ? new Date() : null }).where(eq(users.id, id)).returning();
-  return row;
+/** Disables or re-enables a user, with its audit row in the same transaction. */
+export async function setUserDisabled(db: Db, id: string, disabled: boolean, audit: NewAuditEntry): Promise<UserRow | undefined> {
+  return db.transaction(async (tx) => {
+    const [row] = await tx.update(users).set({ disabledAt: disabled ? new Date() : null }).where(eq(users.id, id)).returning();
+    if (row) await insertAuditEntry(tx, audit);
+    return row;
+  });
 }

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { openDatabase, type Database } from '../db/client';
 import { ensureActiveSigningKey, listPublishedSigningKeys } from '../db/signing-keys';
 import { createAugmenter } from './augmenters';
@@ -11,7 +12,11 @@ import { generateStoredKey, keySetFromConfig, keySetFromStored, type KeySet } fr
 import { JwtSigner } from './jwt/signer';
 import { createLogger, type Logger } from './log/logger';
 import { createMetrics } from './metrics/registry';
+import { WorkQueue } from './crypto/work-queue';
 import { createProvider } from './providers';
+import { LastUsedRecorder } from './tokens/last-used';
+import { TokenService } from './tokens/service';
+import { AdminService } from './portal/admin';
 
 /** Everything one process needs, built once from the config and shared by the custom server and Next's routes. */
 export interface Runtime {
@@ -21,10 +26,15 @@ export interface Runtime {
   database: Database;
   gateway: Gateway;
   http: GatewayHttp;
+  addresses: ClientAddressResolver;
+  tokens: TokenService;
+  admin: AdminService;
   close(): Promise<void>;
 }
 
 const KEY_REFRESH_MS = 60_000;
+/** argon2 verifications that may wait for a core before callers get 503 (each takes ≈ 35 ms). */
+const ARGON2_QUEUE_LIMIT = 256;
 export const KEYS_CHANNEL = 'aot_keys';
 
 export async function createRuntime(loaded: LoadedConfig, logger = createLogger(loaded.config.logging)): Promise<Runtime> {
@@ -34,15 +44,19 @@ export async function createRuntime(loaded: LoadedConfig, logger = createLogger(
   const database = await openDatabase(config.database);
   const keys = await signingKeys(config, database);
   const metrics = createMetrics();
-  const providers = config.providers.map((p) => createProvider(p, { config }));
+  const argon2 = new WorkQueue(availableParallelism(), ARGON2_QUEUE_LIMIT);
+  const lastUsed = new LastUsedRecorder(database.db, logger);
+  const providers = config.providers.map((p) => createProvider(p, { config, database, argon2, lastUsed }));
+  await Promise.all(providers.map((p) => p.start?.()));
   const augmenters = config.augmenters.map(createAugmenter);
   const gateway = new Gateway({ providers, augmenters, catalog: catalogOf(config), timeoutMs: config.auth.timeout_in_ms, logger, metrics });
   const signer = new JwtSigner(keys.current, { issuer: config.jwt.iss, audience: config.jwt.aud, lifetimeSeconds: config.jwt.exp });
+  const addresses = new ClientAddressResolver(config.server.trusted_proxies);
   const http = new GatewayHttp({
     gateway,
     signer,
     policies: new PolicyEngine(config.policies, config.default_policy),
-    addresses: new ClientAddressResolver(config.server.trusted_proxies),
+    addresses,
     includeLegacyHeaders: config.include_legacy_headers,
     checkReady: () => database.ping(),
     metrics,
@@ -56,8 +70,12 @@ export async function createRuntime(loaded: LoadedConfig, logger = createLogger(
     database,
     gateway,
     http,
+    addresses,
+    tokens: new TokenService({ database, config }),
+    admin: new AdminService(database),
     async close() {
       keys.stop();
+      await lastUsed.close();
       await Promise.allSettled([...providers, ...augmenters].map((p) => p.close?.()));
       await database.close();
     },

@@ -11,6 +11,7 @@ export function demoConfig(): Record<string, unknown> {
     server: { host: '127.0.0.1', port: 3000 },
     providers: [
       { type: 'plain', name: 'demo-users', realm: 'local', users: DEMO_USERS.map((u) => ({ ...u, roles: [...u.roles] })) },
+      { type: 'tokens', name: 'portal-tokens' },
     ],
     services: [
       { name: 'polytope', scopes: ['read', 'write'] },

@@ -38,6 +38,8 @@ export interface Provider {
   readonly realm: string | undefined;
   readonly schemes: readonly Scheme[];
   verify(credential: Credential, context: ProviderContext): Promise<ProviderOutcome>;
+  /** Connects what the provider needs (listeners, pools) before the first request. */
+  start?(): Promise<void>;
   close?(): Promise<void>;
 }
 

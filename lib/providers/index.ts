@@ -2,16 +2,34 @@ import type { Config, ProviderConfig } from '../config/schema';
 import type { Provider } from '../gateway/types';
 import { JwtProvider } from './jwt';
 import { PlainProvider } from './plain';
+import { TokensProvider } from './tokens';
+import type { Database } from '../../db/client';
+import type { WorkQueue } from '../crypto/work-queue';
+import type { LastUsedRecorder } from '../tokens/last-used';
 
 export interface ProviderDependencies {
   config: Config;
+  database: Database;
+  /** Shared bound on argon2 work across providers. */
+  argon2: WorkQueue;
+  lastUsed: LastUsedRecorder;
 }
 
 export function createProvider(config: ProviderConfig, deps: ProviderDependencies): Provider {
   const timeoutMs = deps.config.auth.timeout_in_ms;
   switch (config.type) {
     case 'plain':
-      return new PlainProvider(config);
+      return new PlainProvider(config, deps.argon2);
+    case 'tokens':
+      return new TokensProvider({
+        name: config.name,
+        realm: config.realm ?? deps.config.portal?.realm,
+        prefix: deps.config.tokens.prefix,
+        cacheTtlSeconds: deps.config.tokens.cache_ttl,
+        database: deps.database,
+        argon2: deps.argon2,
+        lastUsed: deps.lastUsed,
+      });
     case 'jwt':
       return new JwtProvider(config, timeoutMs);
     default:

@@ -1,5 +1,6 @@
 import type { ProviderConfig } from '../config/schema';
 import { constantTimeEqual, hashSecret, verifySecret } from '../crypto/secrets';
+import type { WorkQueue } from '../crypto/work-queue';
 import { decodeBasic } from '../gateway/credentials';
 import type { Credential, Provider, ProviderOutcome } from '../gateway/types';
 
@@ -16,7 +17,10 @@ export class PlainProvider implements Provider {
   private readonly anyHashed: boolean;
   private dummyHash: Promise<string> | undefined;
 
-  constructor(config: PlainConfig) {
+  constructor(
+    config: PlainConfig,
+    private readonly argon2: WorkQueue,
+  ) {
     this.name = config.name;
     this.realm = config.realm;
     this.users = new Map(config.users.map((u) => [u.username, u]));
@@ -37,14 +41,18 @@ export class PlainProvider implements Provider {
 
   /** An unknown user costs the same work as a wrong password, so timing does not reveal who exists. */
   private async checkPassword(user: PlainUser | undefined, password: string): Promise<boolean> {
-    if (user?.password_hash) return verifySecret(user.password_hash, password);
+    if (user?.password_hash) return this.verifyHash(user.password_hash, password);
     if (user?.password !== undefined) return constantTimeEqual(user.password, password);
     if (this.anyHashed) {
       this.dummyHash ??= hashSecret('dummy password for unknown users');
-      await verifySecret(await this.dummyHash, password);
+      await this.verifyHash(await this.dummyHash, password);
     } else {
       constantTimeEqual('dummy password for unknown users', password);
     }
     return false;
+  }
+
+  private verifyHash(hash: string, password: string): Promise<boolean> {
+    return this.argon2.run(() => verifySecret(hash, password));
   }
 }

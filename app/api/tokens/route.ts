@@ -1,0 +1,5 @@
+import { createTokenRoute, listTokensRoute } from '@/lib/portal/token-routes';
+
+export const dynamic = 'force-dynamic';
+export const GET = listTokensRoute('own');
+export const POST = createTokenRoute('own');

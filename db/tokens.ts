@@ -1,0 +1,126 @@
+import 'server-only';
+import { and, desc, eq, gt, ilike, isNotNull, isNull, lte, or, sql, type SQL } from 'drizzle-orm';
+import type { Db } from './client';
+import { insertAuditEntry, type NewAuditEntry } from './audit';
+import { tokens, users } from './schema';
+
+export type TokenRow = typeof tokens.$inferSelect;
+export type NewToken = typeof tokens.$inferInsert;
+export type TokenStatus = 'active' | 'expired' | 'revoked';
+
+export interface TokenWithOwner {
+  token: TokenRow;
+  owner: { id: string; realm: string; username: string };
+}
+
+/** What the gateway needs to verify a token and authenticate as its owner, in one indexed lookup. */
+export interface TokenForVerification {
+  id: string;
+  secretHash: string;
+  scopes: string[];
+  expiresAt: Date;
+  revokedAt: Date | null;
+  owner: { id: string; realm: string; username: string; roles: string[]; attributes: Record<string, string>; disabledAt: Date | null };
+}
+
+export interface TokenFilter {
+  ownerId?: string;
+  /** Matches owner username or token name (case-insensitive substring). */
+  search?: string;
+  status?: TokenStatus;
+  limit?: number;
+}
+
+const ownerColumns = { id: users.id, realm: users.realm, username: users.username };
+
+export async function insertToken(db: Db, token: NewToken, audit: NewAuditEntry): Promise<TokenRow> {
+  return db.transaction(async (tx) => {
+    const [row] = await tx.insert(tokens).values(token).returning();
+    if (!row) throw new Error('token insert returned nothing');
+    await insertAuditEntry(tx, audit);
+    return row;
+  });
+}
+
+export async function getTokenWithOwner(db: Db, id: string): Promise<TokenWithOwner | undefined> {
+  const [row] = await db.select({ token: tokens, owner: ownerColumns }).from(tokens).innerJoin(users, eq(users.id, tokens.ownerId)).where(eq(tokens.id, id)).limit(1);
+  return row;
+}
+
+export async function listTokens(db: Db, filter: TokenFilter): Promise<TokenWithOwner[]> {
+  const conditions: SQL[] = [];
+  if (filter.ownerId) conditions.push(eq(tokens.ownerId, filter.ownerId));
+  if (filter.search) {
+    const pattern = `%${filter.search.replace(/[%_\\]/g, '\\$&')}%`;
+    const match = or(ilike(users.username, pattern), ilike(tokens.name, pattern));
+    if (match) conditions.push(match);
+  }
+  const now = new Date();
+  if (filter.status === 'revoked') conditions.push(isNotNull(tokens.revokedAt));
+  if (filter.status === 'expired') conditions.push(isNull(tokens.revokedAt), lte(tokens.expiresAt, now));
+  if (filter.status === 'active') conditions.push(isNull(tokens.revokedAt), gt(tokens.expiresAt, now));
+  return db
+    .select({ token: tokens, owner: ownerColumns })
+    .from(tokens)
+    .innerJoin(users, eq(users.id, tokens.ownerId))
+    .where(and(...conditions))
+    .orderBy(desc(tokens.createdAt))
+    .limit(filter.limit ?? 500);
+}
+
+/** Revokes a token once; revoking again changes nothing and writes no second audit row. */
+export async function revokeToken(db: Db, id: string, revokedBy: string, audit: NewAuditEntry): Promise<TokenRow | undefined> {
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(tokens)
+      .set({ revokedAt: new Date(), revokedBy })
+      .where(and(eq(tokens.id, id), isNull(tokens.revokedAt)))
+      .returning();
+    if (row) await insertAuditEntry(tx, audit);
+    return row;
+  });
+}
+
+/** Replaces a token by a new one; the old one stops at `oldStopsAt` (now, or after a grace period). */
+export async function rotateToken(db: Db, oldId: string, replacement: NewToken, oldStopsAt: Date, audit: NewAuditEntry): Promise<TokenRow> {
+  return db.transaction(async (tx) => {
+    await tx
+      .update(tokens)
+      .set({ expiresAt: sql`least(${tokens.expiresAt}, ${oldStopsAt.toISOString()}::timestamptz)` })
+      .where(eq(tokens.id, oldId));
+    const [row] = await tx.insert(tokens).values(replacement).returning();
+    if (!row) throw new Error('token insert returned nothing');
+    await insertAuditEntry(tx, audit);
+    return row;
+  });
+}
+
+export async function getTokenForVerification(db: Db, id: string): Promise<TokenForVerification | undefined> {
+  const [row] = await db
+    .select({
+      id: tokens.id,
+      secretHash: tokens.secretHash,
+      scopes: tokens.scopes,
+      expiresAt: tokens.expiresAt,
+      revokedAt: tokens.revokedAt,
+      owner: { id: users.id, realm: users.realm, username: users.username, roles: users.roles, attributes: users.attributes, disabledAt: users.disabledAt },
+    })
+    .from(tokens)
+    .innerJoin(users, eq(users.id, tokens.ownerId))
+    .where(eq(tokens.id, id))
+    .limit(1);
+  return row;
+}
+
+/** Records last use for many tokens in one statement (called from a batch, off the request path). */
+export async function recordTokenUse(db: Db, uses: Array<{ id: string; at: Date; address: string | null }>): Promise<void> {
+  if (uses.length === 0) return;
+  const values = sql.join(
+    uses.map((u) => sql`(${u.id}, ${u.at.toISOString()}::timestamptz, ${u.address})`),
+    sql`, `,
+  );
+  await db.execute(sql`
+    update ${tokens} set last_used_at = v.at, last_used_address = v.address
+    from (values ${values}) as v(id, at, address)
+    where ${tokens.id} = v.id and (${tokens.lastUsedAt} is null or ${tokens.lastUsedAt} < v.at)`);
+}

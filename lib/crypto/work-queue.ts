@@ -1,0 +1,31 @@
+import { AppError } from '../errors';
+
+/**
+ * Bounds CPU-heavy work (argon2): at most `concurrency` run at once, at most `maxQueued` wait; beyond
+ * that callers get an `unavailable` error (→ 503 with Retry-After) instead of piling up latency and memory.
+ */
+export class WorkQueue {
+  private running = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(
+    private readonly concurrency: number,
+    private readonly maxQueued: number,
+  ) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.running >= this.concurrency) {
+      if (this.waiting.length >= this.maxQueued) throw new AppError('unavailable', 'too many verifications in progress');
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    } else {
+      this.running += 1;
+    }
+    try {
+      return await task();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next(); // hand the slot over directly
+      else this.running -= 1;
+    }
+  }
+}

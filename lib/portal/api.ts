@@ -1,0 +1,135 @@
+import 'server-only';
+import { ensureUser } from '../../db/users';
+import { AppError, isAppError } from '../errors';
+import type { Runtime } from '../runtime';
+import { getRuntime } from '../runtime';
+import { PEER_ADDRESS_HEADER } from '../server/peer';
+import type { Actor } from '../tokens/service';
+import { requireAdmin } from './admin';
+import { sessionActor } from './session-actor';
+
+export interface ApiContext<P> {
+  actor: Actor;
+  runtime: Runtime;
+  request: Request;
+  params: P;
+  /** The JSON body; a malformed one is a 400. */
+  body(): Promise<unknown>;
+  query(name: string): string | undefined;
+}
+
+interface ApiOptions {
+  admin?: boolean;
+  status?: number;
+}
+
+type Via = 'credential' | 'session';
+const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * Wraps a JSON API handler: who is calling (portal session, or a credential the gateway accepts
+ * directly — never an opaque token), admin check, CSRF check, and the one mapping of errors to statuses.
+ */
+export function apiRoute<P extends Record<string, string> = Record<string, never>>(handler: (context: ApiContext<P>) => Promise<unknown>, options: ApiOptions = {}) {
+  return async (request: Request, context: { params: Promise<P> }): Promise<Response> => {
+    const runtime = await getRuntime();
+    try {
+      const { actor, via } = await resolveActor(runtime, request);
+      checkCsrf(request, via);
+      if (options.admin) requireAdmin(actor);
+      const url = new URL(request.url);
+      const result = await handler({
+        actor,
+        runtime,
+        request,
+        params: await context.params,
+        body: () => readJson(request),
+        query: (name) => url.searchParams.get(name) ?? undefined,
+      });
+      return jsonResponse(options.status ?? 200, result);
+    } catch (error) {
+      return errorResponse(error, runtime);
+    }
+  };
+}
+
+export async function resolveActor(runtime: Runtime, request: Request): Promise<{ actor: Actor; via: Via }> {
+  const header = (name: string) => request.headers.get(name) ?? undefined;
+  const peer = header(PEER_ADDRESS_HEADER);
+  const clientAddress = runtime.addresses.resolve(peer, header);
+  const userAgent = header('user-agent')?.slice(0, 300);
+  const adminRoles = runtime.config.portal?.admin_roles ?? ['admin'];
+
+  if (header('authorization')) {
+    const result = await runtime.gateway.authenticate({ method: request.method, path: new URL(request.url).pathname, header, remoteAddress: peer }, clientAddress);
+    if (result.kind === 'unavailable') throw new AppError('unavailable', 'an identity provider could not answer; try again');
+    if (result.kind === 'unauthorized') throw new AppError('unauthorized', 'missing or invalid credentials');
+    const { user } = result;
+    if (user.auth.method === 'tokens') throw new AppError('forbidden', 'an API token cannot manage tokens: sign in, or use your password or identity-provider token');
+    const row = await ensureUser(runtime.database.db, { realm: user.realm, username: user.username, roles: user.roles, attributes: user.attributes });
+    if (row.disabledAt) throw new AppError('forbidden', 'this account is disabled');
+    return { via: 'credential', actor: { userId: row.id, realm: row.realm, username: row.username, isAdmin: user.roles.some((r) => adminRoles.includes(r)), clientAddress, userAgent } };
+  }
+
+  const session = await sessionActor(runtime);
+  if (!session) throw new AppError('unauthorized', 'sign in to the portal, or send credentials');
+  return { via: 'session', actor: { ...session, clientAddress, userAgent } };
+}
+
+/**
+ * Browsers always send Origin on cross-site POSTs; a session cookie alone must not be enough to
+ * change anything from another site. Scripts (curl) send no Origin and authenticate with a header.
+ */
+function checkCsrf(request: Request, via: Via): void {
+  if (!MUTATING.has(request.method)) return;
+  const origin = request.headers.get('origin');
+  const host = request.headers.get('host');
+  if (origin) {
+    let originHost: string | undefined;
+    try {
+      originHost = new URL(origin).host;
+    } catch {
+      originHost = undefined;
+    }
+    if (originHost !== host) throw new AppError('forbidden', 'cross-origin request refused');
+  } else if (via === 'session' && request.headers.get('sec-fetch-site') !== 'same-origin') {
+    throw new AppError('forbidden', 'cross-origin request refused');
+  }
+}
+
+async function readJson(request: Request): Promise<unknown> {
+  const text = await request.text();
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new AppError('bad_request', 'the body is not valid JSON');
+  }
+}
+
+function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', ...headers } });
+}
+
+interface ZodLikeError {
+  issues: Array<{ path: PropertyKey[]; message: string }>;
+}
+
+function isZodError(error: unknown): error is ZodLikeError {
+  return error instanceof Error && error.name.includes('ZodError') && Array.isArray((error as unknown as ZodLikeError).issues);
+}
+
+/** The one place errors become statuses for the portal API. */
+export function errorResponse(error: unknown, runtime: Runtime): Response {
+  if (isZodError(error)) {
+    const fields: Record<string, string[]> = {};
+    for (const issue of error.issues) (fields[issue.path.map(String).join('.') || '_'] ??= []).push(issue.message);
+    return jsonResponse(422, { error: 'invalid_input', message: 'the request has invalid fields', fields });
+  }
+  if (isAppError(error)) {
+    const headers: Record<string, string> = error.code === 'unavailable' ? { 'Retry-After': '5' } : {};
+    return jsonResponse(error.status, { error: error.code, message: error.message, ...error.details }, headers);
+  }
+  runtime.logger.error({ err: error }, 'portal API request failed');
+  return jsonResponse(500, { error: 'internal', message: 'something went wrong; it has been logged' });
+}

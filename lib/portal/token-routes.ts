@@ -1,0 +1,56 @@
+import 'server-only';
+import { z } from 'zod';
+import { getUserByName } from '../../db/users';
+import { AppError } from '../errors';
+import { tokenStatus } from '../tokens/schemas';
+import { apiRoute } from './api';
+
+// The same handlers serve /api/tokens (own tokens) and /api/admin/tokens (everyone's, admins only).
+
+type IdParams = { id: string };
+
+export function listTokensRoute(scope: 'own' | 'all') {
+  return apiRoute(
+    async ({ actor, runtime, query }) => {
+      const status = query('status');
+      return {
+        tokens: await runtime.tokens.list(actor, {
+          all: scope === 'all',
+          search: query('search') || undefined,
+          status: status ? tokenStatus.parse(status) : undefined,
+        }),
+      };
+    },
+    { admin: scope === 'all' },
+  );
+}
+
+const ownerSelector = z.union([z.strictObject({ user_id: z.uuid() }), z.strictObject({ user: z.strictObject({ realm: z.string().min(1), username: z.string().min(1) }) })]);
+
+export function createTokenRoute(scope: 'own' | 'all') {
+  return apiRoute(
+    async ({ actor, runtime, body }) => {
+      const raw = await body();
+      if (scope === 'own') return runtime.tokens.create(actor, raw);
+      // Admin: the same fields plus whose token it is.
+      const { user_id: userId, user, ...tokenFields } = (raw ?? {}) as Record<string, unknown>;
+      const selector = ownerSelector.parse(userId !== undefined ? { user_id: userId } : { user });
+      const owner = 'user_id' in selector ? { id: selector.user_id } : await getUserByName(runtime.database.db, selector.user.realm, selector.user.username);
+      if (!owner) throw new AppError('invalid_input', 'unknown user', { fields: { user: ['no such user; they must have signed in once'] } });
+      return runtime.tokens.create(actor, tokenFields, owner.id);
+    },
+    { admin: scope === 'all', status: 201 },
+  );
+}
+
+export function getTokenRoute(scope: 'own' | 'all') {
+  return apiRoute<IdParams>(async ({ actor, runtime, params }) => runtime.tokens.get(actor, params.id), { admin: scope === 'all' });
+}
+
+export function revokeTokenRoute(scope: 'own' | 'all') {
+  return apiRoute<IdParams>(async ({ actor, runtime, params }) => runtime.tokens.revoke(actor, params.id), { admin: scope === 'all' });
+}
+
+export function rotateTokenRoute(scope: 'own' | 'all') {
+  return apiRoute<IdParams>(async ({ actor, runtime, params, body }) => runtime.tokens.rotate(actor, params.id, await body()), { admin: scope === 'all', status: 201 });
+}

@@ -1,0 +1,145 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import { MISSED_MESSAGES, type Database } from '../../db/client';
+import { getTokenForVerification, type TokenForVerification } from '../../db/tokens';
+import { verifySecret } from '../crypto/secrets';
+import type { WorkQueue } from '../crypto/work-queue';
+import { describeError, isAppError } from '../errors';
+import { decodeBasic } from '../gateway/credentials';
+import type { Credential, Identity, Provider, ProviderContext, ProviderOutcome } from '../gateway/types';
+import { parseToken } from '../tokens/format';
+import type { LastUsedRecorder } from '../tokens/last-used';
+import { TOKENS_CHANNEL } from '../tokens/channel';
+
+export interface TokensProviderOptions {
+  name: string;
+  realm: string | undefined;
+  prefix: string;
+  cacheTtlSeconds: number;
+  database: Database;
+  argon2: WorkQueue;
+  lastUsed: LastUsedRecorder;
+}
+
+interface Verified {
+  tokenId: string;
+  ownerId: string;
+  ownerName: string;
+  identity: Identity;
+}
+
+const CACHE_SIZE = 50_000;
+// Wrong secrets for an existing id are remembered briefly, so repeated guesses cost no argon2.
+const FAILURE_TTL_MS = 30_000;
+
+/** This product's opaque tokens: `Bearer <token>`, or Basic `username:<token>` (OpenCloud style). */
+export class TokensProvider implements Provider {
+  readonly type = 'tokens';
+  readonly schemes = ['Bearer', 'Basic'] as const;
+  readonly name: string;
+  readonly realm: string | undefined;
+  // Cache keys are keyed hashes, so a heap dump does not reveal tokens.
+  private readonly cacheKey = randomBytes(32);
+  private readonly verified: LRUCache<string, Verified>;
+  private readonly failures = new LRUCache<string, true>({ max: CACHE_SIZE, ttl: FAILURE_TTL_MS });
+
+  constructor(private readonly options: TokensProviderOptions) {
+    this.name = options.name;
+    this.realm = options.realm;
+    this.verified = new LRUCache({ max: CACHE_SIZE, ttl: options.cacheTtlSeconds * 1000 });
+  }
+
+  /** Revocations, rotations and disabled users reach every replica through NOTIFY. */
+  async start(): Promise<void> {
+    await this.options.database.listen(TOKENS_CHANNEL, (payload) => this.invalidate(payload));
+  }
+
+  invalidate(payload: string): void {
+    if (payload === MISSED_MESSAGES) return this.verified.clear();
+    const [kind, id] = payload.split(':');
+    this.verified.forEach((entry, key) => {
+      if ((kind === 'token' && entry.tokenId === id) || (kind === 'user' && entry.ownerId === id)) this.verified.delete(key);
+    });
+  }
+
+  async verify(credential: Credential, context: ProviderContext): Promise<ProviderOutcome> {
+    const presented = this.presented(credential);
+    if (!presented) return { status: 'rejected', reason: 'not one of our tokens' };
+    const parsed = parseToken(this.options.prefix, presented.token);
+    if (!parsed) return { status: 'rejected', reason: 'malformed token or bad checksum' };
+
+    const key = createHmac('sha256', this.cacheKey).update(presented.token).digest('base64url');
+    const cached = this.verified.get(key);
+    if (cached) return this.accept(cached, presented.username, context);
+    if (this.failures.has(key)) return { status: 'rejected', reason: 'wrong secret (cached)' };
+
+    let row: TokenForVerification | undefined;
+    try {
+      row = await getTokenForVerification(this.options.database.db, parsed.id);
+    } catch (error) {
+      return { status: 'unavailable', reason: `database: ${describeError(error)}` };
+    }
+    if (!row) return { status: 'rejected', reason: 'unknown token' };
+    const refusal = refusalOf(row);
+    if (refusal) return { status: 'rejected', reason: refusal };
+
+    let matches: boolean;
+    try {
+      matches = await this.options.argon2.run(() => verifySecret(row.secretHash, parsed.secret));
+    } catch (error) {
+      if (isAppError(error) && error.code === 'unavailable') return { status: 'unavailable', reason: 'verification queue full' };
+      throw error;
+    }
+    if (!matches) {
+      this.failures.set(key, true);
+      return { status: 'rejected', reason: 'wrong secret' };
+    }
+
+    const entry: Verified = {
+      tokenId: row.id,
+      ownerId: row.owner.id,
+      ownerName: row.owner.username,
+      identity: {
+        username: row.owner.username,
+        realm: row.owner.realm,
+        roles: row.owner.roles,
+        attributes: row.owner.attributes,
+        scopes: groupScopes(row.scopes),
+        expiresAt: Math.floor(row.expiresAt.getTime() / 1000),
+        tokenId: row.id,
+      },
+    };
+    this.verified.set(key, entry, { ttl: Math.max(1, Math.min(this.options.cacheTtlSeconds * 1000, row.expiresAt.getTime() - Date.now())) });
+    return this.accept(entry, presented.username, context);
+  }
+
+  private accept(entry: Verified, basicUsername: string | undefined, context: ProviderContext): ProviderOutcome {
+    if (basicUsername !== undefined && basicUsername !== entry.ownerName) return { status: 'rejected', reason: 'token belongs to another user' };
+    if ((entry.identity.expiresAt ?? 0) * 1000 <= Date.now()) return { status: 'rejected', reason: 'token expired' };
+    this.options.lastUsed.record(entry.tokenId, context.clientAddress);
+    return { status: 'accepted', identity: { ...entry.identity, roles: [...entry.identity.roles], attributes: { ...entry.identity.attributes } } };
+  }
+
+  private presented(credential: Credential): { token: string; username?: string } | null {
+    if (credential.scheme === 'Bearer') return { token: credential.value };
+    if (credential.scheme !== 'Basic') return null;
+    const basic = decodeBasic(credential.value);
+    return basic ? { token: basic.password, username: basic.username } : null;
+  }
+}
+
+function refusalOf(row: TokenForVerification): string | undefined {
+  if (row.revokedAt) return 'token revoked';
+  if (row.expiresAt.getTime() <= Date.now()) return 'token expired';
+  if (row.owner.disabledAt) return 'owner disabled';
+  return undefined;
+}
+
+function groupScopes(scopes: string[]): Record<string, string[]> {
+  const grouped: Record<string, string[]> = {};
+  for (const scope of scopes) {
+    const [service = '', name = ''] = scope.split(':');
+    (grouped[service] ??= []).push(name);
+  }
+  return grouped;
+}
