@@ -1,5 +1,10 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify, SignJWT, type JSONWebKeySet } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { hashSecret } from '../../lib/crypto/secrets';
 import { DATABASE_KINDS, startApp, type RunningApp } from '../support/app';
@@ -253,5 +258,162 @@ describe.each(DATABASE_KINDS)('nginx in front of the gateway (%s)', (database) =
       await down.stop();
     }
     expect(backend.received).toHaveLength(4);
+  });
+});
+
+/** A stand-in gateway that records exactly what nginx's /_auth sub-request carries. */
+interface StubGateway {
+  address: string;
+  jwksUrl: string;
+  seen: IncomingHttpHeaders[];
+  close(): Promise<void>;
+}
+
+async function startStubGateway(): Promise<StubGateway> {
+  const { privateKey, publicKey } = await generateKeyPair('ES256');
+  const jwk = { ...(await exportJWK(publicKey)), kid: 'stub', alg: 'ES256' };
+  const seen: IncomingHttpHeaders[] = [];
+  const server: Server = createServer((req, res) => {
+    if (req.url === '/.well-known/jwks.json') return void res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ keys: [jwk] }));
+    seen.push(req.headers);
+    // A client certificate or the stub's one password is enough.
+    if (!req.headers['x-ssl-client-cert'] && req.headers.authorization !== 'Basic c3R1Yjpvaw==') {
+      return void res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="stub"' }).end();
+    }
+    new SignJWT({ username: 'stub' })
+      .setProtectedHeader({ alg: 'ES256', kid: 'stub' })
+      .setIssuer(ISS)
+      .setAudience(AUD)
+      .setSubject('stub-stub')
+      .setExpirationTime('1m')
+      .sign(privateKey)
+      .then((jwt) => res.writeHead(200, { Authorization: `Bearer ${jwt}` }).end());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    address: `127.0.0.1:${port}`,
+    jwksUrl: `http://127.0.0.1:${port}/.well-known/jwks.json`,
+    seen,
+    close: () => new Promise((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
+  };
+}
+
+/** A CA, a server certificate for 127.0.0.1, a client certificate it signed, and one from a stranger CA. */
+function makeCertificates(dir: string): Record<'ca' | 'serverCert' | 'serverKey' | 'clientCert' | 'clientKey' | 'strangerCert' | 'strangerKey', string> {
+  const file = (name: string) => path.join(dir, name);
+  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  const newKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
+  openssl('req', '-x509', ...newKey, '-keyout', 'ca.key', '-out', 'ca.crt', '-subj', '/CN=nginx test CA', '-days', '1');
+  openssl('req', '-x509', ...newKey, '-keyout', 'stranger-ca.key', '-out', 'stranger-ca.crt', '-subj', '/CN=stranger CA', '-days', '1');
+  const issue = (name: string, subject: string, ca: string, extensions: string[] = []) => {
+    openssl('req', ...newKey, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject);
+    openssl('x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.crt`, '-CAkey', `${ca}.key`, '-CAcreateserial', '-out', `${name}.crt`, '-days', '1', ...extensions);
+  };
+  issue('server', '/CN=127.0.0.1', 'ca', ['-extfile', writeExtensions(dir)]);
+  issue('client', '/CN=alice', 'ca');
+  issue('stranger', '/CN=mallory', 'stranger-ca');
+  return {
+    ca: file('ca.crt'),
+    serverCert: file('server.crt'),
+    serverKey: file('server.key'),
+    clientCert: file('client.crt'),
+    clientKey: file('client.key'),
+    strangerCert: file('stranger.crt'),
+    strangerKey: file('stranger.key'),
+  };
+}
+
+function writeExtensions(dir: string): string {
+  const extensions = path.join(dir, 'server.ext');
+  writeFileSync(extensions, 'subjectAltName=IP:127.0.0.1\n'); // so Node accepts the server certificate for 127.0.0.1
+  return extensions;
+}
+
+describe('nginx TLS listener and what /_auth forwards', () => {
+  let dir: string;
+  let files: ReturnType<typeof makeCertificates>;
+  let gateway: StubGateway;
+  let backend: EchoBackend;
+  let nginx: RunningNginx;
+  const pem = (name: keyof typeof files) => readFileSync(files[name], 'utf8');
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'aot-nginx-tls-'));
+    files = makeCertificates(dir);
+    gateway = await startStubGateway();
+    backend = await startEchoBackend({ jwksUrl: gateway.jwksUrl, issuer: ISS, audience: AUD });
+    nginx = await startNginx({
+      appAddresses: [gateway.address],
+      backendAddress: backend.address,
+      tls: { certFile: files.serverCert, keyFile: files.serverKey, clientCaFile: files.ca },
+    });
+  });
+
+  afterAll(async () => {
+    await nginx?.stop();
+    await backend?.close();
+    await gateway?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  beforeEach(() => {
+    gateway.seen.splice(0);
+    backend.clear();
+  });
+
+  it('passes a verified client certificate to the gateway as X-SSL-Client-Cert', async () => {
+    const response = await rawRequest(nginx.tlsUrl ?? '', '/api/v1/items', { tls: { ca: pem('ca'), cert: pem('clientCert'), key: pem('clientKey') } });
+    expect(response.status, nginx.errorLog()).toBe(200);
+    const forwarded = gateway.seen[0]?.['x-ssl-client-cert'];
+    expect(typeof forwarded).toBe('string');
+    expect(decodeURIComponent(String(forwarded)).trim()).toBe(pem('clientCert').trim());
+    expect(backend.received[0]?.claims).toMatchObject({ sub: 'stub-stub' });
+  });
+
+  it('sends no certificate header over TLS without a client certificate', async () => {
+    const response = await rawRequest(nginx.tlsUrl ?? '', '/api/v1/items', { tls: { ca: pem('ca') } });
+    expect(response.status).toBe(401);
+    expect(response.headers['www-authenticate']).toBe('Basic realm="stub"');
+    expect(gateway.seen[0]?.['x-ssl-client-cert']).toBeUndefined();
+  });
+
+  it('refuses a client certificate from another CA before asking the gateway', async () => {
+    const response = await rawRequest(nginx.tlsUrl ?? '', '/api/v1/items', { tls: { ca: pem('ca'), cert: pem('strangerCert'), key: pem('strangerKey') } });
+    expect(response.status).toBe(400);
+    expect(gateway.seen).toHaveLength(0);
+    expect(backend.received).toHaveLength(0);
+  });
+
+  it('forwards only what the gateway reads: forged X-Original-*, certificate and cookie headers are dropped', async () => {
+    const response = await rawRequest(nginx.url, '/api/v1/items?x=1', {
+      method: 'DELETE',
+      headers: {
+        Authorization: 'Basic c3R1Yjpvaw==',
+        'X-Auth-Realm': 'stub-realm',
+        'X-Original-URI': '/public',
+        'X-Original-Method': 'GET',
+        'X-Original-Host': 'elsewhere.example',
+        'X-SSL-Client-Cert': 'forged',
+        'X-Forwarded-For': '203.0.113.9',
+        Cookie: 'session=secret',
+        Host: 'api.example.org',
+      },
+    });
+    expect(response.status).toBe(200);
+    const seen = gateway.seen[0] ?? {};
+    expect(seen).toMatchObject({
+      authorization: 'Basic c3R1Yjpvaw==',
+      'x-auth-realm': 'stub-realm',
+      'x-original-uri': '/api/v1/items?x=1',
+      'x-original-method': 'DELETE',
+      'x-original-host': 'api.example.org',
+      'x-forwarded-for': '203.0.113.9, 127.0.0.1', // the app trusts only what its trusted proxies appended
+      'x-real-ip': '127.0.0.1',
+    });
+    expect(seen['x-ssl-client-cert']).toBeUndefined();
+    expect(seen.cookie).toBeUndefined();
+    expect(seen['content-length']).toBeUndefined();
   });
 });

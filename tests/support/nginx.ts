@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { request, type IncomingHttpHeaders } from 'node:http';
+import { request, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -194,21 +195,25 @@ export interface RawRequest {
   method?: string;
   headers?: Record<string, string>;
   body?: string;
+  /** For `https:` URLs: the CA to trust and an optional client certificate (PEM text). */
+  tls?: { ca: string; cert?: string; key?: string };
 }
 
 /**
- * One HTTP request with the path sent exactly as written: `fetch` would resolve `/a/../b` and
- * merge nothing, hiding what a hostile client can send.
+ * One HTTP(S) request with the path sent exactly as written: `fetch` would resolve `/a/../b`,
+ * hiding what a hostile client can send.
  */
 export function rawRequest(baseUrl: string, rawPath: string, init: RawRequest = {}): Promise<RawResponse> {
-  const { hostname, port } = new URL(baseUrl);
+  const { protocol, hostname, port } = new URL(baseUrl);
+  const options = { host: hostname, port, path: rawPath, method: init.method ?? 'GET', headers: init.headers, agent: false as const };
   return new Promise((resolve, reject) => {
-    const req = request({ host: hostname, port, path: rawPath, method: init.method ?? 'GET', headers: init.headers, agent: false }, (res) => {
+    const onResponse = (res: IncomingMessage) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, rawHeaders: res.rawHeaders, body: Buffer.concat(chunks).toString() }));
       res.on('error', reject);
-    });
+    };
+    const req = protocol === 'https:' ? httpsRequest({ ...options, ...init.tls }, onResponse) : request(options, onResponse);
     req.on('error', reject);
     req.end(init.body);
   });
