@@ -296,7 +296,11 @@ async function startStubGateway(): Promise<StubGateway> {
     address: `127.0.0.1:${port}`,
     jwksUrl: `http://127.0.0.1:${port}/.well-known/jwks.json`,
     seen,
-    close: () => new Promise((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
