@@ -77,15 +77,27 @@ export class GatewayHttp {
         },
         result.user,
       );
-      response = decision.allowed
-        ? await this.success(result.user)
-        : json(403, { error: 'forbidden', message: 'a policy denies this request', rule: decision.rule, missing: decision.missing });
+      if (request.header('x-original-uri') === undefined) this.warnMissingOriginalUri();
+      const denial = decision.allowed ? undefined : { rule: decision.rule, missing: decision.missing };
+      // nginx drops the body of an auth sub-request; the header lets it pass the reason on (deploy/nginx).
+      response = denial
+        ? json(403, { error: 'forbidden', message: 'a policy denies this request', ...denial }, { 'X-Auth-Denied': headerSafe(JSON.stringify(denial)) })
+        : await this.success(result.user);
       this.options.logger.info({ username: result.user.username, realm: result.user.realm, provider: result.user.auth.provider, status: response.status }, 'authenticated');
     }
     const outcome = response.status === 200 ? 'success' : response.status === 403 ? 'forbidden' : result.kind;
     this.options.metrics.authRequests.inc({ result: outcome, realm: result.kind === 'authenticated' ? result.user.realm : '' });
     this.options.metrics.authDuration.observe({ result: outcome }, (performance.now() - started) / 1000);
     return response;
+  }
+
+  private warnedMissingUri = false;
+
+  /** Path rules cannot apply without the original URI; say so once rather than fail open silently. */
+  private warnMissingOriginalUri(): void {
+    if (this.warnedMissingUri || !this.options.policies.hasPathRules) return;
+    this.warnedMissingUri = true;
+    this.options.logger.warn('X-Original-URI is missing: policies with a path cannot match; set it in the nginx auth location (deploy/nginx)');
   }
 
   private async whoami(request: GatewayRequest): Promise<GatewayResponse> {

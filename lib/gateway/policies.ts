@@ -49,6 +49,7 @@ export class PolicyEngine {
   private readonly rules: CompiledPolicy[];
 
   constructor(policies: PolicyConfig[], private readonly defaultPolicy: 'allow' | 'deny') {
+    this.hasPathRules = policies.some((p) => p.match.path !== undefined);
     this.rules = policies.map((policy, index) => {
       const { host, methods, path } = policy.match;
       const pathMatches = path ? picomatch(path, { dot: true }) : undefined;
@@ -64,9 +65,7 @@ export class PolicyEngine {
     });
   }
 
-  get size(): number {
-    return this.rules.length;
-  }
+  readonly hasPathRules: boolean;
 
   /** The first rule whose match fits decides; `default_policy` applies when none does. */
   decide(request: OriginalRequest, user: User): PolicyDecision {

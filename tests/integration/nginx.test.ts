@@ -168,6 +168,8 @@ describe.each(DATABASE_KINDS)('nginx in front of the gateway (%s)', (database) =
     const denied = await rawRequest(nginx.url, '/api/v1/items', { method: 'POST', headers: { Authorization: basic(BOB), 'Content-Type': 'application/json' }, body: '{"a":1}' });
     expect(denied.status).toBe(403);
     expect(json(denied)).toMatchObject({ error: 'forbidden' });
+    // The reason survives nginx (which drops the auth sub-request's body) in a header.
+    expect(JSON.parse(headerValues(denied, 'x-auth-denied')[0] ?? '{}')).toMatchObject({ missing: { roles_any: expect.any(Array) } });
     expect(backend.received).toHaveLength(0);
 
     const allowed = await rawRequest(nginx.url, '/api/v1/items', { method: 'POST', headers: { Authorization: basic(ALICE), 'Content-Type': 'application/json' }, body: '{"a":1}' });

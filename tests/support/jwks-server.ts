@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { exportJWK, generateKeyPair, SignJWT, type JWK, type JWTPayload } from 'jose';
 
-export type JwksMode = 'ok' | 'down' | 'hang' | 'error' | 'garbage';
+export type JwksMode = 'ok' | 'hang' | 'error' | 'garbage';
 
 /** A real identity provider's JWKS endpoint on loopback, with a key generated at test time. */
 export interface TestIssuer {
