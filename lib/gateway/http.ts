@@ -113,7 +113,7 @@ export class GatewayHttp {
   }
 
   private async success(user: User): Promise<GatewayResponse> {
-    const { token } = await this.options.signer.sign(user);
+    const { token } = await this.options.signer.signOrReuse(user);
     const headers: Record<string, string> = { Authorization: `Bearer ${token}` };
     if (this.options.includeLegacyHeaders) {
       headers['X-Auth-Username'] = headerSafe(user.username);

@@ -1,5 +1,6 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
+import { LRUCache } from 'lru-cache';
 import type { User } from '../gateway/types';
 import type { KeySet } from './keys';
 
@@ -11,15 +12,32 @@ export interface SignerOptions {
 
 export interface SignedToken {
   token: string;
+  issuedAt: number;
   expiresAt: number;
 }
 
 /** Issues the short-lived JWT the backend receives. */
 export class JwtSigner {
+  // Signing costs more than everything else on a cached request; the same identity reuses its JWT.
+  private readonly recent = new LRUCache<string, SignedToken>({ max: 20_000 });
+
   constructor(
     private readonly keys: () => KeySet,
     private readonly options: SignerOptions,
   ) {}
+
+  /** The JWT issued for this exact identity with this key, while it has more than half its life left. */
+  async signOrReuse(user: User): Promise<SignedToken> {
+    const now = Math.floor(Date.now() / 1000);
+    const key = createHash('sha256')
+      .update(JSON.stringify([this.keys().active.kid, user.realm, user.username, user.roles, user.attributes, user.scopes, user.auth, user.expiresAt]))
+      .digest('base64url');
+    const cached = this.recent.get(key);
+    if (cached && cached.expiresAt - now > (cached.expiresAt - cached.issuedAt) / 2) return cached;
+    const fresh = await this.sign(user, now);
+    this.recent.set(key, fresh);
+    return fresh;
+  }
 
   async sign(user: User, now = Math.floor(Date.now() / 1000)): Promise<SignedToken> {
     const { active } = this.keys();
@@ -40,7 +58,7 @@ export class JwtSigner {
       .setExpirationTime(expiresAt)
       .setJti(randomUUID());
     if (this.options.audience) jwt.setAudience(this.options.audience);
-    return { token: await jwt.sign(active.key), expiresAt };
+    return { token: await jwt.sign(active.key), issuedAt: now, expiresAt };
   }
 
   jwks(): { keys: KeySet['published'] } {

@@ -1,3 +1,5 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { ProviderConfig } from '../config/schema';
 import { constantTimeEqual, hashSecret, verifySecret } from '../crypto/secrets';
 import type { WorkQueue } from '../crypto/work-queue';
@@ -6,6 +8,8 @@ import type { Credential, Provider, ProviderOutcome } from '../gateway/types';
 
 type PlainConfig = Extract<ProviderConfig, { type: 'plain' }>;
 type PlainUser = PlainConfig['users'][number];
+
+const VERDICT_TTL_MS = 30_000;
 
 /** Static Basic users from the config: argon2id `password_hash`, or auth-o-tron's plaintext `password`. */
 export class PlainProvider implements Provider {
@@ -16,6 +20,10 @@ export class PlainProvider implements Provider {
   private readonly users: Map<string, PlainUser>;
   private readonly anyHashed: boolean;
   private dummyHash: Promise<string> | undefined;
+  // Verdicts for recently seen credentials, keyed by a keyed hash (never the password): a busy client
+  // costs one argon2 verification per TTL, not one per request (Authelia #5006).
+  private readonly cacheKey = randomBytes(32);
+  private readonly verdicts = new LRUCache<string, boolean>({ max: 20_000, ttl: VERDICT_TTL_MS });
 
   constructor(
     config: PlainConfig,
@@ -31,7 +39,12 @@ export class PlainProvider implements Provider {
     const basic = decodeBasic(credential.value);
     if (!basic) return { status: 'rejected', reason: 'malformed basic credential' };
     const user = this.users.get(basic.username);
-    const matches = await this.checkPassword(user, basic.password);
+    const key = createHmac('sha256', this.cacheKey).update(basic.username).update('\0').update(basic.password).digest('base64url');
+    let matches = this.verdicts.get(key);
+    if (matches === undefined) {
+      matches = await this.checkPassword(user, basic.password);
+      this.verdicts.set(key, matches);
+    }
     if (!user || !matches) return { status: 'rejected', reason: 'wrong username or password' };
     return {
       status: 'accepted',

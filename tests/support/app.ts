@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
+import { freePort } from './ports';
 import { createPostgresDatabase, type DatabaseKind, type TestDatabase } from './postgres';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -14,6 +15,11 @@ export interface StartOptions {
   /** Reuse a database (several replicas on one Postgres). */
   databaseUrl?: string;
   env?: Record<string, string>;
+  /**
+   * `custom` (default): server.ts, as `npm start` runs it. `next`: plain `next start`, where the App
+   * Router's route handlers answer the gateway paths (what `next dev` uses).
+   */
+  server?: 'custom' | 'next';
 }
 
 export interface RunningApp {
@@ -51,7 +57,9 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     ...options.env,
   };
-  const child = spawn(process.execPath, ['--import', 'tsx', '--import', './scripts/server-only-hook.mjs', 'server.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const nextPort = options.server === 'next' ? await freePort() : 0;
+  const args = options.server === 'next' ? ['node_modules/next/dist/bin/next', 'start', '-H', '127.0.0.1', '-p', String(nextPort)] : ['--import', 'tsx', '--import', './scripts/server-only-hook.mjs', 'server.ts'];
+  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -62,7 +70,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
   };
   let port: number;
   try {
-    port = await waitForListening(child, () => output);
+    port = options.server === 'next' ? await waitForHealth(child, nextPort, () => output) : await waitForListening(child, () => output);
   } catch (error) {
     child.kill('SIGKILL');
     await cleanup();
@@ -96,6 +104,17 @@ function waitForListening(child: ChildProcess, output: () => string): Promise<nu
       reject(new Error(`app exited with ${code} before listening:\n${output()}`));
     });
   });
+}
+
+async function waitForHealth(child: ChildProcess, port: number, output: () => string): Promise<number> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`next exited with ${child.exitCode}:\n${output()}`);
+    const ok = await fetch(`http://127.0.0.1:${port}/api/health`).then((r) => r.ok, () => false);
+    if (ok) return port;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`next did not answer in 60 s:\n${output()}`);
 }
 
 export async function stopProcess(child: ChildProcess): Promise<void> {

@@ -6,6 +6,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { stopProcess } from './app';
+import { freePort } from './ports';
+
+export { freePort };
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 /** The shipped example; tests run it, so what we document is what we test. */
@@ -141,19 +144,6 @@ async function startOnce(example: string, options: NginxOptions): Promise<Runnin
       rmSync(prefix, { recursive: true, force: true });
     },
   };
-}
-
-/** A port that was free a moment ago: bind port 0, read it, close. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Polls the internal `/_auth` location: nginx itself answers 404 there once its workers run. */

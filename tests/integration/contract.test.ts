@@ -1,0 +1,76 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { decodeJwt } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApp, type RunningApp } from '../support/app';
+import { startTestIssuer, type TestIssuer } from '../support/jwks-server';
+
+/**
+ * Production answers the gateway paths in server.ts before Next sees them; `next dev` (and plain
+ * `next start`) answer them with the App Router's route handlers. Both must say the same thing.
+ */
+describe('the custom server and the App Router routes give the same answers', () => {
+  let custom: RunningApp;
+  let nextOnly: RunningApp;
+  let idp: TestIssuer;
+
+  beforeAll(async () => {
+    idp = await startTestIssuer();
+    const pem = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    const config = {
+      providers: [
+        { type: 'plain', name: 'users', realm: 'local', users: [{ username: 'alice', password: 'alice-pw', roles: ['user'] }, { username: 'ed', password: 'ed-pw', roles: ['editor'] }] },
+        { type: 'jwt', name: 'idp', realm: 'idp', cert_uri: idp.jwksUri },
+      ],
+      services: [{ name: 'polytope', scopes: ['read', 'write'] }],
+      policies: [{ match: { methods: ['POST'], path: '/v1/**' }, require: { roles_any: ['editor'] } }],
+      include_legacy_headers: true,
+      jwt: { iss: 'contract', aud: 'backends', exp: 60, keys: [{ kid: 'shared', private_key: pem }] },
+    };
+    [custom, nextOnly] = await Promise.all([startApp({ config }), startApp({ config, server: 'next' })]);
+  });
+
+  afterAll(async () => {
+    await Promise.all([custom?.stop(), nextOnly?.stop(), idp?.close()]);
+  });
+
+  const basic = (u: string, p: string) => `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}`;
+  const cases: Array<[string, string, string, () => Promise<Record<string, string>>]> = [
+    ['authenticate ok', 'GET', '/api/authenticate', async () => ({ Authorization: basic('alice', 'alice-pw') })],
+    ['auth-o-tron path', 'POST', '/authenticate', async () => ({ Authorization: basic('alice', 'alice-pw') })],
+    ['no credentials', 'GET', '/api/authenticate', async () => ({})],
+    ['wrong password', 'GET', '/api/authenticate', async () => ({ Authorization: basic('alice', 'nope') })],
+    ['duplicate scheme', 'GET', '/api/authenticate', async () => ({ Authorization: `${basic('alice', 'alice-pw')}, ${basic('ed', 'ed-pw')}` })],
+    ['realm filter', 'GET', '/api/authenticate', async () => ({ Authorization: basic('alice', 'alice-pw'), 'X-Auth-Realm': 'idp' })],
+    ['policy 403', 'GET', '/api/authenticate', async () => ({ Authorization: basic('alice', 'alice-pw'), 'X-Original-Method': 'POST', 'X-Original-URI': '/v1/x' })],
+    ['policy allows', 'GET', '/api/authenticate', async () => ({ Authorization: basic('ed', 'ed-pw'), 'X-Original-Method': 'POST', 'X-Original-URI': '/v1/x' })],
+    ['IdP JWT', 'GET', '/api/authenticate', async () => ({ Authorization: `Bearer ${await idp.sign({ sub: 'carol', realm_access: { roles: ['r'] } })}` })],
+    ['expired IdP JWT', 'GET', '/api/authenticate', async () => ({ Authorization: `Bearer ${await idp.sign({ sub: 'carol' }, { expiresIn: Math.floor(Date.now() / 1000) - 600 })}` })],
+    ['whoami', 'GET', '/api/whoami', async () => ({ Authorization: basic('ed', 'ed-pw') })],
+    ['whoami without /api', 'GET', '/whoami', async () => ({})],
+    ['providers', 'GET', '/providers', async () => ({})],
+    ['augmenters', 'GET', '/api/augmenters', async () => ({})],
+    ['health', 'GET', '/health', async () => ({})],
+    ['ready', 'GET', '/api/ready', async () => ({})],
+    ['jwks', 'GET', '/.well-known/jwks.json', async () => ({})],
+  ];
+  const compared = ['www-authenticate', 'cache-control', 'content-type', 'retry-after', 'x-auth-denied', 'x-auth-username', 'x-auth-realm', 'x-auth-roles'];
+
+  async function observe(app: RunningApp, method: string, path: string, headers: Record<string, string>) {
+    const response = await fetch(`${app.url}${path}`, { method, headers, redirect: 'manual' });
+    const text = await response.text();
+    const bearer = response.headers.get('authorization');
+    const claims = bearer ? (({ iat: _iat, exp: _exp, jti: _jti, ...rest }) => rest)(decodeJwt(bearer.slice(7))) : null;
+    return {
+      status: response.status,
+      headers: Object.fromEntries(compared.map((h) => [h, response.headers.get(h)])),
+      body: response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text,
+      claims,
+    };
+  }
+
+  it.each(cases)('%s', async (_, method, path, headers) => {
+    const sent = await headers();
+    const [a, b] = await Promise.all([observe(custom, method, path, sent), observe(nextOnly, method, path, sent)]);
+    expect(b).toEqual(a);
+  });
+});
