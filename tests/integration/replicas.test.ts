@@ -1,0 +1,89 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApp, type RunningApp } from '../support/app';
+import { startEchoBackend, type EchoBackend } from '../support/echo-backend';
+import { startNginx, type RunningNginx } from '../support/nginx';
+import { createPostgresDatabase, type TestDatabase } from '../support/postgres';
+
+const ADMIN = `Basic ${Buffer.from('root:root-pw').toString('base64')}`;
+const REPLICA_DEADLINE_MS = 1000;
+
+/** Two replicas on one Postgres behind nginx: a revocation through one is honoured by the other at once. */
+describe('revocation across replicas', () => {
+  let database: TestDatabase;
+  let a: RunningApp;
+  let b: RunningApp;
+  let backend: EchoBackend;
+  let nginx: RunningNginx;
+
+  beforeAll(async () => {
+    database = await createPostgresDatabase();
+    const config = {
+      providers: [
+        { type: 'plain', name: 'users', realm: 'local', users: [{ username: 'root', password: 'root-pw', roles: ['admin'] }] },
+        { type: 'tokens', name: 'tokens' },
+      ],
+      services: [{ name: 'polytope', scopes: ['read'] }],
+      portal: { realm: 'local' },
+      tokens: { cache_ttl: '5m' }, // long: only the notification can make the other replica forget
+      jwt: { iss: 'replicas', aud: 'backend', exp: 60 },
+    };
+    a = await startApp({ config, databaseUrl: database.url });
+    b = await startApp({ config, databaseUrl: database.url });
+    backend = await startEchoBackend({ jwksUrl: `${a.url}/.well-known/jwks.json`, issuer: 'replicas', audience: 'backend' });
+    nginx = await startNginx({ appAddresses: [`127.0.0.1:${a.port}`, `127.0.0.1:${b.port}`], backendAddress: backend.address });
+  });
+
+  afterAll(async () => {
+    await nginx?.stop();
+    await backend?.close();
+    await Promise.all([a?.stop(), b?.stop()]);
+    await database?.drop();
+  });
+
+  async function newToken(): Promise<{ id: string; secret: string }> {
+    const response = await fetch(`${a.url}/api/tokens`, { method: 'POST', headers: { Authorization: ADMIN, 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'replicated', scopes: ['polytope:read'] }) });
+    const body = (await response.json()) as { token: { id: string }; secret: string };
+    return { id: body.token.id, secret: body.secret };
+  }
+  const check = (app: RunningApp, secret: string) => fetch(`${app.url}/api/authenticate`, { headers: { Authorization: `Bearer ${secret}` } }).then((r) => r.status);
+  const revokeThroughA = (id: string) => fetch(`${a.url}/api/tokens/${id}`, { method: 'DELETE', headers: { Authorization: ADMIN } });
+
+  /** Revokes through A and returns how long B kept accepting the token (B had it cached). */
+  async function revocationLatency(): Promise<number> {
+    const token = await newToken();
+    expect(await check(b, token.secret)).toBe(200);
+    expect(await check(a, token.secret)).toBe(200);
+    expect((await revokeThroughA(token.id)).status).toBe(200);
+    const revokedAt = performance.now();
+    await expect.poll(() => check(b, token.secret), { timeout: REPLICA_DEADLINE_MS, interval: 10 }).toBe(401);
+    return performance.now() - revokedAt;
+  }
+
+  it('the other replica refuses a revoked token within a second', async () => {
+    const latency = await revocationLatency();
+    console.log(`revocation seen by the other replica after ${latency.toFixed(0)} ms`);
+  });
+
+  it('still does under load through nginx, and nginx stops passing the token on', async () => {
+    const busy = await newToken();
+    let stop = false;
+    const statuses: number[] = [];
+    const load = Array.from({ length: 16 }, async () => {
+      while (!stop) statuses.push((await fetch(`${nginx.url}/api/v1/data`, { headers: { Authorization: `Bearer ${busy.secret}` } })).status);
+    });
+    try {
+      const latency = await revocationLatency();
+      console.log(`under load: revocation seen after ${latency.toFixed(0)} ms`);
+      await revokeThroughA(busy.id);
+      await new Promise((resolve) => setTimeout(resolve, REPLICA_DEADLINE_MS));
+      const after = statuses.length;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(statuses.slice(after).length).toBeGreaterThan(0);
+      expect(new Set(statuses.slice(after))).toEqual(new Set([401]));
+    } finally {
+      stop = true;
+      await Promise.all(load);
+    }
+    expect(statuses).toContain(200);
+  });
+});
