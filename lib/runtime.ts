@@ -33,8 +33,11 @@ export interface Runtime {
 }
 
 const KEY_REFRESH_MS = 60_000;
-/** argon2 verifications that may wait for a core before callers get 503 (each takes ≈ 35 ms). */
-const ARGON2_QUEUE_LIMIT = 256;
+/**
+ * argon2 verifications that may wait for a core before callers get 503 with Retry-After. Each takes
+ * ≈ 35 ms per core, so 16 per core bounds the wait near half a second instead of letting it pile up.
+ */
+const ARGON2_QUEUE_PER_CORE = 16;
 export const KEYS_CHANNEL = 'aot_keys';
 
 export async function createRuntime(loaded: LoadedConfig, logger = createLogger(loaded.config.logging)): Promise<Runtime> {
@@ -44,7 +47,7 @@ export async function createRuntime(loaded: LoadedConfig, logger = createLogger(
   const database = await openDatabase(config.database);
   const keys = await signingKeys(config, database);
   const metrics = createMetrics();
-  const argon2 = new WorkQueue(availableParallelism(), ARGON2_QUEUE_LIMIT);
+  const argon2 = new WorkQueue(availableParallelism(), ARGON2_QUEUE_PER_CORE * availableParallelism());
   const lastUsed = new LastUsedRecorder(database.db, logger);
   const providers = config.providers.map((p) => createProvider(p, { config, database, argon2, lastUsed }));
   await Promise.all(providers.map((p) => p.start?.()));

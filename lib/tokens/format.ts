@@ -37,8 +37,12 @@ export function newTokenId(): string {
 /** A new token for `id`; the caller stores only a hash of `secret`. */
 export function newToken(prefix: string, id: string): { token: string; secret: string } {
   const secret = randomBase62(SECRET_LENGTH);
+  return { token: formatToken(prefix, id, secret), secret };
+}
+
+export function formatToken(prefix: string, id: string, secret: string): string {
   const body = `${prefix}_${id}_${secret}`;
-  return { token: `${body}${checksum(body)}`, secret };
+  return `${body}${checksum(body)}`;
 }
 
 /** Splits a presented token; null when its shape, prefix or checksum is wrong (no database work needed). */

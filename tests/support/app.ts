@@ -7,6 +7,7 @@ import { freePort } from './ports';
 import { createPostgresDatabase, type DatabaseKind, type TestDatabase } from './postgres';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
+const MAX_OUTPUT = 1 << 20;
 
 export interface StartOptions {
   /** The config.yaml contents, as an object (written as YAML) or raw text. */
@@ -25,6 +26,7 @@ export interface StartOptions {
 export interface RunningApp {
   url: string;
   port: number;
+  pid: number;
   databaseUrl?: string;
   /** Everything the process wrote to stdout and stderr so far. */
   output(): string;
@@ -61,8 +63,13 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
   const args = options.server === 'next' ? ['node_modules/next/dist/bin/next', 'start', '-H', '127.0.0.1', '-p', String(nextPort)] : ['--import', 'tsx', '--import', './scripts/server-only-hook.mjs', 'server.ts'];
   const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  // Keep the start and the most recent output; a long benchmark would otherwise fill the memory.
+  const append = (chunk: Buffer) => {
+    output += chunk.toString();
+    if (output.length > 4 * MAX_OUTPUT) output = output.slice(0, MAX_OUTPUT) + output.slice(-MAX_OUTPUT);
+  };
+  child.stdout.on('data', append);
+  child.stderr.on('data', append);
 
   const cleanup = async () => {
     rmSync(dir, { recursive: true, force: true });
@@ -79,6 +86,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
   return {
     url: `http://127.0.0.1:${port}`,
     port,
+    pid: child.pid ?? 0,
     databaseUrl,
     output: () => output,
     async stop() {

@@ -1,0 +1,313 @@
+// `npm run bench`: the production app behind real nginx under wrk, next to its baselines measured in
+// the same run (nginx auth_request to a bare Node server, and to a trivial Next.js route). Prints one
+// table and writes bench/results/latest.json. `npm run bench -- --quick` for a short smoke run.
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
+import path from 'node:path';
+import argon2 from 'argon2';
+import pg from 'pg';
+import { ARGON2_OPTIONS, hashSecret } from '../lib/crypto/secrets';
+import { formatToken, newTokenId } from '../lib/tokens/format';
+import { startApp, stopProcess, type RunningApp } from '../tests/support/app';
+import { startTestIssuer } from '../tests/support/jwks-server';
+import { freePort } from '../tests/support/ports';
+import { createPostgresDatabase } from '../tests/support/postgres';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const QUICK = process.argv.includes('--quick');
+const DURATION = QUICK ? 3 : 10;
+const MIXED_DURATION = QUICK ? 10 : 60;
+const CONNECTIONS = 50;
+const SEEDED_TOKENS = QUICK ? 10_000 : 100_000;
+const SECRET = 'B'.repeat(36); // every seeded token shares one secret (and so one hash): cheap to seed, still one argon2 per cold request
+
+interface WrkResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  statuses: Record<string, number>;
+  socketErrors: number;
+}
+
+interface Row {
+  scenario: string;
+  expect: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  rssMb: number;
+  vsBare: number;
+  vsNext: number;
+  statuses: Record<string, number>;
+}
+
+const work = mkdtempSync(path.join(tmpdir(), 'aot-bench-'));
+const cleanups: Array<() => Promise<void> | void> = [];
+
+function wrk(url: string, headers: string[], seconds: number, connections = CONNECTIONS): Promise<WrkResult> {
+  const file = path.join(work, `headers-${Math.random().toString(36).slice(2)}.txt`);
+  writeFileSync(file, `${headers.join('\n')}\n`);
+  return new Promise((resolve, reject) => {
+    const child = spawn('wrk', ['-t2', `-c${connections}`, `-d${seconds}s`, '--timeout', '10s', '-s', path.join(ROOT, 'bench/wrk-headers.lua'), url], { env: { ...process.env, HEADERS_FILE: file } });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`wrk failed:\n${out}`));
+      const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
+      const statuses = JSON.parse(/STATUSES (\{.*\})/.exec(out)?.[1] ?? '{}') as Record<string, number>;
+      const latency = JSON.parse(/LATENCY (\{.*\})/.exec(out)?.[1] ?? '{}') as { p50: number; p99: number };
+      const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+      const socketErrors = socket ? socket.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0;
+      resolve({ rps, p50: latency.p50, p99: latency.p99, statuses, socketErrors });
+    });
+  });
+}
+
+function rssMb(pid: number): number {
+  try {
+    const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+    return Math.round(kb / 1024);
+  } catch {
+    return 0;
+  }
+}
+
+async function startBare(): Promise<{ port: number; child: ChildProcess }> {
+  const child = spawn(process.execPath, [path.join(ROOT, 'bench/bare-server.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve) => child.stdout?.once('data', (c: Buffer) => resolve((JSON.parse(c.toString()) as { port: number }).port)));
+  return { port, child };
+}
+
+async function startBenchNginx(appPort: number, barePort: number): Promise<{ url: string }> {
+  const prefix = path.join(work, 'nginx');
+  mkdirSync(path.join(prefix, 'www'), { recursive: true });
+  mkdirSync(path.join(prefix, 'temp'), { recursive: true });
+  writeFileSync(path.join(prefix, 'www/ok.json'), '{"ok":true}\n');
+  // nginx workers started by root run as nobody: they must be able to read the static file.
+  for (const dir of [work, prefix, path.join(prefix, 'www')]) chmodSync(dir, 0o755);
+  const port = await freePort();
+  const authLocation = (name: string, upstream: string, uri: string) => `
+    location = /_auth_${name} {
+      internal;
+      proxy_pass http://${upstream}${uri};
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_pass_request_body off;
+      proxy_set_header Content-Length "";
+      proxy_set_header X-Original-URI $request_uri;
+      proxy_set_header X-Original-Method $request_method;
+    }
+    location /${name}/ {
+      auth_request /_auth_${name};
+      auth_request_set $auth_jwt $upstream_http_authorization;
+      add_header X-Has-Jwt $auth_jwt;
+      try_files /ok.json =404;
+    }`;
+  const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `${t}_temp_path ${prefix}/temp/${t};`).join('\n  ');
+  const config = `
+worker_processes ${availableParallelism()};
+pid ${prefix}/nginx.pid;
+error_log ${prefix}/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  ${temp}
+  upstream app { server 127.0.0.1:${appPort}; keepalive 128; }
+  upstream bare { server 127.0.0.1:${barePort}; keepalive 128; }
+  server {
+    listen 127.0.0.1:${port} reuseport;
+    root ${prefix}/www;
+    ${authLocation('gateway', 'app', '/api/authenticate')}
+    ${authLocation('next', 'app', '/api/ping')}
+    ${authLocation('bare', 'bare', '/')}
+  }
+}`;
+  writeFileSync(path.join(prefix, 'nginx.conf'), config);
+  const child = spawn('/usr/sbin/nginx', ['-c', path.join(prefix, 'nginx.conf'), '-p', prefix, '-g', 'daemon off;'], { stdio: 'inherit' });
+  cleanups.push(() => stopProcess(child));
+  for (let i = 0; i < 100; i++) {
+    if (await fetch(`http://127.0.0.1:${port}/bare/x`).then(() => true, () => false)) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { url: `http://127.0.0.1:${port}` };
+}
+
+/** Raw argon2id verifications per second on this machine, all cores busy: the ceiling for cold tokens. */
+async function argon2Rate(seconds: number): Promise<number> {
+  const hash = await argon2.hash(SECRET, ARGON2_OPTIONS);
+  let done = 0;
+  const until = Date.now() + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: availableParallelism() }, async () => {
+      while (Date.now() < until) {
+        await argon2.verify(hash, SECRET);
+        done += 1;
+      }
+    }),
+  );
+  return done / seconds;
+}
+
+async function main(): Promise<void> {
+  const build = spawnSync(process.execPath, ['scripts/ensure-build.mjs'], { cwd: ROOT, stdio: 'inherit' });
+  if (build.status !== 0) throw new Error('build failed');
+
+  const database = await createPostgresDatabase();
+  cleanups.push(() => database.drop());
+  const idp = await startTestIssuer();
+  cleanups.push(() => idp.close());
+  const config = {
+    providers: [
+      { type: 'plain', name: 'users', realm: 'local', users: [{ username: 'alice', password_hash: await hashSecret('alice-pw'), roles: ['user'] }] },
+      { type: 'jwt', name: 'idp', realm: 'idp', cert_uri: idp.jwksUri, issuer: idp.issuer },
+      { type: 'tokens', name: 'tokens' },
+    ],
+    services: [{ name: 'polytope', scopes: ['read', 'write'] }],
+    portal: { realm: 'local' },
+    policies: [{ match: { path: '/gateway/admin/**' }, require: { roles_any: ['admin'] } }],
+    jwt: { iss: 'bench', aud: 'backend', exp: 300 },
+    tokens: { cache_ttl: '30s' },
+  };
+  const app = await startApp({ config, databaseUrl: database.url });
+  cleanups.push(() => app.stop());
+
+  // Seed users and tokens straight into Postgres: one owner, SEEDED_TOKENS tokens sharing one hash.
+  const client = new pg.Client({ connectionString: database.url });
+  await client.connect();
+  const hash = await hashSecret(SECRET);
+  const { rows } = await client.query<{ id: string }>(`insert into users (realm, username, roles) values ('local', 'alice', '["user"]') on conflict (realm, username) do update set roles = excluded.roles returning id`);
+  const ownerId = rows[0]?.id;
+  await client.query(
+    `insert into tokens (id, owner_id, name, scopes, secret_hash, expires_at)
+     select 'b' || lpad(g::text, 15, '0'), $1, 'bench ' || g, '["polytope:read"]', $2, now() + interval '30 days' from generate_series(1, $3) g`,
+    [ownerId, hash, SEEDED_TOKENS],
+  );
+  await client.end();
+  const seeded = (n: number) => `Bearer ${formatToken('aot', `b${String(n).padStart(15, '0')}`, SECRET)}`;
+
+  const bare = await startBare();
+  cleanups.push(() => stopProcess(bare.child));
+  const nginx = await startBenchNginx(app.port, bare.port);
+
+  const basic = `Basic ${Buffer.from('alice:alice-pw').toString('base64')}`;
+  const jwts = await Promise.all(Array.from({ length: 20 }, (_, i) => idp.sign({ sub: `user-${i}`, preferred_username: `user-${i}` }, { expiresIn: '2h' })).map(async (t) => `Bearer ${await t}`));
+  const garbage = Array.from({ length: 100 }, (_, i) => `Bearer aot_${newTokenId()}_${'x'.repeat(36)}${String(i).padStart(6, '0')}`);
+  const wrongSecret = Array.from({ length: 100 }, (_, i) => `Bearer ${formatToken('aot', `b${String(i + 1).padStart(15, '0')}`, 'W'.repeat(36))}`);
+  // Enough distinct tokens that none repeats within a cold run (bounded by argon2's rate).
+  const cold = Array.from({ length: Math.min(SEEDED_TOKENS - 2000, 20_000) }, (_, i) => seeded(2000 + i));
+
+  console.log(`\nmeasuring raw argon2id rate…`);
+  const argon2PerSecond = await argon2Rate(QUICK ? 2 : 5);
+
+  const rows_: Row[] = [];
+  let bareResult: WrkResult | undefined;
+  let nextResult: WrkResult | undefined;
+  const record = (scenario: string, expect: number, result: WrkResult) => {
+    const errors = result.socketErrors + Object.entries(result.statuses).reduce((sum, [code, n]) => (Number(code) === expect ? sum : sum + n), 0);
+    const row: Row = {
+      scenario,
+      expect,
+      rps: Math.round(result.rps),
+      p50: result.p50,
+      p99: result.p99,
+      errors,
+      rssMb: rssMb(app.pid),
+      vsBare: bareResult ? result.rps / bareResult.rps : 1,
+      vsNext: nextResult ? result.rps / nextResult.rps : 1,
+      statuses: result.statuses,
+    };
+    rows_.push(row);
+    console.log(`${scenario.padEnd(44)} ${String(row.rps).padStart(7)} req/s  p50 ${row.p50.toFixed(1)} ms  p99 ${row.p99.toFixed(1)} ms  errors ${errors} ${JSON.stringify(result.statuses)}`);
+    return result;
+  };
+
+  console.log(`running scenarios (${DURATION} s each, ${CONNECTIONS} connections)…`);
+  bareResult = record('baseline: nginx → bare Node 200', 200, await wrk(`${nginx.url}/bare/x`, ['-'], DURATION));
+  nextResult = record('baseline: nginx → Next.js route', 200, await wrk(`${nginx.url}/next/x`, ['-'], DURATION));
+  record('opaque token, warm cache', 200, await wrk(`${nginx.url}/gateway/x`, [seeded(1)], DURATION));
+  const coldResult = record('opaque token, cold (each request a new token)', 200, await wrk(`${nginx.url}/gateway/x`, cold, DURATION, 8));
+  record('Basic plain user (cached)', 200, await wrk(`${nginx.url}/gateway/x`, [basic], DURATION));
+  record('IdP JWT via JWKS', 200, await wrk(`${nginx.url}/gateway/x`, jwts, DURATION));
+  record('garbage token (bad checksum) → 401', 401, await wrk(`${nginx.url}/gateway/x`, garbage, DURATION));
+  record('policy denies → 403', 403, await wrk(`${nginx.url}/gateway/admin/x`, [basic], DURATION));
+
+  // Flood: valid users alone, then the same load beside garbage and wrong-secret tokens.
+  const validMix = [seeded(1), seeded(2), basic, ...jwts.slice(0, 3)];
+  const validAlone = await wrk(`${nginx.url}/gateway/x`, validMix, DURATION, 25);
+  const [validUnderFlood, flood] = await Promise.all([
+    wrk(`${nginx.url}/gateway/x`, validMix, DURATION, 25),
+    wrk(`${nginx.url}/gateway/x`, [...garbage, ...wrongSecret], DURATION, 25),
+  ]);
+  record('valid users alone (25 connections)', 200, validAlone);
+  record('valid users during a garbage flood', 200, validUnderFlood);
+  record('the flood itself (garbage + wrong secrets)', 401, flood);
+
+  // Mixed load over the 100,000-token database; RSS sampled throughout.
+  const mixed = [
+    ...Array.from({ length: 50 }, (_, i) => seeded(100 + (i % 200))),
+    ...Array.from({ length: 20 }, () => basic),
+    ...jwts.slice(0, 15),
+    ...garbage.slice(0, 15),
+  ];
+  const samples: number[] = [];
+  const sampler = setInterval(() => samples.push(rssMb(app.pid)), 5000);
+  const mixedResult = await wrk(`${nginx.url}/gateway/x`, mixed, MIXED_DURATION);
+  clearInterval(sampler);
+  const mixedRow = record(`mixed load, ${SEEDED_TOKENS.toLocaleString('en')} tokens in Postgres (${MIXED_DURATION} s)`, 200, { ...mixedResult, statuses: Object.fromEntries(Object.entries(mixedResult.statuses).filter(([code]) => code !== '401')) });
+
+  // Revocation latency across two replicas on the same Postgres.
+  const replica = await startApp({ config, databaseUrl: database.url });
+  cleanups.push(() => replica.stop());
+  const admin = `Basic ${Buffer.from('alice:alice-pw').toString('base64')}`;
+  const latencies: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const created = (await (await fetch(`${app.url}/api/tokens`, { method: 'POST', headers: { Authorization: admin, 'Content-Type': 'application/json' }, body: '{"name":"revocation probe"}' })).json()) as { token: { id: string }; secret: string };
+    const probe = () => fetch(`${replica.url}/api/authenticate`, { headers: { Authorization: `Bearer ${created.secret}` } }).then((r) => r.status);
+    if ((await probe()) !== 200) throw new Error('replica did not accept the new token');
+    await fetch(`${app.url}/api/tokens/${created.token.id}`, { method: 'DELETE', headers: { Authorization: admin } });
+    const started = performance.now();
+    while ((await probe()) !== 401) if (performance.now() - started > 5000) break;
+    latencies.push(performance.now() - started);
+  }
+
+  const bareRps = bareResult.rps;
+  const summary = {
+    ranAt: new Date().toISOString(),
+    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, nginx: execFileSync('/usr/sbin/nginx', ['-v'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }) || 'nginx' },
+    settings: { durationSeconds: DURATION, mixedDurationSeconds: MIXED_DURATION, connections: CONNECTIONS, seededTokens: SEEDED_TOKENS },
+    argon2VerificationsPerSecond: Math.round(argon2PerSecond),
+    coldTokensVsArgon2: coldResult.rps / argon2PerSecond,
+    floodSlowdown: { rps: validUnderFlood.rps / validAlone.rps, p99: validUnderFlood.p99 / validAlone.p99 },
+    rssDuringMixedMb: { first: samples[0] ?? 0, last: samples.at(-1) ?? 0, max: Math.max(0, ...samples), samples },
+    revocationLatencyMs: latencies.map((l) => Math.round(l)),
+    rows: rows_,
+  };
+  mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
+  writeFileSync(path.join(ROOT, 'bench/results/latest.json'), `${JSON.stringify(summary, null, 2)}\n`);
+
+  const table = [
+    '| scenario | req/s | p50 ms | p99 ms | errors | RSS MB | × bare Node | × Next route |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows_.map((r) => `| ${r.scenario} | ${r.rps} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.errors} | ${r.rssMb} | ${r.vsBare.toFixed(2)} | ${r.vsNext.toFixed(2)} |`),
+  ].join('\n');
+  console.log(`\n${table}\n`);
+  console.log(`raw argon2id verifications/s: ${summary.argon2VerificationsPerSecond}; cold tokens reach ${(summary.coldTokensVsArgon2 * 100).toFixed(0)} % of it`);
+  console.log(`valid users during the flood: ${(summary.floodSlowdown.rps * 100).toFixed(0)} % of their req/s alone, p99 × ${summary.floodSlowdown.p99.toFixed(2)}`);
+  console.log(`server RSS during the mixed load: first ${summary.rssDuringMixedMb.first} MB, last ${summary.rssDuringMixedMb.last} MB, max ${summary.rssDuringMixedMb.max} MB`);
+  console.log(`revocation seen by the other replica after: ${summary.revocationLatencyMs.join(', ')} ms`);
+  console.log(`p99 of the mixed load vs bare Node: × ${(mixedRow.p99 / (bareResult.p99 || 1)).toFixed(2)}; bare Node req/s ${Math.round(bareRps)}`);
+  console.log('wrote bench/results/latest.json');
+}
+
+main()
+  .catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  })
+  .finally(async () => {
+    for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => undefined);
+    rmSync(work, { recursive: true, force: true });
+  });

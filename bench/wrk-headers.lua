@@ -1,0 +1,39 @@
+-- wrk script: each request takes the next Authorization header from HEADERS_FILE (one per line,
+-- "-" for none), and counts response statuses so the benchmark can tell expected answers from errors.
+local headers = {}
+local file = os.getenv("HEADERS_FILE")
+for line in io.lines(file) do headers[#headers + 1] = line end
+local threads = {}
+
+function setup(thread)
+  thread:set("offset", #threads)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  counter = offset * 7919
+  statuses = {}
+end
+
+function request()
+  counter = counter + 1
+  local value = headers[(counter % #headers) + 1]
+  if value == "-" then return wrk.format("GET", nil, {}) end
+  return wrk.format("GET", nil, { ["Authorization"] = value })
+end
+
+function response(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+end
+
+function done(summary, latency, requests)
+  local total = {}
+  for _, thread in ipairs(threads) do
+    local s = thread:get("statuses")
+    for code, n in pairs(s) do total[code] = (total[code] or 0) + n end
+  end
+  local parts = {}
+  for code, n in pairs(total) do parts[#parts + 1] = string.format('"%d": %d', code, n) end
+  io.write(string.format('STATUSES {%s}\n', table.concat(parts, ", ")))
+  io.write(string.format('LATENCY {"p50": %.3f, "p99": %.3f}\n', latency:percentile(50) / 1000, latency:percentile(99) / 1000))
+end
