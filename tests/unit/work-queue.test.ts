@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { WorkQueue } from '@/lib/crypto/work-queue';
+
+describe('WorkQueue', () => {
+  it('runs at most `concurrency` tasks at once, queues a bounded number, and refuses the rest', async () => {
+    const queue = new WorkQueue(2, 3);
+    const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
+    let running = 0;
+    let peak = 0;
+    const finishers: Array<() => void> = [];
+    const task = () =>
+      queue.run(
+        () =>
+          new Promise<string>((resolve) => {
+            running += 1;
+            peak = Math.max(peak, running);
+            finishers.push(() => {
+              running -= 1;
+              resolve('done');
+            });
+          }),
+      );
+    const accepted = Array.from({ length: 5 }, task); // 2 running + 3 queued
+    await tick();
+    expect(running).toBe(2);
+    await expect(task()).rejects.toMatchObject({ name: 'AppError', code: 'unavailable' });
+    for (let finished = 0; finished < 5; finished++) {
+      while (finishers.length === 0) await tick();
+      finishers.shift()?.();
+    }
+    expect(await Promise.all(accepted)).toEqual(['done', 'done', 'done', 'done', 'done']);
+    expect(peak).toBe(2);
+  });
+
+  it('frees the slot when a task throws', async () => {
+    const queue = new WorkQueue(1, 0);
+    await expect(queue.run(async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    expect(await queue.run(async () => 42)).toBe(42);
+  });
+});
