@@ -13,10 +13,19 @@ export class ClientAddressResolver {
     }
   }
 
+  // Proxies are few and checking a BlockList allocates: remember recent verdicts.
+  private readonly verdicts = new Map<string, boolean>();
+
   isTrusted(address: string | undefined): boolean {
     const plain = unmap(address);
-    if (!plain || isIP(plain) === 0) return false;
-    return this.trusted.check(plain, isIP(plain) === 6 ? 'ipv6' : 'ipv4');
+    if (!plain) return false;
+    const known = this.verdicts.get(plain);
+    if (known !== undefined) return known;
+    const family = isIP(plain);
+    const trusted = family !== 0 && this.trusted.check(plain, family === 6 ? 'ipv6' : 'ipv4');
+    if (this.verdicts.size > 10_000) this.verdicts.clear();
+    this.verdicts.set(plain, trusted);
+    return trusted;
   }
 
   resolve(peer: string | undefined, header: (name: string) => string | undefined): string | undefined {

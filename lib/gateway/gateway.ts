@@ -48,13 +48,17 @@ export class Gateway {
     }));
     if (attempts.length === 0) return { kind: 'unauthorized', reason: realm === undefined ? 'no provider for these credentials' : `no provider for realm "${realm}"` };
 
+    let settled = 0;
+    for (const attempt of attempts) void attempt.outcome.then(() => (settled += 1));
     try {
       const winner = await firstAcceptedInOrder(attempts);
       if (winner.kind !== 'authenticated') return winner;
       await this.augment(winner.user);
       return winner;
     } finally {
-      abort.abort(); // stop providers still running for a result nobody needs
+      // Stop providers still running for a result nobody needs (aborting is not free: only when needed).
+      await Promise.resolve();
+      if (settled < attempts.length) abort.abort();
     }
   }
 
@@ -79,7 +83,7 @@ export class Gateway {
     if (outcome.status !== 'accepted') return outcome;
 
     const { identity } = outcome;
-    const scopes = identity.scopes ?? structuredClone(this.options.catalog);
+    const scopes = identity.scopes ?? copyCatalog(this.options.catalog);
     if (identity.upstreamScopes?.length) scopes[provider.name] = identity.upstreamScopes;
     return {
       username: identity.username,
@@ -95,6 +99,7 @@ export class Gateway {
   /** Parallel augmenters first, then sequential ones (they may match roles just added); failures never fail the request. */
   private async augment(user: User): Promise<void> {
     const mine = this.options.augmenters.filter((a) => a.realm === user.realm);
+    if (mine.length === 0) return;
     const run = async (augmenter: Augmenter) => {
       const labels = { augmenter_name: augmenter.name, augmenter_type: augmenter.type };
       const controller = new AbortController();
@@ -102,7 +107,7 @@ export class Gateway {
         await augmenter.augment(user, { signal: controller.signal });
         return { status: 'accepted' as const };
       }, this.options.timeoutMs);
-      controller.abort();
+      if (result.status !== 'accepted') controller.abort(); // a slow LDAP search stops here
       const failed = result.status !== 'accepted';
       this.options.metrics.augmenterAttempts.inc({ ...labels, result: failed ? 'error' : 'success' });
       if (failed) this.options.logger.warn({ augmenter: augmenter.name, type: augmenter.type, reason: 'reason' in result ? result.reason : '' }, 'augmenter failed; continuing without it');
@@ -110,6 +115,12 @@ export class Gateway {
     await Promise.all(mine.filter((a) => !a.sequential).map(run));
     for (const augmenter of mine.filter((a) => a.sequential)) await run(augmenter);
   }
+}
+
+function copyCatalog(catalog: Record<string, string[]>): Record<string, string[]> {
+  const copy: Record<string, string[]> = {};
+  for (const [service, scopes] of Object.entries(catalog)) copy[service] = [...scopes];
+  return copy;
 }
 
 async function firstAcceptedInOrder(attempts: Array<{ provider: Provider; outcome: Promise<User | ProviderOutcome> }>): Promise<AuthResult> {

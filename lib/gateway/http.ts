@@ -83,7 +83,8 @@ export class GatewayHttp {
       response = denial
         ? json(403, { error: 'forbidden', message: 'a policy denies this request', ...denial }, { 'X-Auth-Denied': headerSafe(JSON.stringify(denial)) })
         : await this.success(result.user);
-      this.options.logger.info({ username: result.user.username, realm: result.user.realm, provider: result.user.auth.provider, status: response.status }, 'authenticated');
+      // Per-request lines are debug: at thousands of checks a second, the metrics tell the story.
+      this.options.logger.debug({ username: result.user.username, realm: result.user.realm, provider: result.user.auth.provider, status: response.status }, 'authenticated');
     }
     const outcome = response.status === 200 ? 'success' : response.status === 403 ? 'forbidden' : result.kind;
     this.options.metrics.authRequests.inc({ result: outcome, realm: result.kind === 'authenticated' ? result.user.realm : '' });

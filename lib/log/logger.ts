@@ -8,7 +8,7 @@ const SECRET_KEYS = [
   'password', 'password_hash', 'authorization', 'token', 'secret', 'client_secret', 'private_client_secret',
   'refresh_token', 'access_token', 'api_key', 'apikey', 'credential', 'ldap_password', 'private_key', 'cookie',
 ];
-export const REDACT_PATHS = SECRET_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]);
+export const REDACT_PATHS = SECRET_KEYS.flatMap((key) => [key, `*.${key}`]);
 
 export interface LoggingOptions {
   level: string;
