@@ -14,6 +14,13 @@ export interface StartOptions {
   /** Reuse a database (several replicas on one Postgres). */
   databaseUrl?: string;
   env?: Record<string, string>;
+  /**
+   * Host name in the returned `url` (the server always listens on 127.0.0.1). Browser tests need
+   * `localhost`: next-auth loops on a CSRF error when Next rewrites 127.x hosts (STACK.md).
+   */
+  urlHost?: 'localhost' | '127.0.0.1';
+  /** A PGlite data directory to use and keep after `stop()` (to restart on the same database). */
+  pglitePath?: string;
 }
 
 export interface RunningApp {
@@ -47,7 +54,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     AOT_SERVER__HOST: '127.0.0.1',
     AOT_SERVER__PORT: '0',
     AOT_LOGGING__FORMAT: 'json',
-    AOT_DATABASE__PATH: path.join(dir, 'pglite'),
+    AOT_DATABASE__PATH: options.pglitePath ?? path.join(dir, 'pglite'),
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     ...options.env,
   };
@@ -69,7 +76,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     throw error;
   }
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${options.urlHost ?? '127.0.0.1'}:${port}`,
     port,
     databaseUrl,
     output: () => output,
