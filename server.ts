@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import next from 'next';
 import { ConfigError, loadConfig } from './lib/config/load';
 import { DEMO_USERS } from './lib/config/demo';
+import { demoIdpBanner, startDemoIdpIfNeeded } from './lib/demo-idp';
 import { createRuntime, installRuntime } from './lib/runtime';
 import { fromNodeRequest, pathnameOf, writeNodeResponse } from './lib/server/node-adapter';
 import { PEER_ADDRESS_HEADER } from './lib/server/peer';
@@ -11,6 +12,10 @@ import { PEER_ADDRESS_HEADER } from './lib/server/peer';
  * routing on the hot path); every other request goes to Next (portal pages, portal API).
  */
 async function main(): Promise<void> {
+  // next-auth v5 refuses requests unless told the Host header is trustworthy: here it is, since the
+  // app sits behind nginx (or is reached directly). Set AUTH_URL to pin one public origin instead.
+  process.env.AUTH_TRUST_HOST ??= 'true';
+
   let loaded;
   try {
     loaded = loadConfig();
@@ -51,8 +56,11 @@ async function main(): Promise<void> {
   await new Promise<void>((resolve) => server.listen(port, host, resolve));
   const address = server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
+  // Before "listening" is announced, so sign-in works by the time anyone is told to try it.
+  const demoIdp = await startDemoIdpIfNeeded(runtime, actualPort);
   logger.info({ host, port: actualPort, config: loaded.source, database: runtime.database.kind }, 'auth-o-tron listening');
   if (runtime.demo) printDemoBanner(host, actualPort);
+  if (demoIdp) console.log([...demoIdpBanner(demoIdp, portalUrl(host, actualPort)), ''].join('\n'));
 
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -62,10 +70,15 @@ async function main(): Promise<void> {
     server.close();
     server.closeIdleConnections();
     setTimeout(() => server.closeAllConnections(), 5000).unref();
-    runtime.close().finally(() => process.exit(0));
+    Promise.allSettled([demoIdp?.close(), runtime.close()]).finally(() => process.exit(0));
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+/** Browsers should use `localhost`: next-auth loops on a CSRF error when Next rewrites 127.x hosts. */
+function portalUrl(host: string, port: number): string {
+  return `http://${['0.0.0.0', '127.0.0.1', '::', '::1'].includes(host) ? 'localhost' : host}:${port}/`;
 }
 
 function printDemoBanner(host: string, port: number): void {
@@ -73,7 +86,7 @@ function printDemoBanner(host: string, port: number): void {
   const lines = [
     '',
     'Demo mode: no config.yaml found, using the built-in example config and an embedded database in ./data.',
-    `  Portal:  ${base}/`,
+    `  Portal:  ${portalUrl(host, port)}`,
     `  Gateway: ${base}/api/authenticate   JWKS: ${base}/.well-known/jwks.json`,
     '  Demo users (Basic, realm "local"):',
     ...DEMO_USERS.map((u) => `    ${u.username} / ${u.password}   roles: ${u.roles.join(', ')}`),

@@ -73,9 +73,12 @@ function upgradeVersion1(raw: Tree): Tree {
   return { ...rest, server: { host: match[1]?.replace(/^\[|\]$/g, ''), port: Number(match[2]), ...server } };
 }
 
+// AOT_ variables that are settings of the process, not config keys.
+const NOT_CONFIG_KEYS = new Set(['AOT_CONFIG_PATH', 'AOT_DEMO_IDP_PORT']);
+
 /** `AOT_JWT__EXP=600` sets `jwt.exp`; values are read as YAML scalars so numbers and booleans keep their type. */
 function applyEnvOverrides(raw: Tree, env: Env): void {
-  const overrides = Object.entries(env).filter(([key]) => key.startsWith('AOT_') && key !== 'AOT_CONFIG_PATH');
+  const overrides = Object.entries(env).filter(([key]) => key.startsWith('AOT_') && !NOT_CONFIG_KEYS.has(key));
   for (const [key, value] of overrides) {
     if (value === undefined) continue;
     const path = key.slice(4).toLowerCase().split('__');

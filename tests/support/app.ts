@@ -21,6 +21,13 @@ export interface StartOptions {
    * Router's route handlers answer the gateway paths (what `next dev` uses).
    */
   server?: 'custom' | 'next';
+  /**
+   * Host name in the returned `url` (the server always listens on 127.0.0.1). Browser tests need
+   * `localhost`: next-auth loops on a CSRF error when Next rewrites 127.x hosts (STACK.md).
+   */
+  urlHost?: 'localhost' | '127.0.0.1';
+  /** A PGlite data directory to use and keep after `stop()` (to restart on the same database). */
+  pglitePath?: string;
 }
 
 export interface RunningApp {
@@ -55,7 +62,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     AOT_SERVER__HOST: '127.0.0.1',
     AOT_SERVER__PORT: '0',
     AOT_LOGGING__FORMAT: 'json',
-    AOT_DATABASE__PATH: path.join(dir, 'pglite'),
+    AOT_DATABASE__PATH: options.pglitePath ?? path.join(dir, 'pglite'),
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     ...options.env,
   };
@@ -84,7 +91,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     throw error;
   }
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${options.urlHost ?? '127.0.0.1'}:${port}`,
     port,
     pid: child.pid ?? 0,
     databaseUrl,

@@ -1,0 +1,112 @@
+import 'server-only';
+import type { NextAuthConfig, User } from 'next-auth';
+import type { OIDCConfig } from 'next-auth/providers';
+import { getUserByName, upsertUserOnSignIn } from '@/db/users';
+import type { Config } from '../config/schema';
+import type { Runtime } from '../runtime';
+import { portalProfileFrom, rolesFromClaims, type PortalProfile } from './claims';
+import { sessionSecret } from './secret';
+import { sessionClaimsSchema, type SessionClaims } from './session-claims';
+import { fetchUserinfo } from './userinfo';
+
+type PortalConfig = NonNullable<Config['portal']>;
+type OidcConfig = NonNullable<PortalConfig['oidc']>;
+type PortalUser = User & { portal: PortalProfile };
+
+export const OIDC_PROVIDER_ID = 'oidc';
+const SESSION_MAX_AGE_SECONDS = 8 * 3600;
+
+/** The portal section when sign-in is possible (an IdP is configured or the demo IdP was injected). */
+export function signInConfig(config: Config): (PortalConfig & { oidc: OidcConfig }) | undefined {
+  const portal = config.portal;
+  return portal?.oidc ? { ...portal, oidc: portal.oidc } : undefined;
+}
+
+export function isAdmin(roles: readonly string[], portal: PortalConfig): boolean {
+  return roles.some((role) => portal.admin_roles.includes(role));
+}
+
+function portalProfileOf(user: User): PortalProfile | undefined {
+  return (user as Partial<PortalUser>).portal;
+}
+
+// Bundled code renames classes; next-auth's errors carry their kind in `type` (e.g. "CallbackRouteError").
+const authErrorType = (error: Error) => ('type' in error && typeof error.type === 'string' ? error.type : error.name);
+
+/** The underlying failure (next-auth wraps it as `cause.err`), first line only. */
+function reasonOf(error: Error): string | undefined {
+  const cause: unknown = error.cause;
+  const inner = typeof cause === 'object' && cause !== null && 'err' in cause ? cause.err : cause;
+  const message = inner instanceof Error ? inner.message : error.message;
+  return message.split('\n')[0]?.slice(0, 300);
+}
+
+/** A generic OIDC provider: discovery from the issuer, authorization code with PKCE and state. */
+function oidcProvider(oidc: OidcConfig, timeoutMs: number): OIDCConfig<Record<string, unknown>> {
+  return {
+    id: OIDC_PROVIDER_ID,
+    name: 'OpenID Connect',
+    type: 'oidc',
+    issuer: oidc.issuer,
+    clientId: oidc.client_id,
+    clientSecret: oidc.client_secret,
+    checks: ['pkce', 'state'],
+    async profile(claims, tokens) {
+      let merged = claims;
+      // Some IdPs put roles only in userinfo; ask it once when the ID token has none.
+      if (!rolesFromClaims(claims, oidc.roles_claim) && tokens.access_token && typeof claims.sub === 'string') {
+        const userinfo = await fetchUserinfo(oidc.issuer, tokens.access_token, claims.sub, timeoutMs);
+        if (userinfo) merged = { ...userinfo, ...claims };
+      }
+      const portal = portalProfileFrom(merged, oidc.roles_claim);
+      if (!portal) throw new Error('the identity provider sent no subject');
+      const user: PortalUser = { id: portal.sub, name: portal.name, email: portal.email, portal };
+      return user;
+    },
+  };
+}
+
+/** next-auth's configuration, built per request from the runtime (the config and database are async). */
+export async function buildAuthConfig(runtime: Runtime): Promise<NextAuthConfig> {
+  const { config, database, logger } = runtime;
+  const portal = signInConfig(config);
+  const realm = config.portal?.realm ?? 'portal';
+
+  return {
+    secret: await sessionSecret(runtime),
+    session: { strategy: 'jwt', maxAge: SESSION_MAX_AGE_SECONDS },
+    pages: { signIn: '/signin', error: '/signin' },
+    providers: portal ? [oidcProvider(portal.oidc, config.auth.timeout_in_ms)] : [],
+    logger: {
+      // next-auth's own logging would print request details to the console; keep only what helps.
+      error: (error) => logger.warn({ type: authErrorType(error), reason: reasonOf(error) }, 'portal sign-in error'),
+      warn: (code) => logger.debug({ code }, 'next-auth warning'),
+      debug: () => undefined,
+    },
+    callbacks: {
+      async signIn({ user }) {
+        const profile = portalProfileOf(user);
+        if (!profile) return false;
+        const row = await upsertUserOnSignIn(database.db, { realm, username: profile.username, email: profile.email, name: profile.name, roles: profile.roles });
+        if (row.disabledAt) {
+          logger.warn({ realm, username: row.username }, 'portal sign-in refused: user is disabled');
+          return false;
+        }
+        logger.info({ realm, username: row.username, roles: row.roles }, 'portal sign-in');
+        return true;
+      },
+      async jwt({ token, user, trigger }) {
+        const profile = user && (trigger === 'signIn' || trigger === 'signUp') ? portalProfileOf(user) : undefined;
+        if (!profile) return token;
+        const row = await getUserByName(database.db, realm, profile.username);
+        if (!row) throw new Error('signed-in user not found');
+        const claims: SessionClaims = { userId: row.id, realm, username: row.username, name: row.name, roles: row.roles };
+        return { ...token, sub: row.id, portal: claims };
+      },
+      session({ session, token }) {
+        const claims = sessionClaimsSchema.safeParse(token.portal);
+        return { ...session, portal: claims.success ? claims.data : undefined };
+      },
+    },
+  };
+}

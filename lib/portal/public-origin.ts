@@ -1,0 +1,24 @@
+import { NextRequest } from 'next/server';
+
+const first = (value: string | null) => value?.split(',')[0]?.trim() || undefined;
+
+/**
+ * The request as the browser addressed it. Behind a custom server Next gives route handlers a URL
+ * built from its own `localhost:<port>`, whatever the Host header said, and next-auth derives the
+ * OIDC callback URL from it. The server trusts the host headers (AUTH_TRUST_HOST, set in
+ * server.ts); with AUTH_URL set, next-auth uses that origin instead and this changes nothing.
+ */
+export function withPublicOrigin(request: NextRequest): NextRequest {
+  if (process.env.AUTH_URL ?? process.env.NEXTAUTH_URL) return request;
+  const host = first(request.headers.get('x-forwarded-host')) ?? first(request.headers.get('host'));
+  const proto = first(request.headers.get('x-forwarded-proto')) ?? 'http';
+  if (!host || (proto !== 'http' && proto !== 'https')) return request;
+  let origin: string;
+  try {
+    origin = new URL(`${proto}://${host}`).origin;
+  } catch {
+    return request; // a malformed Host header keeps Next's URL
+  }
+  const { pathname, search } = request.nextUrl;
+  return origin === request.nextUrl.origin ? request : new NextRequest(new URL(`${pathname}${search}`, origin), request);
+}
