@@ -1,8 +1,30 @@
 import 'server-only';
-import type { Runtime } from '../runtime';
+import { headers } from 'next/headers';
+import { AppError } from '../errors';
+import { getRuntime, type Runtime } from '../runtime';
+import { PEER_ADDRESS_HEADER } from '../server/peer';
 import type { Actor } from '../tokens/service';
+import { getPortalSession } from './session';
 
-/** The signed-in portal user as an actor; null without a session. Wired to next-auth in lib/portal/auth.ts. */
+/** The signed-in portal user as an actor; null without a session. */
 export async function sessionActor(_runtime: Runtime): Promise<Omit<Actor, 'clientAddress' | 'userAgent'> | null> {
-  return null;
+  const session = await getPortalSession();
+  if (!session) return null;
+  return { userId: session.userId, realm: session.realm, username: session.username, isAdmin: session.isAdmin };
+}
+
+/**
+ * For server actions (public endpoints like any other): the signed-in actor with the client's
+ * address, or an `unauthorized` error. Next checks the Origin of every action request (CSRF).
+ */
+export async function requireSessionActor(): Promise<{ actor: Actor; runtime: Runtime }> {
+  const runtime = await getRuntime();
+  const actor = await sessionActor(runtime);
+  if (!actor) throw new AppError('unauthorized', 'your session has ended: sign in again');
+  const requestHeaders = await headers();
+  const header = (name: string) => requestHeaders.get(name) ?? undefined;
+  return {
+    runtime,
+    actor: { ...actor, clientAddress: runtime.addresses.resolve(header(PEER_ADDRESS_HEADER), header), userAgent: header('user-agent')?.slice(0, 300) },
+  };
 }
