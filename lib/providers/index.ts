@@ -1,7 +1,10 @@
 import type { Config, ProviderConfig } from '../config/schema';
 import type { Provider } from '../gateway/types';
+import { EcmwfApiProvider } from './ecmwf-api';
+import { EfasApiProvider } from './efas-api';
 import { JwtProvider } from './jwt';
 import { PlainProvider } from './plain';
+import { TokenGeneratorProvider } from './token-generator';
 
 export interface ProviderDependencies {
   config: Config;
@@ -14,6 +17,12 @@ export function createProvider(config: ProviderConfig, deps: ProviderDependencie
       return new PlainProvider(config);
     case 'jwt':
       return new JwtProvider(config, timeoutMs);
+    case 'ecmwf-api':
+      return new EcmwfApiProvider(config, timeoutMs);
+    case 'efas-api':
+      return new EfasApiProvider(config, timeoutMs);
+    case 'ecmwf-token-generator':
+      return new TokenGeneratorProvider(config, timeoutMs);
     default:
       return new UnsupportedProvider(config);
   }
