@@ -34,7 +34,7 @@ export async function createRuntime(loaded: LoadedConfig, logger = createLogger(
   const keys = await signingKeys(config, database);
   const metrics = createMetrics();
   const providers = config.providers.map((p) => createProvider(p, { config }));
-  const augmenters = config.augmenters.map(createAugmenter);
+  const augmenters = config.augmenters.map((a) => createAugmenter(a, { timeoutMs: config.auth.timeout_in_ms }));
   const gateway = new Gateway({ providers, augmenters, catalog: catalogOf(config), timeoutMs: config.auth.timeout_in_ms, logger, metrics });
   const signer = new JwtSigner(keys.current, { issuer: config.jwt.iss, audience: config.jwt.aud, lifetimeSeconds: config.jwt.exp });
   const http = new GatewayHttp({

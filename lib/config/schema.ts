@@ -91,7 +91,8 @@ export const augmenterSchema = z.discriminatedUnion('type', [
     bind_dn: z.string().min(1),
     ldap_password: z.string(),
     filter: z.string().optional(),
-    filters: z.array(z.string()).optional(),
+    // DN fragments such as `OU=TeamA,OU=TeamB` (auth-o-tron only found a malformed one at lookup time).
+    filters: z.array(z.string().regex(/[^=,\s]\s*=\s*[^=,\s]/, 'must be DN components, e.g. OU=TeamA')).optional(),
   }),
 ]);
 export type AugmenterConfig = z.infer<typeof augmenterSchema>;
