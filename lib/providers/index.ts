@@ -5,6 +5,7 @@ import { EfasApiProvider } from './efas-api';
 import { JwtProvider } from './jwt';
 import { PlainProvider } from './plain';
 import { TokenGeneratorProvider } from './token-generator';
+import { X509Provider } from './x509';
 
 export interface ProviderDependencies {
   config: Config;
@@ -23,6 +24,8 @@ export function createProvider(config: ProviderConfig, deps: ProviderDependencie
       return new EfasApiProvider(config, timeoutMs);
     case 'ecmwf-token-generator':
       return new TokenGeneratorProvider(config, timeoutMs);
+    case 'x509':
+      return new X509Provider(config);
     default:
       return new UnsupportedProvider(config);
   }
