@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
-const openssl = promisify(execFile).bind(null, 'openssl');
+const run = promisify(execFile);
+const openssl = (args: string[]) => run('openssl', args);
 
 /** A test CA made with the openssl CLI in a temp dir (never committed), able to issue client certificates. */
 export interface TestCa {
