@@ -35,17 +35,25 @@ const jwtChecks = {
 export const providerSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('plain'), name, realm, users: z.array(plainUser) }),
   z.strictObject({ type: z.literal('jwt'), name, realm, iam_realm: z.string().optional(), ...jwtChecks }),
-  z.strictObject({
-    type: z.literal('openid-offline'),
-    name,
-    realm,
-    ...jwtChecks,
-    public_client_id: z.string().min(1),
-    private_client_id: z.string().min(1),
-    private_client_secret: z.string().min(1),
-    iam_url: z.url().optional(),
-    iam_realm: z.string().optional(),
-  }),
+  z
+    .strictObject({
+      type: z.literal('openid-offline'),
+      name,
+      realm,
+      ...jwtChecks,
+      // Optional here: Keycloak's certs URL under `iam_url`, or the discovered `jwks_uri`.
+      cert_uri: z.url().optional(),
+      public_client_id: z.string().min(1),
+      private_client_id: z.string().min(1),
+      private_client_secret: z.string().min(1),
+      // Keycloak layout: {iam_url}/realms/{iam_realm or realm}/protocol/openid-connect/...
+      iam_url: z.url().optional(),
+      iam_realm: z.string().optional(),
+    })
+    .refine((p) => p.iam_url !== undefined || (p.issuer !== undefined && URL.canParse(p.issuer)), {
+      message: 'set iam_url (Keycloak) or issuer (an OIDC issuer URL, for discovery)',
+      path: ['iam_url'],
+    }),
   z.strictObject({ type: z.literal('ecmwf-api'), name, realm, uri: z.url() }),
   z.strictObject({ type: z.literal('efas-api'), name, realm, uri: z.url() }),
   z.strictObject({

@@ -3,6 +3,7 @@ import type { Provider } from '../gateway/types';
 import { EcmwfApiProvider } from './ecmwf-api';
 import { EfasApiProvider } from './efas-api';
 import { JwtProvider } from './jwt';
+import { OpenIdOfflineProvider } from './openid-offline';
 import { PlainProvider } from './plain';
 import { TokenGeneratorProvider } from './token-generator';
 import { X509Provider } from './x509';
@@ -24,6 +25,8 @@ export function createProvider(config: ProviderConfig, deps: ProviderDependencie
       return new EfasApiProvider(config, timeoutMs);
     case 'ecmwf-token-generator':
       return new TokenGeneratorProvider(config, timeoutMs);
+    case 'openid-offline':
+      return new OpenIdOfflineProvider(config, timeoutMs);
     case 'x509':
       return new X509Provider(config);
     default:
