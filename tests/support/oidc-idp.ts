@@ -1,7 +1,20 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { exportJWK, generateKeyPair } from 'jose';
-import Provider from 'oidc-provider';
+
+/** The little of oidc-provider used here. */
+interface OidcProvider {
+  callback(): (req: IncomingMessage, res: ServerResponse) => void;
+  on(event: string, listener: (ctx: unknown, error: unknown) => void): unknown;
+}
+type OidcProviderClass = new (issuer: string, configuration: Record<string, unknown>) => OidcProvider;
+
+/** oidc-provider ships no types (and the portal declares its own subset): import it by a computed name. */
+async function loadOidcProvider(): Promise<OidcProviderClass> {
+  const name = 'oidc-provider';
+  const module = (await import(name)) as { default: OidcProviderClass };
+  return module.default;
+}
 
 export const PUBLIC_CLIENT = 'aot-cli';
 export const PRIVATE_CLIENT = 'aot-gateway';
@@ -18,7 +31,7 @@ export interface TestIdp {
   base: string;
   realm: string;
   issuer: string;
-  provider: Provider;
+  provider: OidcProvider;
   /** Requests to each path (without the realm prefix), to count upstream calls. */
   hits(path: string): number;
   /** Makes every answer fail (`down`) or never come (`hang`), or restores normal service. */
@@ -50,6 +63,7 @@ export async function startTestIdp(realm = 'test'): Promise<TestIdp> {
 
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
   const jwk = { ...(await exportJWK(privateKey)), kid: 'idp-key-1', alg: 'RS256', use: 'sig' };
+  const Provider = await loadOidcProvider();
   const provider = new Provider(issuer, {
     jwks: { keys: [jwk] },
     cookies: { keys: [randomBytes(16).toString('hex')] },
@@ -81,15 +95,15 @@ export async function startTestIdp(realm = 'test'): Promise<TestIdp> {
       },
     },
     // Refresh tokens for every client allowed the grant, so tokens WITHOUT offline_access exist too.
-    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    issueRefreshToken: async (_ctx: unknown, client: { grantTypeAllowed(grant: string): boolean }) => client.grantTypeAllowed('refresh_token'),
     // Keycloak's offline tokens are reusable by default; oidc-provider rotates public clients' tokens.
     rotateRefreshToken: () => false,
-    extraTokenClaims: async (_ctx, token) => {
+    extraTokenClaims: async (_ctx: unknown, token: unknown) => {
       const accountId = (token as { accountId?: string }).accountId;
       return accountId ? { preferred_username: accountId, realm_access: { roles: ['offline-user'] } } : undefined;
     },
     pkce: { required: () => true },
-    findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
+    findAccount: async (_ctx: unknown, sub: string) => ({ accountId: sub, claims: async () => ({ sub }) }),
     ttl: { AccessToken: 300, RefreshToken: 86_400, Interaction: 600, Session: 3_600, Grant: 86_400, IdToken: 300 },
   });
   provider.on('server_error', (_ctx, error) => console.error('oidc-provider error', error));
