@@ -26,3 +26,13 @@ export const bearer = (token: string, realm?: string): Record<string, string> =>
 export function uniqueToken(prefix: string): string {
   return `${prefix}-${crypto.randomUUID().replaceAll('-', '')}`;
 }
+
+/** Resolves once the app's output contains `text`: pino writes asynchronously, after the response. */
+export async function waitForOutput(output: () => string, text: string | RegExp, timeoutMs = 3_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const found = () => (typeof text === 'string' ? output().includes(text) : text.test(output()));
+  while (!found()) {
+    if (Date.now() > deadline) throw new Error(`app output never contained ${String(text)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
