@@ -51,7 +51,7 @@ export async function createRuntime(loaded: LoadedConfig, logger = createLogger(
   const lastUsed = new LastUsedRecorder(database.db, logger);
   const providers = config.providers.map((p) => createProvider(p, { config, database, argon2, lastUsed }));
   await Promise.all(providers.map((p) => p.start?.()));
-  const augmenters = config.augmenters.map(createAugmenter);
+  const augmenters = config.augmenters.map((a) => createAugmenter(a, { timeoutMs: config.auth.timeout_in_ms }));
   const gateway = new Gateway({ providers, augmenters, catalog: catalogOf(config), timeoutMs: config.auth.timeout_in_ms, logger, metrics });
   const signer = new JwtSigner(keys.current, { issuer: config.jwt.iss, audience: config.jwt.aud, lifetimeSeconds: config.jwt.exp });
   const addresses = new ClientAddressResolver(config.server.trusted_proxies);

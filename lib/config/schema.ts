@@ -35,17 +35,25 @@ const jwtChecks = {
 export const providerSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('plain'), name, realm, users: z.array(plainUser) }),
   z.strictObject({ type: z.literal('jwt'), name, realm, iam_realm: z.string().optional(), ...jwtChecks }),
-  z.strictObject({
-    type: z.literal('openid-offline'),
-    name,
-    realm,
-    ...jwtChecks,
-    public_client_id: z.string().min(1),
-    private_client_id: z.string().min(1),
-    private_client_secret: z.string().min(1),
-    iam_url: z.url().optional(),
-    iam_realm: z.string().optional(),
-  }),
+  z
+    .strictObject({
+      type: z.literal('openid-offline'),
+      name,
+      realm,
+      ...jwtChecks,
+      // Optional here: Keycloak's certs URL under `iam_url`, or the discovered `jwks_uri`.
+      cert_uri: z.url().optional(),
+      public_client_id: z.string().min(1),
+      private_client_id: z.string().min(1),
+      private_client_secret: z.string().min(1),
+      // Keycloak layout: {iam_url}/realms/{iam_realm or realm}/protocol/openid-connect/...
+      iam_url: z.url().optional(),
+      iam_realm: z.string().optional(),
+    })
+    .refine((p) => p.iam_url !== undefined || (p.issuer !== undefined && URL.canParse(p.issuer)), {
+      message: 'set iam_url (Keycloak) or issuer (an OIDC issuer URL, for discovery)',
+      path: ['iam_url'],
+    }),
   z.strictObject({ type: z.literal('ecmwf-api'), name, realm, uri: z.url() }),
   z.strictObject({ type: z.literal('efas-api'), name, realm, uri: z.url() }),
   z.strictObject({
@@ -91,7 +99,8 @@ export const augmenterSchema = z.discriminatedUnion('type', [
     bind_dn: z.string().min(1),
     ldap_password: z.string(),
     filter: z.string().optional(),
-    filters: z.array(z.string()).optional(),
+    // DN fragments such as `OU=TeamA,OU=TeamB` (auth-o-tron only found a malformed one at lookup time).
+    filters: z.array(z.string().regex(/[^=,\s]\s*=\s*[^=,\s]/, 'must be DN components, e.g. OU=TeamA')).optional(),
   }),
 ]);
 export type AugmenterConfig = z.infer<typeof augmenterSchema>;

@@ -1,7 +1,7 @@
 import type { Logger } from '../log/logger';
 import type { Metrics } from '../metrics/registry';
 import { describeError } from '../errors';
-import { parseAuthorization } from './credentials';
+import { parseAuthorization, type ParsedAuthorization } from './credentials';
 import type { Augmenter, Credential, GatewayRequest, Provider, ProviderOutcome, User } from './types';
 
 export type AuthResult =
@@ -36,8 +36,9 @@ export class Gateway {
     return this.options.augmenters;
   }
 
-  async authenticate(request: GatewayRequest, clientAddress: string | undefined): Promise<AuthResult> {
-    const parsed = parseAuthorization(request.header('authorization'));
+  /** `fromTrustedProxy`: the direct peer is in `server.trusted_proxies`, so its `X-SSL-Client-Cert` is believed. */
+  async authenticate(request: GatewayRequest, clientAddress: string | undefined, fromTrustedProxy = false): Promise<AuthResult> {
+    const parsed = credentialsOf(request, fromTrustedProxy);
     if (!parsed.ok) return { kind: 'unauthorized', reason: parsed.reason };
 
     const realm = request.header('x-auth-realm');
@@ -121,6 +122,20 @@ function copyCatalog(catalog: Record<string, string[]>): Record<string, string[]
   const copy: Record<string, string[]> = {};
   for (const [service, scopes] of Object.entries(catalog)) copy[service] = [...scopes];
   return copy;
+}
+
+/**
+ * The `Authorization` credentials plus the client certificate nginx forwards (`$ssl_client_escaped_cert`).
+ * Anyone can send that header, so it only counts from a trusted proxy; nginx sends it empty without a certificate.
+ */
+function credentialsOf(request: GatewayRequest, fromTrustedProxy: boolean): ParsedAuthorization {
+  const certificate = fromTrustedProxy ? request.header('x-ssl-client-cert')?.trim() : undefined;
+  const authorization = request.header('authorization');
+  if (!certificate) return parseAuthorization(authorization);
+  const clientCert: Credential = { scheme: 'ClientCert', value: certificate };
+  if (authorization === undefined || authorization.trim() === '') return { ok: true, credentials: [clientCert] };
+  const parsed = parseAuthorization(authorization);
+  return parsed.ok ? { ok: true, credentials: [...parsed.credentials, clientCert] } : parsed;
 }
 
 async function firstAcceptedInOrder(attempts: Array<{ provider: Provider; outcome: Promise<User | ProviderOutcome> }>): Promise<AuthResult> {

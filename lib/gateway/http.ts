@@ -109,8 +109,9 @@ export class GatewayHttp {
   }
 
   private authenticateRequest(request: GatewayRequest): Promise<AuthResult> {
-    const clientAddress = this.options.addresses.resolve(request.remoteAddress, request.header);
-    return this.options.gateway.authenticate(request, clientAddress);
+    const { addresses } = this.options;
+    const clientAddress = addresses.resolve(request.remoteAddress, request.header);
+    return this.options.gateway.authenticate(request, clientAddress, addresses.isTrusted(request.remoteAddress));
   }
 
   private async success(user: User): Promise<GatewayResponse> {
@@ -139,7 +140,7 @@ export class GatewayHttp {
     const challenges = new Set<string>();
     for (const provider of inRealm.length > 0 ? inRealm : providers) {
       for (const scheme of provider.schemes) {
-        if (scheme === 'Other') continue;
+        if (scheme === 'Other' || scheme === 'ClientCert') continue; // a certificate is asked for by TLS, not by a challenge
         challenges.add(provider.realm ? `${scheme} realm="${quoted(provider.realm)}"` : scheme);
       }
     }

@@ -1,5 +1,8 @@
-/** Authentication schemes a credential can carry. `Other` is an unknown scheme no provider accepts. */
-export type Scheme = 'Basic' | 'Bearer' | 'Other';
+/**
+ * Authentication schemes a credential can carry. `Other` is an unknown scheme no provider accepts.
+ * `ClientCert` never comes from `Authorization`: it is the TLS client certificate a trusted proxy forwards.
+ */
+export type Scheme = 'Basic' | 'Bearer' | 'ClientCert' | 'Other';
 
 export interface Credential {
   scheme: Scheme;

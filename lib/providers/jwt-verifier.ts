@@ -38,8 +38,10 @@ const NON_ATTRIBUTE_CLAIMS = new Set([
 /** Verifies JWTs against a remote JWKS (asymmetric algorithms only) and maps their claims to an identity. */
 export class JwtVerifier {
   private readonly jwks: ReturnType<typeof createRemoteJWKSet>;
+  readonly certUri: string;
 
   constructor(private readonly options: JwtVerifierOptions) {
+    this.certUri = options.certUri;
     this.jwks = createRemoteJWKSet(new URL(options.certUri), {
       timeoutDuration: options.timeoutMs,
       cooldownDuration: 30_000, // an unknown kid refetches at most once per 30 s

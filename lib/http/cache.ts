@@ -1,0 +1,103 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+
+/** The result of one upstream check: `ok` and `rejected` are worth remembering, `unavailable` never is. */
+export type Step<T> =
+  | { status: 'ok'; value: T; /** shorter lifetime than the cache's, e.g. capped by a token's exp */ ttlMs?: number }
+  | { status: 'rejected'; reason: string }
+  | { status: 'unavailable'; reason: string };
+
+export interface CacheOptions {
+  /** How long an accepted answer is reused. */
+  ttlMs: number;
+  /** How long a rejection is reused: short, so a fixed credential works again soon. 0 disables. */
+  negativeTtlMs?: number;
+  /** Entries kept at most; the least recently used go first. */
+  max?: number;
+  /** Clock in milliseconds (tests). */
+  now?: () => number;
+}
+
+export const DEFAULT_NEGATIVE_TTL_MS = 10_000;
+export const DEFAULT_MAX_ENTRIES = 10_000;
+
+// Per-process key: cache keys cannot be reversed or precomputed from a leaked heap dump or log.
+const HMAC_KEY = randomBytes(32);
+
+/** Cache key of a credential: an HMAC, so the secret itself is never held as a key. */
+export function credentialKey(credential: string): string {
+  return createHmac('sha256', HMAC_KEY).update(credential, 'utf8').digest('base64url');
+}
+
+type Cached<T> = Exclude<Step<T>, { status: 'unavailable' }>;
+
+/**
+ * A bounded TTL cache of upstream answers with single-flight fills: concurrent misses for the same
+ * credential share one upstream call, different credentials fill concurrently (auth-o-tron's
+ * `sync_writes` serialised every miss behind one lock, and its maps had no size limit).
+ */
+export class SingleFlightCache<T> {
+  private readonly entries: LRUCache<string, Cached<T>>;
+  private readonly inflight = new Map<string, Promise<Step<T>>>();
+  private readonly negativeTtlMs: number;
+
+  constructor(private readonly options: CacheOptions) {
+    this.entries = new LRUCache<string, Cached<T>>({
+      max: options.max ?? DEFAULT_MAX_ENTRIES,
+      ttl: options.ttlMs,
+      // An injected clock is read on every check (lru-cache otherwise reuses a reading for 1 ms).
+      ...(options.now ? { perf: { now: options.now }, ttlResolution: 0 } : {}),
+    });
+    this.negativeTtlMs = options.negativeTtlMs ?? DEFAULT_NEGATIVE_TTL_MS;
+  }
+
+  /**
+   * The cached answer for `credential`, or the result of `fill`. The fill is shared by every caller
+   * waiting on the same key, so it must not depend on one caller's abort signal; `signal` only stops
+   * this caller waiting.
+   */
+  async get(credential: string, fill: () => Promise<Step<T>>, signal?: AbortSignal): Promise<Step<T>> {
+    const key = credentialKey(credential);
+    const hit = this.entries.get(key);
+    if (hit) return hit;
+
+    let pending = this.inflight.get(key);
+    if (!pending) {
+      pending = this.fill(key, fill);
+      this.inflight.set(key, pending);
+    }
+    return signal ? abortable(pending, signal) : pending;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+
+  private async fill(key: string, fill: () => Promise<Step<T>>): Promise<Step<T>> {
+    try {
+      const step = await fill().catch((error: unknown): Step<T> => ({ status: 'unavailable', reason: error instanceof Error ? error.message : String(error) }));
+      if (step.status === 'ok') {
+        const ttl = Math.min(step.ttlMs ?? this.options.ttlMs, this.options.ttlMs);
+        if (ttl > 0) this.entries.set(key, step, { ttl });
+      } else if (step.status === 'rejected' && this.negativeTtlMs > 0) {
+        this.entries.set(key, step, { ttl: this.negativeTtlMs });
+      }
+      return step;
+    } finally {
+      this.inflight.delete(key);
+    }
+  }
+}
+
+function abortable<T>(promise: Promise<Step<T>>, signal: AbortSignal): Promise<Step<T>> {
+  if (signal.aborted) return Promise.resolve({ status: 'unavailable', reason: 'aborted' });
+  return new Promise((resolve) => {
+    const onAbort = () => resolve({ status: 'unavailable', reason: 'aborted' });
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, () => resolve({ status: 'unavailable', reason: 'cache fill failed' })).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
