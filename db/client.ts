@@ -79,21 +79,23 @@ type PgClient = InstanceType<typeof import('pg').Client>;
  */
 class ResilientListener {
   private client: PgClient | undefined;
-  private readonly handlers = new Map<string, (payload: string) => void>();
+  private readonly handlers = new Map<string, Array<(payload: string) => void>>();
   private closed = false;
   private connecting: Promise<void> | undefined;
 
   constructor(private readonly connect: () => PgClient) {}
 
   async listen(channel: string, onMessage: (payload: string) => void): Promise<void> {
-    this.handlers.set(channel, onMessage);
+    const existing = this.handlers.get(channel);
+    if (existing) return void existing.push(onMessage); // several subscribers share one LISTEN
+    this.handlers.set(channel, [onMessage]);
     if (!this.client) await (this.connecting ??= this.open());
     else await this.client.query(`listen ${quoteIdentifier(channel)}`);
   }
 
   private async open(): Promise<void> {
     const client = this.connect();
-    client.on('notification', (msg) => this.handlers.get(msg.channel)?.(msg.payload ?? ''));
+    client.on('notification', (msg) => this.handlers.get(msg.channel)?.forEach((handler) => handler(msg.payload ?? '')));
     client.on('error', () => this.reconnect(client));
     client.on('end', () => this.reconnect(client));
     await client.connect();
@@ -109,7 +111,7 @@ class ResilientListener {
       setTimeout(() => {
         if (this.closed) return;
         this.open().then(
-          () => this.handlers.forEach((handler) => handler(MISSED_MESSAGES)),
+          () => this.handlers.forEach((handlers) => handlers.forEach((handler) => handler(MISSED_MESSAGES))),
           () => attempt(Math.min(delayMs * 2, 10_000)),
         );
       }, delayMs).unref();

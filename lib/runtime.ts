@@ -14,6 +14,8 @@ import { createLogger, type Logger } from './log/logger';
 import { createMetrics } from './metrics/registry';
 import { WorkQueue } from './crypto/work-queue';
 import { createProvider } from './providers';
+import { PortalSessionProvider } from './providers/portal-session';
+import { sessionSecret } from './portal/secret';
 import { LastUsedRecorder } from './tokens/last-used';
 import { TokenService } from './tokens/service';
 import { AdminService } from './portal/admin';
@@ -50,6 +52,8 @@ export async function createRuntime(loaded: LoadedConfig, logger = createLogger(
   const argon2 = new WorkQueue(availableParallelism(), ARGON2_QUEUE_PER_CORE * availableParallelism());
   const lastUsed = new LastUsedRecorder(database.db, logger);
   const providers = config.providers.map((p) => createProvider(p, { config, database, argon2, lastUsed }));
+  // With a portal, people signed in to it also pass browser paths behind nginx (its session cookie).
+  if (config.portal) providers.push(new PortalSessionProvider({ realm: config.portal.realm, database, secret: () => sessionSecret(database) }));
   await Promise.all(providers.map((p) => p.start?.()));
   const augmenters = config.augmenters.map((a) => createAugmenter(a, { timeoutMs: config.auth.timeout_in_ms }));
   const gateway = new Gateway({ providers, augmenters, catalog: catalogOf(config), timeoutMs: config.auth.timeout_in_ms, logger, metrics });

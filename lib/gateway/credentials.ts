@@ -72,3 +72,27 @@ export function decodeBasic(value: string): BasicCredential | null {
   if (CONTROL_CHARS.test(username)) return null;
   return { username, password };
 }
+
+// next-auth's session cookie (`__Secure-` over https); large ones are split into `.0`, `.1`, …
+const SESSION_COOKIE_NAMES = ['__Secure-authjs.session-token', 'authjs.session-token'];
+
+/** The session cookie from a `Cookie` header, joining chunks; undefined when there is none. */
+export function sessionCookie(header: string): { name: string; value: string } | undefined {
+  const cookies = new Map<string, string>();
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0) cookies.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
+  }
+  for (const name of SESSION_COOKIE_NAMES) {
+    const whole = cookies.get(name);
+    if (whole) return { name, value: whole };
+    const chunks: string[] = [];
+    for (let i = 0; cookies.has(`${name}.${i}`); i++) chunks.push(cookies.get(`${name}.${i}`) ?? '');
+    if (chunks.length > 0) return { name, value: chunks.join('') };
+  }
+  return undefined;
+}
+
+export function hasSessionCookie(header: string | undefined): boolean {
+  return header !== undefined && SESSION_COOKIE_NAMES.some((name) => header.includes(name));
+}

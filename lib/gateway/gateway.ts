@@ -1,7 +1,7 @@
 import type { Logger } from '../log/logger';
 import type { Metrics } from '../metrics/registry';
 import { describeError } from '../errors';
-import { parseAuthorization, type ParsedAuthorization } from './credentials';
+import { hasSessionCookie, parseAuthorization, type ParsedAuthorization } from './credentials';
 import type { Augmenter, Credential, GatewayRequest, Provider, ProviderOutcome, User } from './types';
 
 export type AuthResult =
@@ -130,12 +130,17 @@ function copyCatalog(catalog: Record<string, string[]>): Record<string, string[]
  */
 function credentialsOf(request: GatewayRequest, fromTrustedProxy: boolean): ParsedAuthorization {
   const certificate = fromTrustedProxy ? request.header('x-ssl-client-cert')?.trim() : undefined;
+  const cookie = request.header('cookie');
+  // Browsers signed in to the portal carry its session cookie (nginx forwards Cookie to /_auth).
+  const extra: Credential[] = [
+    ...(certificate ? [{ scheme: 'ClientCert' as const, value: certificate }] : []),
+    ...(cookie && hasSessionCookie(cookie) ? [{ scheme: 'Session' as const, value: cookie }] : []),
+  ];
   const authorization = request.header('authorization');
-  if (!certificate) return parseAuthorization(authorization);
-  const clientCert: Credential = { scheme: 'ClientCert', value: certificate };
-  if (authorization === undefined || authorization.trim() === '') return { ok: true, credentials: [clientCert] };
+  if (extra.length === 0) return parseAuthorization(authorization);
+  if (authorization === undefined || authorization.trim() === '') return { ok: true, credentials: extra };
   const parsed = parseAuthorization(authorization);
-  return parsed.ok ? { ok: true, credentials: [...parsed.credentials, clientCert] } : parsed;
+  return parsed.ok ? { ok: true, credentials: [...parsed.credentials, ...extra] } : parsed;
 }
 
 async function firstAcceptedInOrder(attempts: Array<{ provider: Provider; outcome: Promise<User | ProviderOutcome> }>): Promise<AuthResult> {

@@ -140,7 +140,7 @@ export class GatewayHttp {
     const challenges = new Set<string>();
     for (const provider of inRealm.length > 0 ? inRealm : providers) {
       for (const scheme of provider.schemes) {
-        if (scheme === 'Other' || scheme === 'ClientCert') continue; // a certificate is asked for by TLS, not by a challenge
+        if (scheme === 'Other' || scheme === 'ClientCert' || scheme === 'Session') continue; // asked for by TLS or the portal, not by a challenge
         challenges.add(provider.realm ? `${scheme} realm="${quoted(provider.realm)}"` : scheme);
       }
     }

@@ -2,7 +2,7 @@
  * Authentication schemes a credential can carry. `Other` is an unknown scheme no provider accepts.
  * `ClientCert` never comes from `Authorization`: it is the TLS client certificate a trusted proxy forwards.
  */
-export type Scheme = 'Basic' | 'Bearer' | 'ClientCert' | 'Other';
+export type Scheme = 'Basic' | 'Bearer' | 'ClientCert' | 'Session' | 'Other';
 
 export interface Credential {
   scheme: Scheme;

@@ -73,7 +73,7 @@ export async function buildAuthConfig(runtime: Runtime): Promise<NextAuthConfig>
   const realm = config.portal?.realm ?? 'portal';
 
   return {
-    secret: await sessionSecret(runtime),
+    secret: await sessionSecret(runtime.database),
     session: { strategy: 'jwt', maxAge: SESSION_MAX_AGE_SECONDS },
     pages: { signIn: '/signin', error: '/signin' },
     providers: portal ? [oidcProvider(portal.oidc, config.auth.timeout_in_ms)] : [],

@@ -1,23 +1,23 @@
 import 'server-only';
 import { randomBytes } from 'node:crypto';
 import { getOrCreateAppSecret } from '@/db/app-secrets';
-import type { Runtime } from '../runtime';
+import type { Database } from '@/db/client';
 
 const SECRET_NAME = 'portal.session_secret';
-const cache = new WeakMap<Runtime, Promise<string>>();
+const cache = new WeakMap<Database, Promise<string>>();
 
 /**
  * The key that encrypts session cookies: `AUTH_SECRET` when set, else one generated on first use and
  * kept in the database, so every replica (and the next restart) reads the sessions the others wrote.
  */
-export function sessionSecret(runtime: Runtime): Promise<string> {
+export function sessionSecret(database: Database): Promise<string> {
   const fromEnv = process.env.AUTH_SECRET;
   if (fromEnv) return Promise.resolve(fromEnv);
-  let secret = cache.get(runtime);
+  let secret = cache.get(database);
   if (!secret) {
-    secret = getOrCreateAppSecret(runtime.database.db, SECRET_NAME, () => randomBytes(32).toString('base64url'));
-    secret.catch(() => cache.delete(runtime)); // a database hiccup is retried on the next request
-    cache.set(runtime, secret);
+    secret = getOrCreateAppSecret(database.db, SECRET_NAME, () => randomBytes(32).toString('base64url'));
+    secret.catch(() => cache.delete(database)); // a database hiccup is retried on the next request
+    cache.set(database, secret);
   }
   return secret;
 }

@@ -51,6 +51,7 @@ describe.each(DATABASE_KINDS)('gateway over HTTP (%s)', (database) => {
         include_legacy_headers: true,
         jwt: { iss: 'aot-test', aud: 'backends', exp: 120 },
         auth: { timeout_in_ms: 1500 },
+        logging: { level: 'debug' }, // the most verbose logs must still hold no secret
       },
     });
   });

@@ -1,0 +1,79 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { decode } from '@auth/core/jwt';
+import { LRUCache } from 'lru-cache';
+import { MISSED_MESSAGES, type Database } from '../../db/client';
+import { getUserById } from '../../db/users';
+import { describeError } from '../errors';
+import { sessionCookie } from '../gateway/credentials';
+import type { Credential, Identity, Provider, ProviderOutcome } from '../gateway/types';
+import { sessionClaimsSchema } from '../portal/session-claims';
+import { TOKENS_CHANNEL } from '../tokens/channel';
+
+const CACHE_TTL_MS = 30_000;
+
+export interface PortalSessionOptions {
+  realm: string;
+  database: Database;
+  /** The key next-auth encrypts session cookies with (AUTH_SECRET or the one kept in the database). */
+  secret: () => Promise<string>;
+}
+
+interface Verified {
+  userId: string;
+  identity: Identity;
+}
+
+/**
+ * Lets a person signed in to the portal through to browser paths behind nginx: the gateway reads the
+ * portal's session cookie (nginx forwards `Cookie` to /_auth). A disabled user is refused at once.
+ */
+export class PortalSessionProvider implements Provider {
+  readonly type = 'portal-session';
+  readonly name = 'portal-session';
+  readonly schemes = ['Session'] as const;
+  readonly realm: string;
+  private readonly cacheKey = randomBytes(32);
+  private readonly verified = new LRUCache<string, Verified>({ max: 20_000, ttl: CACHE_TTL_MS });
+
+  constructor(private readonly options: PortalSessionOptions) {
+    this.realm = options.realm;
+  }
+
+  async start(): Promise<void> {
+    await this.options.database.listen(TOKENS_CHANNEL, (payload) => {
+      if (payload === MISSED_MESSAGES) return this.verified.clear();
+      const [kind, id] = payload.split(':');
+      if (kind === 'user') this.verified.forEach((entry, key) => entry.userId === id && this.verified.delete(key));
+    });
+  }
+
+  async verify(credential: Credential): Promise<ProviderOutcome> {
+    const session = sessionCookie(credential.value);
+    if (!session) return { status: 'rejected', reason: 'no session cookie' };
+    const key = createHmac('sha256', this.cacheKey).update(session.value).digest('base64url');
+    const cached = this.verified.get(key);
+    if (cached && (cached.identity.expiresAt ?? 0) * 1000 > Date.now()) return { status: 'accepted', identity: structuredClone(cached.identity) };
+
+    let payload: Record<string, unknown> | null;
+    try {
+      payload = await decode<Record<string, unknown>>({ token: session.value, secret: await this.options.secret(), salt: session.name });
+    } catch {
+      return { status: 'rejected', reason: 'session cookie does not decrypt (expired, tampered or another installation)' };
+    }
+    const claims = sessionClaimsSchema.safeParse(payload?.portal);
+    const exp = payload?.exp;
+    if (!claims.success || typeof exp !== 'number') return { status: 'rejected', reason: 'session without portal claims' };
+
+    let user;
+    try {
+      user = await getUserById(this.options.database.db, claims.data.userId);
+    } catch (error) {
+      return { status: 'unavailable', reason: `database: ${describeError(error)}` };
+    }
+    if (!user || user.disabledAt || user.realm !== claims.data.realm) return { status: 'rejected', reason: 'user unknown or disabled' };
+
+    const identity: Identity = { username: user.username, realm: user.realm, roles: user.roles, attributes: user.attributes, expiresAt: exp };
+    this.verified.set(key, { userId: user.id, identity });
+    return { status: 'accepted', identity: structuredClone(identity) };
+  }
+}

@@ -1,0 +1,73 @@
+import { encode } from '@auth/core/jwt';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApp, type RunningApp } from '../support/app';
+
+const SECRET = 'portal-session-test-secret-0123456789abcdef';
+const COOKIE = 'authjs.session-token';
+
+/**
+ * People signed in to the portal reach browser paths behind nginx: the gateway accepts the portal's
+ * session cookie (as next-auth writes it), and only while the user is enabled.
+ */
+describe('portal session at the gateway', () => {
+  let app: RunningApp;
+  let db: pg.Client;
+  let userId: string;
+
+  beforeAll(async () => {
+    app = await startApp({
+      database: 'postgres',
+      env: { AUTH_SECRET: SECRET },
+      config: {
+        providers: [{ type: 'plain', name: 'users', realm: 'local', users: [{ username: 'bob', password: 'bob-pw' }] }],
+        services: [{ name: 'polytope', scopes: ['read'] }],
+        portal: { realm: 'local', admin_roles: ['admin'] },
+        jwt: { iss: 'session-test', exp: 600 },
+      },
+    });
+    db = new pg.Client({ connectionString: app.databaseUrl });
+    await db.connect();
+    const { rows } = await db.query<{ id: string }>(`insert into users (realm, username, roles, attributes) values ('local', 'carol', '["viewer"]', '{"team":"x"}') returning id`);
+    userId = rows[0]!.id;
+  });
+
+  afterAll(async () => {
+    await db?.end();
+    await app?.stop();
+  });
+
+  const cookieFor = async (claims: Record<string, unknown>, secret = SECRET, maxAge = 3600) =>
+    `theme=dark; ${COOKIE}=${await encode({ token: { sub: userId, portal: claims }, secret, salt: COOKIE, maxAge })}`;
+  const claims = () => ({ userId, realm: 'local', username: 'carol', name: 'Carol', roles: ['viewer'] });
+  const check = (cookie: string) => fetch(`${app.url}/api/authenticate`, { headers: { Cookie: cookie } });
+
+  it('accepts a valid session cookie as the signed-in user, with every catalog scope', async () => {
+    const response = await check(await cookieFor(claims()));
+    expect(response.status).toBe(200);
+    const whoami = await (await fetch(`${app.url}/api/whoami`, { headers: { Cookie: await cookieFor(claims()) } })).json();
+    expect(whoami).toMatchObject({ username: 'carol', realm: 'local', roles: ['viewer'], attributes: { team: 'x' }, scopes: { polytope: ['read'] }, auth: { method: 'portal-session' } });
+  });
+
+  it('refuses a cookie from another secret, a tampered one, an expired one, and no cookie at all', async () => {
+    expect((await check(await cookieFor(claims(), 'another-installation-secret-0123456789'))).status).toBe(401);
+    const valid = await cookieFor(claims());
+    expect((await check(`${valid.slice(0, -4)}AAAA`)).status).toBe(401);
+    expect((await check(await cookieFor(claims(), SECRET, -60))).status).toBe(401);
+    expect((await check('theme=dark')).status).toBe(401);
+    expect((await check(await cookieFor({ ...claims(), userId: '00000000-0000-0000-0000-000000000000' }))).status).toBe(401);
+  });
+
+  it('does not offer a challenge for the session (it is not something a client can send)', async () => {
+    const response = await check('theme=dark');
+    expect(response.headers.get('www-authenticate')).toBe('Basic realm="local"');
+  });
+
+  it('stops accepting the session as soon as the user is disabled', async () => {
+    const cookie = await cookieFor(claims());
+    expect((await check(cookie)).status).toBe(200); // cached now
+    await db.query('update users set disabled_at = now() where id = $1', [userId]);
+    await db.query(`select pg_notify('aot_tokens', $1)`, [`user:${userId}`]);
+    await expect.poll(async () => (await check(cookie)).status, { timeout: 1000 }).toBe(401);
+  });
+});
