@@ -13,6 +13,21 @@ export interface JwtVerifierOptions {
   timeoutMs: number;
 }
 
+/** The JWT-checking keys every JWT-based provider's config shares. */
+export interface JwtCheckConfig {
+  realm: string;
+  cert_uri?: string;
+  issuer?: string;
+  audience?: string | string[];
+  algorithms?: string[];
+  roles_claim?: string;
+}
+
+/** A verifier for a provider's config; `certUri` when the JWKS address comes from elsewhere (discovery). */
+export function verifierFor(config: JwtCheckConfig, timeoutMs: number, certUri = config.cert_uri ?? ''): JwtVerifier {
+  return new JwtVerifier({ certUri, realm: config.realm, issuer: config.issuer, audience: config.audience, algorithms: config.algorithms, rolesClaim: config.roles_claim, timeoutMs });
+}
+
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 // Token problems (401); anything else from jose is the JWKS endpoint failing us (503).

@@ -1,6 +1,6 @@
 import type { ProviderConfig } from '../config/schema';
 import type { Credential, Provider, ProviderOutcome } from '../gateway/types';
-import { JwtVerifier } from './jwt-verifier';
+import { verifierFor, type JwtVerifier } from './jwt-verifier';
 
 type JwtConfig = Extract<ProviderConfig, { type: 'jwt' }>;
 
@@ -15,15 +15,7 @@ export class JwtProvider implements Provider {
   constructor(config: JwtConfig, timeoutMs: number) {
     this.name = config.name;
     this.realm = config.realm;
-    this.verifier = new JwtVerifier({
-      certUri: config.cert_uri,
-      realm: config.realm,
-      issuer: config.issuer,
-      audience: config.audience,
-      algorithms: config.algorithms,
-      rolesClaim: config.roles_claim,
-      timeoutMs,
-    });
+    this.verifier = verifierFor(config, timeoutMs);
   }
 
   verify(credential: Credential): Promise<ProviderOutcome> {

@@ -4,7 +4,7 @@ import { SingleFlightCache, type Step } from '../http/cache';
 import { requestJson } from '../http/client';
 import { endpointName, failureStep, joinUrl, msUntilExp, outcomeOf } from '../http/outcome';
 import type { Credential, Provider, ProviderContext, ProviderOutcome } from '../gateway/types';
-import { JwtVerifier } from './jwt-verifier';
+import { verifierFor, type JwtVerifier } from './jwt-verifier';
 import { expOf } from './token-generator';
 
 type OfflineConfig = Extract<ProviderConfig, { type: 'openid-offline' }>;
@@ -133,15 +133,7 @@ export class OpenIdOfflineProvider implements Provider {
 
   private verifierFor(jwksUri: string): JwtVerifier {
     if (this.verifier?.certUri !== jwksUri) {
-      this.verifier = new JwtVerifier({
-        certUri: jwksUri,
-        realm: this.realm,
-        issuer: this.config.issuer,
-        audience: this.config.audience,
-        algorithms: this.config.algorithms,
-        rolesClaim: this.config.roles_claim,
-        timeoutMs: this.timeoutMs,
-      });
+      this.verifier = verifierFor(this.config, this.timeoutMs, jwksUri);
     }
     return this.verifier;
   }

@@ -5,7 +5,7 @@ import { SingleFlightCache, type Step } from '../http/cache';
 import { requestJson } from '../http/client';
 import { endpointName, failureStep, joinUrl, msUntilExp, outcomeOf } from '../http/outcome';
 import type { Credential, Provider, ProviderContext, ProviderOutcome } from '../gateway/types';
-import { JwtVerifier } from './jwt-verifier';
+import { verifierFor, type JwtVerifier } from './jwt-verifier';
 
 type TokenGeneratorConfig = Extract<ProviderConfig, { type: 'ecmwf-token-generator' }>;
 
@@ -31,15 +31,7 @@ export class TokenGeneratorProvider implements Provider {
   constructor(private readonly config: TokenGeneratorConfig, private readonly timeoutMs: number) {
     this.name = config.name;
     this.realm = config.realm;
-    this.verifier = new JwtVerifier({
-      certUri: config.cert_uri,
-      realm: config.realm,
-      issuer: config.issuer,
-      audience: config.audience,
-      algorithms: config.algorithms,
-      rolesClaim: config.roles_claim,
-      timeoutMs,
-    });
+    this.verifier = verifierFor(config, timeoutMs);
   }
 
   async verify(credential: Credential, context: ProviderContext): Promise<ProviderOutcome> {
