@@ -1,7 +1,8 @@
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newToken, newTokenId } from '@/lib/tokens/format';
+import { hashSecret } from '@/lib/crypto/secrets';
+import { formatToken, newToken, newTokenId } from '@/lib/tokens/format';
 import { DATABASE_KINDS, startApp, type RunningApp } from '../support/app';
 import { POSTGRES_ADMIN_URL } from '../support/postgres';
 
@@ -241,5 +242,31 @@ describe.each(DATABASE_KINDS)('scoped tokens through the JSON API and the gatewa
     expect((await gateway(`Bearer ${secret}`)).status).toBe(200);
     await api('DELETE', `/api/tokens/${token.id}`, ALICE);
     await expect.poll(async () => (await gateway(`Bearer ${secret}`)).status, { timeout: 1000, interval: 50 }).toBe(401);
+  });
+
+  it.runIf(database === 'postgres')('sheds a burst of cold tokens with 503 and Retry-After instead of piling up argon2 work', async () => {
+    const secret = 'C'.repeat(36);
+    const client = new pg.Client({ connectionString: app.databaseUrl });
+    await client.connect();
+    try {
+      const owner = await client.query<{ id: string }>(
+        `insert into users (realm, username) values ('local', 'alice') on conflict (realm, username) do update set realm = excluded.realm returning id`,
+      );
+      await client.query(
+        `insert into tokens (id, owner_id, name, scopes, secret_hash, expires_at)
+         select 'burst' || lpad(g::text, 11, '0'), $1, 'burst', '[]', $2, now() + interval '1 day' from generate_series(1, 300) g`,
+        [owner.rows[0]!.id, await hashSecret(secret)],
+      );
+    } finally {
+      await client.end();
+    }
+    const responses = await Promise.all(
+      Array.from({ length: 300 }, (_, i) => gateway(`Bearer ${formatToken('aot', `burst${String(i + 1).padStart(11, '0')}`, secret)}`)),
+    );
+    const statuses = responses.map((r) => r.status);
+    expect(new Set(statuses)).toEqual(new Set([200, 503]));
+    const shed = responses.filter((r) => r.status === 503);
+    expect(shed.length).toBeGreaterThan(0);
+    for (const response of shed) expect(response.headers.get('retry-after')).toMatch(/^\d+$/);
   });
 });
