@@ -207,6 +207,16 @@ describe.each(DATABASE_KINDS)('gateway over HTTP (%s)', (database) => {
       expect(response.status).toBe(401);
     });
 
+    it('refetches the JWKS for an unknown kid at most once per 30 s, however many arrive', async () => {
+      expect((await call({ Authorization: `Bearer ${await idp.sign(claims)}`, 'X-Auth-Realm': 'idp' })).status).toBe(200);
+      const before = idp.requests();
+      for (let i = 0; i < 5; i++) {
+        const response = await call({ Authorization: `Bearer ${await idp.sign(claims, { kid: `rotated-${i}` })}`, 'X-Auth-Realm': 'idp' });
+        expect(response.status).toBe(401);
+      }
+      expect(idp.requests() - before).toBeLessThanOrEqual(1);
+    });
+
     it('answers 503 with Retry-After when the JWKS server fails, not 401', async () => {
       const response = await call({ Authorization: `Bearer ${await downIdp.sign(claims)}`, 'X-Auth-Realm': 'down' });
       expect(response.status).toBe(503);

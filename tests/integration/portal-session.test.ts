@@ -70,4 +70,19 @@ describe('portal session at the gateway', () => {
     await db.query(`select pg_notify('aot_tokens', $1)`, [`user:${userId}`]);
     await expect.poll(async () => (await check(cookie)).status, { timeout: 1000 }).toBe(401);
   });
+
+  it('lets the session manage tokens from the same origin only (CSRF)', async () => {
+    const user = await db.query<{ id: string }>(`insert into users (realm, username, roles) values ('local', 'dave', '[]') returning id`);
+    const cookie = `${COOKIE}=${await encode({ token: { sub: user.rows[0]!.id, portal: { userId: user.rows[0]!.id, realm: 'local', username: 'dave', name: null, roles: [] } }, secret: SECRET, salt: COOKIE, maxAge: 3600 })}`;
+    const post = (headers: Record<string, string>) =>
+      fetch(`${app.url}/api/tokens`, { method: 'POST', headers: { Cookie: cookie, 'Content-Type': 'application/json', ...headers }, body: JSON.stringify({ name: 'from the browser' }) });
+    const count = async () => ((await (await fetch(`${app.url}/api/tokens`, { headers: { Cookie: cookie } })).json()) as { tokens: unknown[] }).tokens.length;
+
+    expect((await post({ Origin: 'https://evil.example' })).status).toBe(403);
+    expect((await post({})).status).toBe(403); // no Origin and no Sec-Fetch-Site: not provably same-origin
+    expect(await count()).toBe(0);
+    expect((await post({ Origin: new URL(app.url).origin })).status).toBe(201);
+    expect((await post({ 'Sec-Fetch-Site': 'same-origin' })).status).toBe(201);
+    expect(await count()).toBe(2);
+  });
 });
