@@ -40,6 +40,8 @@ const KEY_REFRESH_MS = 60_000;
  * ≈ 35 ms per core, so 16 per core bounds the wait near half a second instead of letting it pile up.
  */
 const ARGON2_QUEUE_PER_CORE = 16;
+/** Guesses against a credential that recently failed wait in a short line of their own. */
+const SUSPECT_QUEUE_LIMIT = 8;
 export const KEYS_CHANNEL = 'aot_keys';
 
 export async function createRuntime(loaded: LoadedConfig, logger = createLogger(loaded.config.logging)): Promise<Runtime> {
@@ -50,8 +52,9 @@ export async function createRuntime(loaded: LoadedConfig, logger = createLogger(
   const keys = await signingKeys(config, database);
   const metrics = createMetrics();
   const argon2 = new WorkQueue(availableParallelism(), ARGON2_QUEUE_PER_CORE * availableParallelism());
+  const suspectArgon2 = new WorkQueue(1, SUSPECT_QUEUE_LIMIT);
   const lastUsed = new LastUsedRecorder(database.db, logger);
-  const providers = config.providers.map((p) => createProvider(p, { config, database, argon2, lastUsed }));
+  const providers = config.providers.map((p) => createProvider(p, { config, database, argon2, suspectArgon2, lastUsed }));
   // With a portal, people signed in to it also pass browser paths behind nginx (its session cookie).
   if (config.portal) providers.push(new PortalSessionProvider({ realm: config.portal.realm, database, secret: () => sessionSecret(database) }));
   await Promise.all(providers.map((p) => p.start?.()));

@@ -23,10 +23,16 @@ function idpPort(appPort: number, env: NodeJS.ProcessEnv): number {
   return port;
 }
 
-/** The demo IdP when the config has a portal but no `portal.oidc` (the demo config does); else nothing. */
+/**
+ * The demo IdP (published passwords) in demo mode, or when asked for with `AOT_DEMO_IDP_PORT` and the
+ * config has a portal without `portal.oidc`; never by accident in a configured installation.
+ */
 export async function startDemoIdpIfNeeded(runtime: Runtime, appPort: number, env: NodeJS.ProcessEnv = process.env): Promise<DemoIdp | undefined> {
   const portal = runtime.config.portal;
-  return portal && !portal.oidc ? startDemoIdp(runtime, appPort, env) : undefined;
+  if (!portal || portal.oidc) return undefined;
+  if (runtime.demo || env.AOT_DEMO_IDP_PORT !== undefined) return startDemoIdp(runtime, appPort, env);
+  runtime.logger.warn('portal sign-in is off: set portal.oidc (or AOT_DEMO_IDP_PORT for the development identity provider)');
+  return undefined;
 }
 
 /**

@@ -17,6 +17,8 @@ export interface ProviderDependencies {
   database: Database;
   /** Shared bound on argon2 work across providers. */
   argon2: WorkQueue;
+  /** One slot for credentials someone is guessing at. */
+  suspectArgon2: WorkQueue;
   lastUsed: LastUsedRecorder;
 }
 
@@ -24,7 +26,7 @@ export function createProvider(config: ProviderConfig, deps: ProviderDependencie
   const timeoutMs = deps.config.auth.timeout_in_ms;
   switch (config.type) {
     case 'plain':
-      return new PlainProvider(config, deps.argon2);
+      return new PlainProvider(config, deps.argon2, deps.suspectArgon2);
     case 'tokens':
       return new TokensProvider({
         name: config.name,
@@ -33,6 +35,7 @@ export function createProvider(config: ProviderConfig, deps: ProviderDependencie
         cacheTtlSeconds: deps.config.tokens.cache_ttl,
         database: deps.database,
         argon2: deps.argon2,
+        suspectArgon2: deps.suspectArgon2,
         lastUsed: deps.lastUsed,
       });
     case 'jwt':

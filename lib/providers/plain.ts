@@ -1,15 +1,16 @@
-import { createHmac, randomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { ProviderConfig } from '../config/schema';
 import { constantTimeEqual, hashSecret, verifySecret } from '../crypto/secrets';
 import type { WorkQueue } from '../crypto/work-queue';
 import { decodeBasic } from '../gateway/credentials';
 import type { Credential, Provider, ProviderOutcome } from '../gateway/types';
+import { SingleFlightCache } from '../http/cache';
 
 type PlainConfig = Extract<ProviderConfig, { type: 'plain' }>;
 type PlainUser = PlainConfig['users'][number];
 
 const VERDICT_TTL_MS = 30_000;
+const SUSPECT_TTL_MS = 10 * 60_000;
 
 /** Static Basic users from the config: argon2id `password_hash`, or auth-o-tron's plaintext `password`. */
 export class PlainProvider implements Provider {
@@ -20,14 +21,16 @@ export class PlainProvider implements Provider {
   private readonly users: Map<string, PlainUser>;
   private readonly anyHashed: boolean;
   private dummyHash: Promise<string> | undefined;
-  // Verdicts for recently seen credentials, keyed by a keyed hash (never the password): a busy client
-  // costs one argon2 verification per TTL, not one per request (Authelia #5006).
-  private readonly cacheKey = randomBytes(32);
-  private readonly verdicts = new LRUCache<string, boolean>({ max: 20_000, ttl: VERDICT_TTL_MS });
+  // Verdicts for recently seen credentials (keyed by an HMAC, never the password), filled once for
+  // concurrent callers: a busy client costs one argon2 verification per TTL (Authelia #5006).
+  private readonly verdicts = new SingleFlightCache<true>({ ttlMs: VERDICT_TTL_MS, negativeTtlMs: VERDICT_TTL_MS, max: 20_000 });
+  /** Usernames that recently saw a wrong password: their guesses share one core at most. */
+  private readonly suspects = new LRUCache<string, true>({ max: 20_000, ttl: SUSPECT_TTL_MS });
 
   constructor(
     config: PlainConfig,
     private readonly argon2: WorkQueue,
+    private readonly suspectArgon2: WorkQueue,
   ) {
     this.name = config.name;
     this.realm = config.realm;
@@ -39,13 +42,12 @@ export class PlainProvider implements Provider {
     const basic = decodeBasic(credential.value);
     if (!basic) return { status: 'rejected', reason: 'malformed basic credential' };
     const user = this.users.get(basic.username);
-    const key = createHmac('sha256', this.cacheKey).update(basic.username).update('\0').update(basic.password).digest('base64url');
-    let matches = this.verdicts.get(key);
-    if (matches === undefined) {
-      matches = await this.checkPassword(user, basic.password);
-      this.verdicts.set(key, matches);
-    }
-    if (!user || !matches) return { status: 'rejected', reason: 'wrong username or password' };
+    const verdict = await this.verdicts.get(`${basic.username}\0${basic.password}`, async () => {
+      if (await this.checkPassword(basic.username, user, basic.password)) return { status: 'ok', value: true };
+      this.suspects.set(basic.username, true);
+      return { status: 'rejected', reason: 'wrong username or password' };
+    });
+    if (verdict.status !== 'ok' || !user) return verdict.status === 'unavailable' ? verdict : { status: 'rejected', reason: 'wrong username or password' };
     return {
       status: 'accepted',
       identity: { username: user.username, realm: this.realm, roles: [...user.roles], attributes: { ...user.attributes } },
@@ -53,19 +55,20 @@ export class PlainProvider implements Provider {
   }
 
   /** An unknown user costs the same work as a wrong password, so timing does not reveal who exists. */
-  private async checkPassword(user: PlainUser | undefined, password: string): Promise<boolean> {
-    if (user?.password_hash) return this.verifyHash(user.password_hash, password);
+  private async checkPassword(username: string, user: PlainUser | undefined, password: string): Promise<boolean> {
+    if (user?.password_hash) return this.verifyHash(username, user.password_hash, password);
     if (user?.password !== undefined) return constantTimeEqual(user.password, password);
     if (this.anyHashed) {
       this.dummyHash ??= hashSecret('dummy password for unknown users');
-      await this.verifyHash(await this.dummyHash, password);
+      await this.verifyHash(username, await this.dummyHash, password);
     } else {
       constantTimeEqual('dummy password for unknown users', password);
     }
     return false;
   }
 
-  private verifyHash(hash: string, password: string): Promise<boolean> {
-    return this.argon2.run(() => verifySecret(hash, password));
+  private verifyHash(username: string, hash: string, password: string): Promise<boolean> {
+    const queue = this.suspects.has(username) ? this.suspectArgon2 : this.argon2;
+    return queue.run(() => verifySecret(hash, password));
   }
 }

@@ -7,7 +7,7 @@ import type { WorkQueue } from '../crypto/work-queue';
 import { describeError, isAppError } from '../errors';
 import { decodeBasic } from '../gateway/credentials';
 import type { Credential, Identity, Provider, ProviderContext, ProviderOutcome } from '../gateway/types';
-import { parseToken } from '../tokens/format';
+import { parseToken, type ParsedToken } from '../tokens/format';
 import type { LastUsedRecorder } from '../tokens/last-used';
 import { TOKENS_CHANNEL } from '../tokens/channel';
 
@@ -18,6 +18,8 @@ export interface TokensProviderOptions {
   cacheTtlSeconds: number;
   database: Database;
   argon2: WorkQueue;
+  /** The narrow lane for ids under a guessing attack. */
+  suspectArgon2: WorkQueue;
   lastUsed: LastUsedRecorder;
 }
 
@@ -31,6 +33,7 @@ interface Verified {
 const CACHE_SIZE = 50_000;
 // Wrong secrets for an existing id are remembered briefly, so repeated guesses cost no argon2.
 const FAILURE_TTL_MS = 30_000;
+const SUSPECT_TTL_MS = 10 * 60_000;
 
 /** This product's opaque tokens: `Bearer <token>`, or Basic `username:<token>` (OpenCloud style). */
 export class TokensProvider implements Provider {
@@ -42,6 +45,10 @@ export class TokensProvider implements Provider {
   private readonly cacheKey = randomBytes(32);
   private readonly verified: LRUCache<string, Verified>;
   private readonly failures = new LRUCache<string, true>({ max: CACHE_SIZE, ttl: FAILURE_TTL_MS });
+  /** Token ids that recently saw a wrong secret. */
+  private readonly suspects = new LRUCache<string, true>({ max: CACHE_SIZE, ttl: SUSPECT_TTL_MS });
+  private readonly inflight = new Map<string, Promise<Verified | Exclude<ProviderOutcome, { status: 'accepted' }>>>();
+  private generation = 0;
 
   constructor(private readonly options: TokensProviderOptions) {
     this.name = options.name;
@@ -55,6 +62,7 @@ export class TokensProvider implements Provider {
   }
 
   invalidate(payload: string): void {
+    this.generation += 1;
     if (payload === MISSED_MESSAGES) return this.verified.clear();
     const [kind, id] = payload.split(':');
     this.verified.forEach((entry, key) => {
@@ -73,6 +81,18 @@ export class TokensProvider implements Provider {
     if (cached) return this.accept(cached, presented.username, context);
     if (this.failures.has(key)) return { status: 'rejected', reason: 'wrong secret (cached)' };
 
+    // Concurrent first uses of one token share one database lookup and one argon2 verification.
+    let pending = this.inflight.get(key);
+    if (!pending) {
+      pending = this.lookup(key, parsed).finally(() => this.inflight.delete(key));
+      this.inflight.set(key, pending);
+    }
+    const result = await pending;
+    return 'tokenId' in result ? this.accept(result, presented.username, context) : result;
+  }
+
+  private async lookup(key: string, parsed: ParsedToken): Promise<Verified | Exclude<ProviderOutcome, { status: 'accepted' }>> {
+    const generation = this.generation;
     let row: TokenForVerification | undefined;
     try {
       row = await getTokenForVerification(this.options.database.db, parsed.id);
@@ -83,15 +103,19 @@ export class TokensProvider implements Provider {
     const refusal = refusalOf(row);
     if (refusal) return { status: 'rejected', reason: refusal };
 
+    // Someone guessing secrets for this id gets one core at most; everyone else keeps the rest.
+    const queue = this.suspects.has(parsed.id) ? this.options.suspectArgon2 : this.options.argon2;
     let matches: boolean;
     try {
-      matches = await this.options.argon2.run(() => verifySecret(row.secretHash, parsed.secret));
+      const hash = row.secretHash;
+      matches = await queue.run(() => verifySecret(hash, parsed.secret));
     } catch (error) {
       if (isAppError(error) && error.code === 'unavailable') return { status: 'unavailable', reason: 'verification queue full' };
       throw error;
     }
     if (!matches) {
       this.failures.set(key, true);
+      this.suspects.set(parsed.id, true);
       return { status: 'rejected', reason: 'wrong secret' };
     }
 
@@ -109,8 +133,11 @@ export class TokensProvider implements Provider {
         tokenId: row.id,
       },
     };
-    this.verified.set(key, entry, { ttl: Math.max(1, Math.min(this.options.cacheTtlSeconds * 1000, row.expiresAt.getTime() - Date.now())) });
-    return this.accept(entry, presented.username, context);
+    // A revocation that arrived while we were verifying must not be undone by caching a stale answer.
+    if (generation === this.generation) {
+      this.verified.set(key, entry, { ttl: Math.max(1, Math.min(this.options.cacheTtlSeconds * 1000, row.expiresAt.getTime() - Date.now())) });
+    }
+    return entry;
   }
 
   private accept(entry: Verified, basicUsername: string | undefined, context: ProviderContext): ProviderOutcome {

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { hashSecret } from '@/lib/crypto/secrets';
+import { WorkQueue } from '@/lib/crypto/work-queue';
+import { PlainProvider } from '@/lib/providers/plain';
+
+class CountingQueue extends WorkQueue {
+  runs = 0;
+  override run<T>(task: () => Promise<T>): Promise<T> {
+    this.runs += 1;
+    return super.run(task);
+  }
+}
+
+const basic = (user: string, password: string) => ({ scheme: 'Basic' as const, value: Buffer.from(`${user}:${password}`).toString('base64') });
+const context = { signal: new AbortController().signal };
+
+describe('plain provider', async () => {
+  const hash = await hashSecret('right');
+  const setup = () => {
+    const main = new CountingQueue(2, 32);
+    const suspect = new CountingQueue(1, 4);
+    const provider = new PlainProvider({ type: 'plain', name: 'p', realm: 'r', users: [{ username: 'ann', password_hash: hash, roles: ['x'], attributes: {} }] }, main, suspect);
+    return { main, suspect, provider };
+  };
+
+  it('verifies a credential once for many concurrent requests, then answers from the cache', async () => {
+    const { main, provider } = setup();
+    const outcomes = await Promise.all(Array.from({ length: 20 }, () => provider.verify(basic('ann', 'right'), context)));
+    expect(outcomes.every((o) => o.status === 'accepted')).toBe(true);
+    await provider.verify(basic('ann', 'right'), context);
+    expect(main.runs).toBe(1);
+  });
+
+  it('sends further guesses for a user with a recent wrong password to the narrow lane', async () => {
+    const { main, suspect, provider } = setup();
+    expect((await provider.verify(basic('ann', 'guess-1'), context)).status).toBe('rejected');
+    expect(main.runs).toBe(1);
+    expect((await provider.verify(basic('ann', 'guess-2'), context)).status).toBe('rejected');
+    expect((await provider.verify(basic('ann', 'right'), context)).status).toBe('accepted'); // the owner still gets in
+    expect(suspect.runs).toBe(2);
+    expect(main.runs).toBe(1);
+  });
+
+  it('answers "unavailable" rather than queueing without bound', async () => {
+    const { provider } = setup();
+    const outcomes = await Promise.all(Array.from({ length: 60 }, (_, i) => provider.verify(basic('ann', `burst-${i}`), context)));
+    expect(outcomes.some((o) => o.status === 'unavailable')).toBe(true);
+    expect(outcomes.every((o) => o.status !== 'accepted')).toBe(true);
+  });
+});
