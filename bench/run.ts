@@ -302,6 +302,28 @@ async function main(): Promise<void> {
   console.log(`revocation seen by the other replica after: ${summary.revocationLatencyMs.join(', ')} ms`);
   console.log(`p99 of the mixed load vs bare Node: × ${(mixedRow.p99 / (bareResult.p99 || 1)).toFixed(2)}; bare Node req/s ${Math.round(bareRps)}`);
   console.log('wrote bench/results/latest.json');
+  if (!QUICK) updateReadme(table, summary);
+}
+
+/** The README shows the latest full run, with the machine it ran on. */
+function updateReadme(table: string, summary: { ranAt: string; machine: { cpus: number; model: string; memoryGb: number; node: string }; argon2VerificationsPerSecond: number; coldTokensVsArgon2: number; floodSlowdown: { rps: number; p99: number }; rssDuringMixedMb: { first: number; last: number; max: number }; revocationLatencyMs: number[] }): void {
+  const readmePath = path.join(ROOT, 'README.md');
+  const readme = readFileSync(readmePath, 'utf8');
+  const { machine } = summary;
+  const block = [
+    '<!-- bench:start -->',
+    `Latest run: ${summary.ranAt.slice(0, 16).replace('T', ' ')} UTC on ${machine.cpus} × ${machine.model}, ${machine.memoryGb} GB, Node ${machine.node}; ${DURATION} s per scenario, ${CONNECTIONS} connections (wrk shares the machine).`,
+    '',
+    table,
+    '',
+    `- raw argon2id verifications/s on this machine: ${summary.argon2VerificationsPerSecond}; cold tokens reach ${(summary.coldTokensVsArgon2 * 100).toFixed(0)} % of that`,
+    `- valid users during a flood of garbage and guessed secrets: ${(summary.floodSlowdown.rps * 100).toFixed(0)} % of their requests/s alone, p99 × ${summary.floodSlowdown.p99.toFixed(2)}`,
+    `- server RSS during the ${MIXED_DURATION} s mixed load: ${summary.rssDuringMixedMb.first} MB at the start, ${summary.rssDuringMixedMb.last} MB at the end, ${summary.rssDuringMixedMb.max} MB at most`,
+    `- a revocation seen by the other replica after ${summary.revocationLatencyMs.join(', ')} ms`,
+    '<!-- bench:end -->',
+  ].join('\n');
+  writeFileSync(readmePath, readme.replace(/<!-- bench:start -->[\s\S]*<!-- bench:end -->/, block));
+  console.log('updated the table in README.md');
 }
 
 main()
