@@ -49,7 +49,6 @@ export function ConfirmRevoke({ tokenId, tokenName, action, canRevoke }: { token
         <button ref={startRef} type="button" onClick={() => ask(true)} className={buttonClass.secondary}>
           Revoke<span className="sr-only"> {tokenName}</span>
         </button>
-        {state.status === 'error' && <p role="alert" className="mt-1 text-sm text-red-800">{state.message}</p>}
       </div>
     );
   }
@@ -65,6 +64,7 @@ export function ConfirmRevoke({ tokenId, tokenName, action, canRevoke }: { token
       <p className="text-sm text-red-950">
         Revoke &ldquo;{tokenName}&rdquo;? Anything using it stops working at once.
       </p>
+      {state.status === 'error' && <p role="alert" className="text-sm font-medium text-red-800">{state.message}</p>}
       <div className="flex flex-wrap gap-2">
         <SubmitButton ref={confirmRef} variant="danger">
           Yes, revoke<span className="sr-only"> {tokenName}</span>

@@ -7,7 +7,7 @@ import { requireSessionActor } from '@/lib/portal/session-actor';
 import type { ActionState, IssuedSecret } from '../_lib/action-state';
 import { errorState, formValues, successState } from '../_lib/action-errors';
 import { tokenBodyFromForm } from '../_lib/token-form';
-import { fieldsOf, tokenIdForm } from '../_lib/token-id';
+import { fieldsOf, tokenIdForm } from '../_lib/row-forms';
 
 // Public endpoints like every server action: the admin page being forbidden to someone does not
 // stop them posting here, so each action checks the admin role again (the services throw

@@ -5,7 +5,7 @@ import { requireSessionActor } from '@/lib/portal/session-actor';
 import type { ActionState, IssuedSecret } from '../_lib/action-state';
 import { errorState, formValues, successState } from '../_lib/action-errors';
 import { tokenBodyFromForm } from '../_lib/token-form';
-import { fieldsOf, rotateForm, tokenIdForm } from '../_lib/token-id';
+import { fieldsOf, rotateForm, tokenIdForm } from '../_lib/row-forms';
 
 // Server actions are public endpoints: each one establishes the signed-in actor itself and lets the
 // token service decide what that actor may do (own tokens only; admins through /admin).
