@@ -10,7 +10,7 @@ export default async function PortalLayout({ children }: { children: ReactNode }
         Skip to content
       </a>
       <SiteHeader session={session} />
-      <main id="main" className="mx-auto max-w-4xl px-4 py-6">
+      <main id="main" className="mx-auto max-w-6xl px-4 py-6">
         {children}
       </main>
     </>

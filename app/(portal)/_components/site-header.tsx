@@ -7,7 +7,7 @@ const linkClass = 'rounded px-2 py-1 font-medium text-blue-800 underline-offset-
 export function SiteHeader({ session }: { session: PortalSession | null }) {
   return (
     <header className="border-b border-slate-200 bg-white">
-      <div className="mx-auto flex max-w-4xl flex-wrap items-center gap-x-6 gap-y-2 px-4 py-3">
+      <div className="mx-auto flex max-w-6xl flex-wrap items-center gap-x-6 gap-y-2 px-4 py-3">
         <Link href="/" className="text-lg font-bold text-slate-900">
           Auth-O-Tron
         </Link>

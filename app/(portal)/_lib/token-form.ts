@@ -1,0 +1,42 @@
+import 'server-only';
+import { z } from 'zod';
+import type { Config } from '@/lib/config/schema';
+import { AppError } from '@/lib/errors';
+import { CUSTOM_EXPIRY, expiresAtOf, expiryOptions } from './expiry';
+
+const text = z.string().optional();
+
+/** The create-token form as submitted; the token service validates the rest (scopes, limits). */
+const tokenForm = z.object({
+  name: z.string().default(''),
+  description: text,
+  scopes: z.array(z.string()),
+  expires_in: z.string({ error: 'choose when the token expires' }),
+  expires_at: text,
+});
+
+const formText = (formData: FormData, name: string) => formData.get(name) ?? undefined;
+
+/** FormData → the body `TokenService.create` takes (`expires_in` preset or `expires_at` date). */
+export function tokenBodyFromForm(formData: FormData, tokens: Config['tokens']): Record<string, unknown> {
+  const form = tokenForm.parse({
+    name: formText(formData, 'name'),
+    description: formText(formData, 'description'),
+    scopes: formData.getAll('scopes'),
+    expires_in: formText(formData, 'expires_in'),
+    expires_at: formText(formData, 'expires_at'),
+  });
+  const description = form.description?.trim() ? form.description : undefined;
+  const base = { name: form.name, description, scopes: form.scopes };
+
+  if (form.expires_in === CUSTOM_EXPIRY) {
+    const date = form.expires_at?.trim() ?? '';
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new AppError('invalid_input', 'no date', { fields: { expires_at: ['choose a date'] } });
+    return { ...base, expires_at: expiresAtOf(date) };
+  }
+  // Only the presets the page offered: a hand-made request cannot pick another duration here.
+  if (!expiryOptions(tokens).presets.some((p) => p.value === form.expires_in)) {
+    throw new AppError('invalid_input', 'unknown expiry', { fields: { expires_in: ['choose one of the offered periods or a date'] } });
+  }
+  return { ...base, expires_in: form.expires_in };
+}
