@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import next from 'next';
 import { ConfigError, loadConfig } from './lib/config/load';
 import { DEMO_USERS } from './lib/config/demo';
@@ -6,6 +6,8 @@ import { demoIdpBanner, startDemoIdpIfNeeded } from './lib/demo-idp';
 import { createRuntime, installRuntime } from './lib/runtime';
 import { fromNodeRequest, pathnameOf, writeNodeResponse } from './lib/server/node-adapter';
 import { PEER_ADDRESS_HEADER } from './lib/server/peer';
+
+type RequestHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
 /**
  * One process, one port: the gateway's paths are answered here directly with the core (no framework
@@ -31,9 +33,10 @@ async function main(): Promise<void> {
   const host = config.server.host ?? '0.0.0.0';
   const port = config.server.port ?? 3000;
 
-  const app = next({ dev: false, dir: process.cwd(), hostname: host === '0.0.0.0' ? 'localhost' : host, port });
-  await app.prepare();
-  const handleNext = app.getRequestHandler();
+  // Next is prepared once the real port is known (port 0 in tests): it forwards some server action
+  // requests to itself by port. Gateway paths are answered meanwhile; portal requests wait for it.
+  let resolveNext: (handler: RequestHandler) => void = () => undefined;
+  const nextReady = new Promise<RequestHandler>((resolve) => (resolveNext = resolve));
 
   // Room for a 16 KB credential, so an oversized header gets our 401 rather than Node's 431.
   const server = createServer({ maxHeaderSize: 64 * 1024 }, (req, res) => {
@@ -43,7 +46,7 @@ async function main(): Promise<void> {
       .then((response) => {
         if (response) return writeNodeResponse(res, response, req.method);
         req.headers[PEER_ADDRESS_HEADER] = req.socket.remoteAddress ?? '';
-        return handleNext(req, res);
+        return nextReady.then((handleNext) => handleNext(req, res));
       })
       .catch((error: unknown) => {
         logger.error({ err: error }, 'request failed');
@@ -56,6 +59,9 @@ async function main(): Promise<void> {
   await new Promise<void>((resolve) => server.listen(port, host, resolve));
   const address = server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
+  const app = next({ dev: false, dir: process.cwd(), hostname: host === '0.0.0.0' ? 'localhost' : host, port: actualPort });
+  await app.prepare();
+  resolveNext(app.getRequestHandler());
   // Before "listening" is announced, so sign-in works by the time anyone is told to try it.
   const demoIdp = await startDemoIdpIfNeeded(runtime, actualPort);
   logger.info({ host, port: actualPort, config: loaded.source, database: runtime.database.kind }, 'auth-o-tron listening');
