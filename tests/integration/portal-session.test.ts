@@ -18,7 +18,7 @@ describe('portal session at the gateway', () => {
   beforeAll(async () => {
     app = await startApp({
       database: 'postgres',
-      env: { AUTH_SECRET: SECRET },
+      env: { AUTH_SECRET: SECRET, AOT_DEMO_IDP_PORT: '0' }, // sign-in configured (the development IdP), so the portal API reads sessions
       config: {
         providers: [{ type: 'plain', name: 'users', realm: 'local', users: [{ username: 'bob', password: 'bob-pw' }] }],
         services: [{ name: 'polytope', scopes: ['read'] }],
