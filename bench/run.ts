@@ -81,7 +81,7 @@ async function startBare(): Promise<{ port: number; child: ChildProcess }> {
   return { port, child };
 }
 
-async function startBenchNginx(appPort: number, barePort: number): Promise<{ url: string }> {
+async function startBenchNginx(appPort: number, barePort: number, nextPort: number): Promise<{ url: string }> {
   const prefix = path.join(work, 'nginx');
   mkdirSync(path.join(prefix, 'www'), { recursive: true });
   mkdirSync(path.join(prefix, 'temp'), { recursive: true });
@@ -117,11 +117,12 @@ http {
   ${temp}
   upstream app { server 127.0.0.1:${appPort}; keepalive 128; }
   upstream bare { server 127.0.0.1:${barePort}; keepalive 128; }
+  upstream framework { server 127.0.0.1:${nextPort}; keepalive 128; }
   server {
     listen 127.0.0.1:${port} reuseport;
     root ${prefix}/www;
     ${authLocation('gateway', 'app', '/api/authenticate')}
-    ${authLocation('next', 'app', '/api/ping')}
+    ${authLocation('next', 'framework', '/api/ping')}
     ${authLocation('bare', 'bare', '/')}
   }
 }`;
@@ -190,7 +191,9 @@ async function main(): Promise<void> {
 
   const bare = await startBare();
   cleanups.push(() => stopProcess(bare.child));
-  const nginx = await startBenchNginx(app.port, bare.port);
+  // The framework baseline runs in its own instance, so the app measured below keeps its own memory.
+  const frameworkApp = await startApp({ config, databaseUrl: database.url });
+  const nginx = await startBenchNginx(app.port, bare.port, frameworkApp.port);
 
   const basic = `Basic ${Buffer.from('alice:alice-pw').toString('base64')}`;
   const jwts = await Promise.all(Array.from({ length: 20 }, (_, i) => idp.sign({ sub: `user-${i}`, preferred_username: `user-${i}` }, { expiresIn: '2h' })).map(async (t) => `Bearer ${await t}`));
@@ -228,6 +231,7 @@ async function main(): Promise<void> {
   console.log(`running scenarios (${DURATION} s each, ${CONNECTIONS} connections)…`);
   bareResult = record('baseline: nginx → bare Node 200', 200, await wrk(`${nginx.url}/bare/x`, ['-'], DURATION));
   nextResult = record('baseline: nginx → Next.js route', 200, await wrk(`${nginx.url}/next/x`, ['-'], DURATION));
+  await frameworkApp.stop();
   record('opaque token, warm cache', 200, await wrk(`${nginx.url}/gateway/x`, [seeded(1)], DURATION));
   const coldResult = record('opaque token, cold (each request a new token)', 200, await wrk(`${nginx.url}/gateway/x`, cold, DURATION, 8));
   record('Basic plain user (cached)', 200, await wrk(`${nginx.url}/gateway/x`, [basic], DURATION));

@@ -40,8 +40,12 @@ const KEY_REFRESH_MS = 60_000;
  * ≈ 35 ms per core, so 16 per core bounds the wait near half a second instead of letting it pile up.
  */
 const ARGON2_QUEUE_PER_CORE = 16;
-/** Guesses against a credential that recently failed wait in a short line of their own. */
-const SUSPECT_QUEUE_LIMIT = 8;
+/**
+ * Guesses against a credential that recently failed wait in a short line of their own and may use
+ * about a tenth of one core (4 × ≈ 30 ms a second); everyone else keeps the machine.
+ */
+const SUSPECT_QUEUE_LIMIT = 4;
+const SUSPECT_PER_SECOND = 4;
 export const KEYS_CHANNEL = 'aot_keys';
 
 export async function createRuntime(loaded: LoadedConfig, logger = createLogger(loaded.config.logging)): Promise<Runtime> {
@@ -52,7 +56,7 @@ export async function createRuntime(loaded: LoadedConfig, logger = createLogger(
   const keys = await signingKeys(config, database);
   const metrics = createMetrics();
   const argon2 = new WorkQueue(availableParallelism(), ARGON2_QUEUE_PER_CORE * availableParallelism());
-  const suspectArgon2 = new WorkQueue(1, SUSPECT_QUEUE_LIMIT);
+  const suspectArgon2 = new WorkQueue(1, SUSPECT_QUEUE_LIMIT, SUSPECT_PER_SECOND);
   const lastUsed = new LastUsedRecorder(database.db, logger);
   const providers = config.providers.map((p) => createProvider(p, { config, database, argon2, suspectArgon2, lastUsed }));
   // With a portal, people signed in to it also pass browser paths behind nginx (its session cookie).

@@ -7,13 +7,20 @@ import { AppError } from '../errors';
 export class WorkQueue {
   private running = 0;
   private readonly waiting: Array<() => void> = [];
+  private budget: number;
+  private budgetAt = Date.now();
 
+  /** `perSecond`: optionally, at most this many tasks start per second (a token bucket of that size). */
   constructor(
     private readonly concurrency: number,
     private readonly maxQueued: number,
-  ) {}
+    private readonly perSecond = Number.POSITIVE_INFINITY,
+  ) {
+    this.budget = perSecond;
+  }
 
   async run<T>(task: () => Promise<T>): Promise<T> {
+    if (!this.takeFromBudget()) throw new AppError('unavailable', 'too many verifications this second');
     if (this.running >= this.concurrency) {
       if (this.waiting.length >= this.maxQueued) throw new AppError('unavailable', 'too many verifications in progress');
       await new Promise<void>((resolve) => this.waiting.push(resolve));
@@ -27,5 +34,15 @@ export class WorkQueue {
       if (next) next(); // hand the slot over directly
       else this.running -= 1;
     }
+  }
+
+  private takeFromBudget(): boolean {
+    if (this.perSecond === Number.POSITIVE_INFINITY) return true;
+    const now = Date.now();
+    this.budget = Math.min(this.perSecond, this.budget + ((now - this.budgetAt) / 1000) * this.perSecond);
+    this.budgetAt = now;
+    if (this.budget < 1) return false;
+    this.budget -= 1;
+    return true;
   }
 }

@@ -4,6 +4,8 @@ import { describeError } from '../errors';
 import { hasSessionCookie, parseAuthorization, type ParsedAuthorization } from './credentials';
 import type { Augmenter, Credential, GatewayRequest, Provider, ProviderOutcome, User } from './types';
 
+const NEVER_ABORTED = new AbortController().signal;
+
 export type AuthResult =
   | { kind: 'authenticated'; user: User }
   | { kind: 'unauthorized'; reason: string }
@@ -42,15 +44,18 @@ export class Gateway {
     if (!parsed.ok) return { kind: 'unauthorized', reason: parsed.reason };
 
     const realm = request.header('x-auth-realm');
-    const abort = new AbortController();
-    const attempts = this.candidates(parsed.credentials, realm).map(({ provider, credential }) => ({
+    const candidates = this.candidates(parsed.credentials, realm);
+    // A lone attempt is never cut short, so it needs no controller of its own (they are not free).
+    const abort = candidates.length > 1 ? new AbortController() : undefined;
+    const signal = abort?.signal ?? NEVER_ABORTED;
+    const attempts = candidates.map(({ provider, credential }) => ({
       provider,
-      outcome: this.attempt(provider, credential, abort.signal, clientAddress),
+      outcome: this.attempt(provider, credential, signal, clientAddress),
     }));
     if (attempts.length === 0) return { kind: 'unauthorized', reason: realm === undefined ? 'no provider for these credentials' : `no provider for realm "${realm}"` };
 
     let settled = 0;
-    for (const attempt of attempts) void attempt.outcome.then(() => (settled += 1));
+    if (abort) for (const attempt of attempts) void attempt.outcome.then(() => (settled += 1));
     try {
       const winner = await firstAcceptedInOrder(attempts);
       if (winner.kind !== 'authenticated') return winner;
@@ -58,8 +63,10 @@ export class Gateway {
       return winner;
     } finally {
       // Stop providers still running for a result nobody needs (aborting is not free: only when needed).
-      await Promise.resolve();
-      if (settled < attempts.length) abort.abort();
+      if (abort) {
+        await Promise.resolve();
+        if (settled < attempts.length) abort.abort();
+      }
     }
   }
 
@@ -73,12 +80,11 @@ export class Gateway {
   }
 
   private async attempt(provider: Provider, credential: Credential, signal: AbortSignal, clientAddress: string | undefined): Promise<User | ProviderOutcome> {
-    const labels = { provider_name: provider.name, provider_type: provider.type };
     const outcome = await withTimeout(
       () => provider.verify(credential, { signal, clientAddress }),
       this.options.timeoutMs,
     );
-    this.options.metrics.providerAttempts.inc({ ...labels, result: outcome.status });
+    this.options.metrics.providerAttempts(provider.name, provider.type, outcome.status).inc();
     if (outcome.status === 'unavailable') this.options.logger.warn({ provider: provider.name, type: provider.type, reason: outcome.reason }, 'provider could not answer');
     else if (outcome.status === 'rejected') this.options.logger.debug({ provider: provider.name, reason: outcome.reason }, 'provider rejected credential');
     if (outcome.status !== 'accepted') return outcome;
@@ -102,7 +108,6 @@ export class Gateway {
     const mine = this.options.augmenters.filter((a) => a.realm === user.realm);
     if (mine.length === 0) return;
     const run = async (augmenter: Augmenter) => {
-      const labels = { augmenter_name: augmenter.name, augmenter_type: augmenter.type };
       const controller = new AbortController();
       const result = await withTimeout(async () => {
         await augmenter.augment(user, { signal: controller.signal });
@@ -110,7 +115,7 @@ export class Gateway {
       }, this.options.timeoutMs);
       if (result.status !== 'accepted') controller.abort(); // a slow LDAP search stops here
       const failed = result.status !== 'accepted';
-      this.options.metrics.augmenterAttempts.inc({ ...labels, result: failed ? 'error' : 'success' });
+      this.options.metrics.augmenterAttempts(augmenter.name, augmenter.type, failed ? 'error' : 'success').inc();
       if (failed) this.options.logger.warn({ augmenter: augmenter.name, type: augmenter.type, reason: 'reason' in result ? result.reason : '' }, 'augmenter failed; continuing without it');
     };
     await Promise.all(mine.filter((a) => !a.sequential).map(run));

@@ -87,8 +87,8 @@ export class GatewayHttp {
       this.options.logger.debug({ username: result.user.username, realm: result.user.realm, provider: result.user.auth.provider, status: response.status }, 'authenticated');
     }
     const outcome = response.status === 200 ? 'success' : response.status === 403 ? 'forbidden' : result.kind;
-    this.options.metrics.authRequests.inc({ result: outcome, realm: result.kind === 'authenticated' ? result.user.realm : '' });
-    this.options.metrics.authDuration.observe({ result: outcome }, (performance.now() - started) / 1000);
+    this.options.metrics.authRequests(outcome, result.kind === 'authenticated' ? result.user.realm : '').inc();
+    this.options.metrics.authDuration(outcome).observe((performance.now() - started) / 1000);
     return response;
   }
 

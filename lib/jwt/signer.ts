@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { LRUCache } from 'lru-cache';
 import type { User } from '../gateway/types';
@@ -29,9 +29,8 @@ export class JwtSigner {
   /** The JWT issued for this exact identity with this key, while it has more than half its life left. */
   async signOrReuse(user: User): Promise<SignedToken> {
     const now = Math.floor(Date.now() / 1000);
-    const key = createHash('sha256')
-      .update(JSON.stringify([this.keys().active.kid, user.realm, user.username, user.roles, user.attributes, user.scopes, user.auth, user.expiresAt]))
-      .digest('base64url');
+    // The identity itself is the key (no secret in it); hashing it would cost more than the lookup.
+    const key = JSON.stringify([this.keys().active.kid, user.realm, user.username, user.roles, user.attributes, user.scopes, user.auth, user.expiresAt]);
     const cached = this.recent.get(key);
     if (cached && cached.expiresAt - now > (cached.expiresAt - cached.issuedAt) / 2) return cached;
     const fresh = await this.sign(user, now);

@@ -37,4 +37,11 @@ describe('WorkQueue', () => {
     await expect(queue.run(async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
     expect(await queue.run(async () => 42)).toBe(42);
   });
+
+  it('starts at most `perSecond` tasks a second when given a rate', async () => {
+    const queue = new WorkQueue(10, 10, 3);
+    const outcomes = await Promise.allSettled(Array.from({ length: 5 }, () => queue.run(async () => 'ran')));
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(3);
+    expect(outcomes.filter((o) => o.status === 'rejected')).toHaveLength(2);
+  });
 });
