@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import path from 'node:path';
 import next from 'next';
 import { ConfigError, loadConfig } from './lib/config/load';
 import { DEMO_USERS } from './lib/config/demo';
@@ -27,16 +29,30 @@ async function main(): Promise<void> {
     process.exit(2);
   }
 
+  if (!existsSync(path.join(process.cwd(), '.next', 'BUILD_ID'))) {
+    console.error('no production build in .next: run `npm run build` (npm start does it for you)');
+    process.exit(1);
+  }
   const runtime = await createRuntime(loaded);
   installRuntime(Promise.resolve(runtime));
   const { logger, config } = runtime;
   const host = config.server.host ?? '0.0.0.0';
   const port = config.server.port ?? 3000;
 
-  // Next is prepared once the real port is known (port 0 in tests): it forwards some server action
-  // requests to itself by port. Gateway paths are answered meanwhile; portal requests wait for it.
-  let resolveNext: (handler: RequestHandler) => void = () => undefined;
-  const nextReady = new Promise<RequestHandler>((resolve) => (resolveNext = resolve));
+  // Next (the portal) is loaded on the first request that needs it: a replica that only answers
+  // auth_request never pays its memory. It needs the real port (port 0 in tests): some server
+  // action requests are forwarded by port.
+  let nextReady: Promise<RequestHandler> | undefined;
+  let actualPort = port;
+  const portal = (): Promise<RequestHandler> =>
+    (nextReady ??= (async () => {
+      const app = next({ dev: false, dir: process.cwd(), hostname: host === '0.0.0.0' ? 'localhost' : host, port: actualPort });
+      await app.prepare();
+      return app.getRequestHandler();
+    })().catch((error: unknown) => {
+      nextReady = undefined; // try again on the next request
+      throw error;
+    }));
 
   // Room for a 16 KB credential, so an oversized header gets our 401 rather than Node's 431.
   const server = createServer({ maxHeaderSize: 64 * 1024 }, (req, res) => {
@@ -46,7 +62,7 @@ async function main(): Promise<void> {
       .then((response) => {
         if (response) return writeNodeResponse(res, response, req.method);
         req.headers[PEER_ADDRESS_HEADER] = req.socket.remoteAddress ?? '';
-        return nextReady.then((handleNext) => handleNext(req, res));
+        return portal().then((handleNext) => handleNext(req, res));
       })
       .catch((error: unknown) => {
         logger.error({ err: error }, 'request failed');
@@ -58,10 +74,7 @@ async function main(): Promise<void> {
 
   await new Promise<void>((resolve) => server.listen(port, host, resolve));
   const address = server.address();
-  const actualPort = typeof address === 'object' && address ? address.port : port;
-  const app = next({ dev: false, dir: process.cwd(), hostname: host === '0.0.0.0' ? 'localhost' : host, port: actualPort });
-  await app.prepare();
-  resolveNext(app.getRequestHandler());
+  actualPort = typeof address === 'object' && address ? address.port : port;
   // Before "listening" is announced, so sign-in works by the time anyone is told to try it.
   const demoIdp = await startDemoIdpIfNeeded(runtime, actualPort);
   logger.info({ host, port: actualPort, config: loaded.source, database: runtime.database.kind }, 'auth-o-tron listening');

@@ -1,4 +1,5 @@
 import type { Logger } from '../log/logger';
+import { LogThrottle } from '../log/throttle';
 import type { Metrics } from '../metrics/registry';
 import { describeError } from '../errors';
 import { hasSessionCookie, parseAuthorization, type ParsedAuthorization } from './credentials';
@@ -28,6 +29,8 @@ interface Attempt {
 
 /** Tries the request's credentials against the providers and completes the winner with augmenters. */
 export class Gateway {
+  private readonly warnings = new LogThrottle();
+
   constructor(private readonly options: GatewayOptions) {}
 
   get providers(): readonly Provider[] {
@@ -85,7 +88,10 @@ export class Gateway {
       this.options.timeoutMs,
     );
     this.options.metrics.providerAttempts(provider.name, provider.type, outcome.status).inc();
-    if (outcome.status === 'unavailable') this.options.logger.warn({ provider: provider.name, type: provider.type, reason: outcome.reason }, 'provider could not answer');
+    if (outcome.status === 'unavailable') {
+      const suppressed = this.warnings.admit(`${provider.name}:${outcome.reason}`);
+      if (suppressed !== undefined) this.options.logger.warn({ provider: provider.name, type: provider.type, reason: outcome.reason, suppressed }, 'provider could not answer');
+    }
     else if (outcome.status === 'rejected') this.options.logger.debug({ provider: provider.name, reason: outcome.reason }, 'provider rejected credential');
     if (outcome.status !== 'accepted') return outcome;
 

@@ -92,6 +92,19 @@ export class TokensProvider implements Provider {
   }
 
   private async lookup(key: string, parsed: ParsedToken): Promise<Verified | Exclude<ProviderOutcome, { status: 'accepted' }>> {
+    // Someone guessing secrets for this id gets a narrow, rate-limited lane for the whole check
+    // (database and argon2), so a flood of guesses costs neither the database nor the cores.
+    const suspect = this.suspects.has(parsed.id);
+    const check = () => this.check(key, parsed, suspect);
+    try {
+      return suspect ? await this.options.suspectArgon2.run(check) : await check();
+    } catch (error) {
+      if (isAppError(error) && error.code === 'unavailable') return { status: 'unavailable', reason: 'verification queue full' };
+      throw error;
+    }
+  }
+
+  private async check(key: string, parsed: ParsedToken, suspect: boolean): Promise<Verified | Exclude<ProviderOutcome, { status: 'accepted' }>> {
     const generation = this.generation;
     let row: TokenForVerification | undefined;
     try {
@@ -103,16 +116,8 @@ export class TokensProvider implements Provider {
     const refusal = refusalOf(row);
     if (refusal) return { status: 'rejected', reason: refusal };
 
-    // Someone guessing secrets for this id gets one core at most; everyone else keeps the rest.
-    const queue = this.suspects.has(parsed.id) ? this.options.suspectArgon2 : this.options.argon2;
-    let matches: boolean;
-    try {
-      const hash = row.secretHash;
-      matches = await queue.run(() => verifySecret(hash, parsed.secret));
-    } catch (error) {
-      if (isAppError(error) && error.code === 'unavailable') return { status: 'unavailable', reason: 'verification queue full' };
-      throw error;
-    }
+    const hash = row.secretHash;
+    const matches = suspect ? await verifySecret(hash, parsed.secret) : await this.options.argon2.run(() => verifySecret(hash, parsed.secret));
     if (!matches) {
       this.failures.set(key, true);
       this.suspects.set(parsed.id, true);
