@@ -228,6 +228,8 @@ async function main(): Promise<void> {
     return result;
   };
 
+  // Both apps load what they need on first use (the portal lazily): warm them up before measuring.
+  for (let i = 0; i < 20; i++) await Promise.all([fetch(`${nginx.url}/next/x`), fetch(`${nginx.url}/gateway/x`, { headers: { Authorization: basic } })]);
   console.log(`running scenarios (${DURATION} s each, ${CONNECTIONS} connections)…`);
   bareResult = record('baseline: nginx → bare Node 200', 200, await wrk(`${nginx.url}/bare/x`, ['-'], DURATION));
   nextResult = record('baseline: nginx → Next.js route', 200, await wrk(`${nginx.url}/next/x`, ['-'], DURATION));

@@ -1,6 +1,8 @@
 import { createRemoteJWKSet, decodeJwt, errors, jwtVerify, type JWTPayload } from 'jose';
 import { ASYMMETRIC_ALGORITHMS } from '../config/schema';
+import { LRUCache } from 'lru-cache';
 import { describeError } from '../errors';
+import { credentialKey } from '../http/cache';
 import type { Identity, ProviderOutcome } from '../gateway/types';
 
 export interface JwtVerifierOptions {
@@ -28,6 +30,7 @@ export function verifierFor(config: JwtCheckConfig, timeoutMs: number, certUri =
   return new JwtVerifier({ certUri, realm: config.realm, issuer: config.issuer, audience: config.audience, algorithms: config.algorithms, rolesClaim: config.roles_claim, timeoutMs });
 }
 
+const VERIFIED_TTL_MS = 60_000;
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 // Token problems (401); anything else from jose is the JWKS endpoint failing us (503).
@@ -53,6 +56,7 @@ const NON_ATTRIBUTE_CLAIMS = new Set([
 /** Verifies JWTs against a remote JWKS (asymmetric algorithms only) and maps their claims to an identity. */
 export class JwtVerifier {
   private readonly jwks: ReturnType<typeof createRemoteJWKSet>;
+  private readonly verified = new LRUCache<string, Identity>({ max: 20_000, ttl: VERIFIED_TTL_MS });
   readonly certUri: string;
 
   constructor(private readonly options: JwtVerifierOptions) {
@@ -68,6 +72,17 @@ export class JwtVerifier {
     if (!COMPACT_JWS.test(token)) return { status: 'rejected', reason: 'not a JWT' };
     // Another issuer's token: refuse before any JWKS traffic (and without blaming an outage of ours).
     if (this.options.issuer && unverifiedIssuer(token) !== this.options.issuer) return { status: 'rejected', reason: 'JWT from another issuer' };
+    // A signature that verified once verifies again until the token expires: skip the public-key work.
+    const key = credentialKey(token);
+    const known = this.verified.get(key);
+    if (known && (known.expiresAt ?? 0) * 1000 > Date.now()) return { status: 'accepted', identity: structuredClone(known) };
+    const outcome = await this.verifyNow(token);
+    const ttl = outcome.status === 'accepted' ? Math.min(VERIFIED_TTL_MS, (outcome.identity.expiresAt ?? 0) * 1000 - Date.now()) : 0;
+    if (outcome.status === 'accepted' && ttl >= 1000) this.verified.set(key, structuredClone(outcome.identity), { ttl });
+    return outcome;
+  }
+
+  private async verifyNow(token: string): Promise<ProviderOutcome> {
     try {
       const { payload } = await jwtVerify(token, this.jwks, {
         algorithms: this.options.algorithms ?? [...ASYMMETRIC_ALGORITHMS],
