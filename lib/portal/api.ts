@@ -71,7 +71,7 @@ export async function resolveActor(runtime: Runtime, request: Request): Promise<
     return { via: 'credential', actor: { userId: row.id, realm: row.realm, username: row.username, isAdmin: user.roles.some((r) => adminRoles.includes(r)), clientAddress, userAgent } };
   }
 
-  const session = await sessionActor(runtime);
+  const session = await sessionActor();
   if (!session) throw new AppError('unauthorized', 'sign in to the portal, or send credentials');
   return { via: 'session', actor: { ...session, clientAddress, userAgent } };
 }

@@ -7,7 +7,7 @@ import type { Actor } from '../tokens/service';
 import { getPortalSession } from './session';
 
 /** The signed-in portal user as an actor; null without a session. */
-export async function sessionActor(_runtime: Runtime): Promise<Omit<Actor, 'clientAddress' | 'userAgent'> | null> {
+export async function sessionActor(): Promise<Omit<Actor, 'clientAddress' | 'userAgent'> | null> {
   const session = await getPortalSession();
   if (!session) return null;
   return { userId: session.userId, realm: session.realm, username: session.username, isAdmin: session.isAdmin };
@@ -19,7 +19,7 @@ export async function sessionActor(_runtime: Runtime): Promise<Omit<Actor, 'clie
  */
 export async function requireSessionActor(): Promise<{ actor: Actor; runtime: Runtime }> {
   const runtime = await getRuntime();
-  const actor = await sessionActor(runtime);
+  const actor = await sessionActor();
   if (!actor) throw new AppError('unauthorized', 'your session has ended: sign in again');
   const requestHeaders = await headers();
   const header = (name: string) => requestHeaders.get(name) ?? undefined;
