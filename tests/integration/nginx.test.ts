@@ -423,3 +423,47 @@ describe('nginx TLS listener and what /_auth forwards', () => {
     expect(seen['content-length']).toBeUndefined();
   });
 });
+
+describe('client certificates end to end: nginx verifies TLS, the x509 provider maps the user', () => {
+  let dir: string;
+  let files: ReturnType<typeof makeCertificates>;
+  let app: RunningApp;
+  let backend: EchoBackend;
+  let nginx: RunningNginx;
+  const pem = (name: keyof typeof files) => readFileSync(files[name], 'utf8');
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'aot-x509-e2e-'));
+    files = makeCertificates(dir);
+    app = await startApp({
+      config: {
+        providers: [{ type: 'x509', name: 'client-certificates', realm: 'certs', ca: files.ca, roles: ['certificate-user'] }],
+        jwt: { iss: ISS, aud: AUD, exp: 120 },
+      },
+    });
+    backend = await startEchoBackend({ jwksUrl: `${app.url}/.well-known/jwks.json`, issuer: ISS, audience: AUD });
+    nginx = await startNginx({
+      appAddresses: [`127.0.0.1:${app.port}`],
+      backendAddress: backend.address,
+      tls: { certFile: files.serverCert, keyFile: files.serverKey, clientCaFile: files.ca },
+    });
+  });
+
+  afterAll(async () => {
+    await nginx?.stop();
+    await backend?.close();
+    await app?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('lets a client with a certificate from the CA through as its CN, with the configured roles', async () => {
+    const response = await rawRequest(nginx.tlsUrl ?? '', '/api/v1/items', { tls: { ca: pem('ca'), cert: pem('clientCert'), key: pem('clientKey') } });
+    expect(response.status).toBe(200);
+    expect(backend.received.at(-1)?.claims).toMatchObject({ sub: 'certs-alice', username: 'alice', realm: 'certs', roles: ['certificate-user'], auth: { method: 'x509' } });
+  });
+
+  it('answers 401 without a certificate, and nginx refuses one from another CA', async () => {
+    expect((await rawRequest(nginx.tlsUrl ?? '', '/api/v1/items', { tls: { ca: pem('ca') } })).status).toBe(401);
+    expect((await rawRequest(nginx.tlsUrl ?? '', '/api/v1/items', { tls: { ca: pem('ca'), cert: pem('strangerCert'), key: pem('strangerKey') } })).status).toBe(400);
+  });
+});
