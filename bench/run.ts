@@ -267,7 +267,8 @@ async function main(): Promise<void> {
   const mixedRow = record(`mixed load, ${SEEDED_TOKENS.toLocaleString('en')} tokens in Postgres (${MIXED_DURATION} s)`, 200, { ...mixedResult, statuses: Object.fromEntries(Object.entries(mixedResult.statuses).filter(([code]) => code !== '401')) });
 
   // Revocation latency across two replicas on the same Postgres.
-  const replica = await startApp({ config, databaseUrl: database.url });
+  // No failure delay here: the probe measures when the refusal starts, not how long a refusal waits.
+  const replica = await startApp({ config, databaseUrl: database.url, env: { AOT_AUTH__FAILURE_DELAY_MS: '0' } });
   cleanups.push(() => replica.stop());
   const admin = `Basic ${Buffer.from('alice:alice-pw').toString('base64')}`;
   const latencies: number[] = [];

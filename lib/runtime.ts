@@ -72,6 +72,7 @@ export async function createRuntime(loaded: LoadedConfig, logger = createLogger(
     policies: new PolicyEngine(config.policies, config.default_policy),
     addresses,
     includeLegacyHeaders: config.include_legacy_headers,
+    failureDelayMs: config.auth.failure_delay_ms,
     checkReady: () => database.ping(),
     metrics,
     logger,

@@ -173,7 +173,13 @@ export const configSchema = z
         service_version: z.string().optional(),
       })
       .default({ level: 'info', format: 'json' }),
-    auth: z.strictObject({ timeout_in_ms: z.coerce.number().int().positive().default(5000) }).default({ timeout_in_ms: 5000 }),
+    auth: z
+      .strictObject({
+        timeout_in_ms: z.coerce.number().int().positive().default(5000),
+        // Wrong credentials are answered after this delay: a guessing client waits instead of burning CPU.
+        failure_delay_ms: z.coerce.number().int().min(0).max(5000).default(100),
+      })
+      .default({ timeout_in_ms: 5000, failure_delay_ms: 100 }),
     // auth-o-tron's MongoDB token store and metrics port: accepted so old files load, not used.
     store: z.unknown().optional(),
     metrics: z.unknown().optional(),

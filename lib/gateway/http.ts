@@ -12,6 +12,8 @@ export interface GatewayHttpOptions {
   signer: JwtSigner;
   addresses: ClientAddressResolver;
   includeLegacyHeaders: boolean;
+  /** How long a refusal of presented credentials waits before it is sent (`auth.failure_delay_ms`). */
+  failureDelayMs: number;
   /** Resolves when the database answers; rejects otherwise. */
   checkReady: () => Promise<void>;
   metrics: Metrics;
@@ -67,7 +69,7 @@ export class GatewayHttp {
     const result = await this.authenticateRequest(request);
     let response: GatewayResponse;
     if (result.kind !== 'authenticated') {
-      response = this.failure(request, result);
+      response = await this.failure(request, result);
     } else {
       const decision = this.options.policies.decide(
         {
@@ -103,7 +105,7 @@ export class GatewayHttp {
 
   private async whoami(request: GatewayRequest): Promise<GatewayResponse> {
     const result = await this.authenticateRequest(request);
-    if (result.kind !== 'authenticated') return this.failure(request, result);
+    if (result.kind !== 'authenticated') return await this.failure(request, result);
     const { username, realm, roles, attributes, scopes, auth } = result.user;
     return json(200, { version: 1, username, realm, roles, attributes, scopes, auth });
   }
@@ -125,7 +127,12 @@ export class GatewayHttp {
     return json(200, { authenticated: true, username: user.username, realm: user.realm }, headers);
   }
 
-  private failure(request: GatewayRequest, result: Exclude<AuthResult, { kind: 'authenticated' }>): GatewayResponse {
+  private async failure(request: GatewayRequest, result: Exclude<AuthResult, { kind: 'authenticated' }>): Promise<GatewayResponse> {
+    // Refusing presented credentials takes a moment, so a flood of guesses from a client that waits
+    // for each answer costs timers, not CPU. A request without credentials is answered at once.
+    if (result.kind === 'unauthorized' && this.options.failureDelayMs > 0 && request.header('authorization')?.trim()) {
+      await new Promise((resolve) => setTimeout(resolve, this.options.failureDelayMs));
+    }
     if (result.kind === 'unavailable') {
       return json(503, { error: 'unavailable', message: 'an identity provider could not answer; try again' }, { 'Retry-After': RETRY_AFTER_SECONDS });
     }

@@ -26,6 +26,7 @@ describe('revocation across replicas', () => {
       portal: { realm: 'local' },
       tokens: { cache_ttl: '5m' }, // long: only the notification can make the other replica forget
       jwt: { iss: 'replicas', aud: 'backend', exp: 60 },
+      auth: { failure_delay_ms: 0 }, // the latency printed is the revocation's, not the refusal's delay
     };
     a = await startApp({ config, databaseUrl: database.url });
     b = await startApp({ config, databaseUrl: database.url });

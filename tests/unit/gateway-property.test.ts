@@ -23,7 +23,7 @@ describe('gateway core under random headers', () => {
       services: [{ name: 'svc', scopes: ['read'] }],
       policies: [{ match: { path: '/admin/**' }, require: { roles_all: ['admin'] } }, { match: { methods: ['DELETE'] }, require: { scopes: ['svc:read'], attributes: { a: 'c' } } }],
       database: { path: 'memory://' },
-      auth: { timeout_in_ms: 1000 },
+      auth: { timeout_in_ms: 1000, failure_delay_ms: 0 },
     });
     const sink = new Writable({ write: (chunk, _enc, done) => ((logs += String(chunk)), done()) });
     runtime = await createRuntime({ config, demo: false, source: 'test', warnings: [] }, createLogger({ level: 'debug', format: 'json' }, sink));
@@ -73,5 +73,29 @@ describe('gateway core under random headers', () => {
       { numRuns: 400 },
     );
     expect(logs).not.toContain('alice-pw');
+  });
+});
+
+describe('refusing presented credentials takes auth.failure_delay_ms', () => {
+  let runtime: Runtime;
+
+  beforeAll(async () => {
+    const config = configSchema.parse({
+      providers: [{ type: 'plain', name: 'users', realm: 'local', users: [{ username: 'alice', password: 'alice-pw' }] }],
+      database: { path: 'memory://' },
+      auth: { failure_delay_ms: 5000 },
+    });
+    runtime = await createRuntime({ config, demo: false, source: 'test', warnings: [] }, createLogger({ level: 'fatal', format: 'json' }, new Writable({ write: (_c, _e, done) => done() })));
+  });
+  afterAll(() => runtime?.close());
+
+  const ask = (authorization?: string) =>
+    runtime.http.handle({ method: 'GET', path: '/api/authenticate', header: (name) => (name === 'authorization' ? authorization : undefined), remoteAddress: '127.0.0.1' });
+  const settledSoon = (promise: Promise<unknown>) => Promise.race([promise.then(() => true), new Promise((resolve) => setTimeout(() => resolve(false), 200))]);
+
+  it('holds back the answer to a wrong password, but not to a request without credentials or a right one', async () => {
+    expect(await settledSoon(ask(`Basic ${Buffer.from('alice:wrong').toString('base64')}`))).toBe(false);
+    expect(await settledSoon(ask())).toBe(true);
+    expect(await settledSoon(ask(`Basic ${Buffer.from('alice:alice-pw').toString('base64')}`))).toBe(true);
   });
 });
