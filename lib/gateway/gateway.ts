@@ -9,7 +9,8 @@ const NEVER_ABORTED = new AbortController().signal;
 
 export type AuthResult =
   | { kind: 'authenticated'; user: User }
-  | { kind: 'unauthorized'; reason: string }
+  /** `checked`: some provider verified a secret and found it wrong (a guess), rather than refusing its form. */
+  | { kind: 'unauthorized'; reason: string; checked?: boolean }
   | { kind: 'unavailable'; reason: string };
 
 export interface GatewayOptions {
@@ -156,14 +157,16 @@ function credentialsOf(request: GatewayRequest, fromTrustedProxy: boolean): Pars
 
 async function firstAcceptedInOrder(attempts: Array<{ provider: Provider; outcome: Promise<User | ProviderOutcome> }>): Promise<AuthResult> {
   const unavailable: string[] = [];
+  let checked = false;
   for (const { provider, outcome } of attempts) {
     const result = await outcome;
     if ('username' in result) return { kind: 'authenticated', user: result };
     if (result.status === 'unavailable') unavailable.push(provider.name);
+    if (result.status === 'rejected' && !result.offline) checked = true;
   }
   // Someone could not answer: the credential may be fine, so say "try again", not "wrong".
   if (unavailable.length > 0) return { kind: 'unavailable', reason: `unavailable: ${unavailable.join(', ')}` };
-  return { kind: 'unauthorized', reason: 'no provider accepted the credentials' };
+  return { kind: 'unauthorized', reason: 'no provider accepted the credentials', checked };
 }
 
 type TimedOutcome<T> = T | { status: 'unavailable'; reason: string };

@@ -128,9 +128,9 @@ export class GatewayHttp {
   }
 
   private async failure(request: GatewayRequest, result: Exclude<AuthResult, { kind: 'authenticated' }>): Promise<GatewayResponse> {
-    // Refusing presented credentials takes a moment, so a flood of guesses from a client that waits
-    // for each answer costs timers, not CPU. A request without credentials is answered at once.
-    if (result.kind === 'unauthorized' && this.options.failureDelayMs > 0 && request.header('authorization')?.trim()) {
+    // Refusing a checked-and-wrong secret takes a moment, so a client that waits for each answer
+    // guesses slowly at the cost of a timer, not CPU. Garbage refused on its form is answered at once.
+    if (result.kind === 'unauthorized' && result.checked && this.options.failureDelayMs > 0) {
       await new Promise((resolve) => setTimeout(resolve, this.options.failureDelayMs));
     }
     if (result.kind === 'unavailable') {

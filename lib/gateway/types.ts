@@ -26,7 +26,8 @@ export interface Identity {
 
 export type ProviderOutcome =
   | { status: 'accepted'; identity: Identity }
-  | { status: 'rejected'; reason: string }
+  /** `offline`: refused on its form alone (not our format, bad checksum), before any secret was checked. */
+  | { status: 'rejected'; reason: string; offline?: true }
   | { status: 'unavailable'; reason: string };
 
 export interface ProviderContext {

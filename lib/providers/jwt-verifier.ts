@@ -69,9 +69,9 @@ export class JwtVerifier {
   }
 
   async verify(token: string): Promise<ProviderOutcome> {
-    if (!COMPACT_JWS.test(token)) return { status: 'rejected', reason: 'not a JWT' };
+    if (!COMPACT_JWS.test(token)) return { status: 'rejected', reason: 'not a JWT', offline: true };
     // Another issuer's token: refuse before any JWKS traffic (and without blaming an outage of ours).
-    if (this.options.issuer && unverifiedIssuer(token) !== this.options.issuer) return { status: 'rejected', reason: 'JWT from another issuer' };
+    if (this.options.issuer && unverifiedIssuer(token) !== this.options.issuer) return { status: 'rejected', reason: 'JWT from another issuer', offline: true };
     // A signature that verified once verifies again until the token expires: skip the public-key work.
     const key = credentialKey(token);
     const known = this.verified.get(key);

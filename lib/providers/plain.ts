@@ -40,7 +40,7 @@ export class PlainProvider implements Provider {
 
   async verify(credential: Credential): Promise<ProviderOutcome> {
     const basic = decodeBasic(credential.value);
-    if (!basic) return { status: 'rejected', reason: 'malformed basic credential' };
+    if (!basic) return { status: 'rejected', reason: 'malformed basic credential', offline: true };
     const user = this.users.get(basic.username);
     const verdict = await this.verdicts.get(`${basic.username}\0${basic.password}`, async () => {
       if (await this.checkPassword(basic.username, user, basic.password)) return { status: 'ok', value: true };

@@ -49,7 +49,7 @@ export class PortalSessionProvider implements Provider {
 
   async verify(credential: Credential): Promise<ProviderOutcome> {
     const session = sessionCookie(credential.value);
-    if (!session) return { status: 'rejected', reason: 'no session cookie' };
+    if (!session) return { status: 'rejected', reason: 'no session cookie', offline: true };
     const key = createHmac('sha256', this.cacheKey).update(session.value).digest('base64url');
     const cached = this.verified.get(key);
     if (cached && (cached.identity.expiresAt ?? 0) * 1000 > Date.now()) return { status: 'accepted', identity: structuredClone(cached.identity) };

@@ -72,9 +72,9 @@ export class TokensProvider implements Provider {
 
   async verify(credential: Credential, context: ProviderContext): Promise<ProviderOutcome> {
     const presented = this.presented(credential);
-    if (!presented) return { status: 'rejected', reason: 'not one of our tokens' };
+    if (!presented) return { status: 'rejected', reason: 'not one of our tokens', offline: true };
     const parsed = parseToken(this.options.prefix, presented.token);
-    if (!parsed) return { status: 'rejected', reason: 'malformed token or bad checksum' };
+    if (!parsed) return { status: 'rejected', reason: 'malformed token or bad checksum', offline: true };
 
     const key = createHmac('sha256', this.cacheKey).update(presented.token).digest('base64url');
     const cached = this.verified.get(key);

@@ -93,8 +93,11 @@ describe('refusing presented credentials takes auth.failure_delay_ms', () => {
     runtime.http.handle({ method: 'GET', path: '/api/authenticate', header: (name) => (name === 'authorization' ? authorization : undefined), remoteAddress: '127.0.0.1' });
   const settledSoon = (promise: Promise<unknown>) => Promise.race([promise.then(() => true), new Promise((resolve) => setTimeout(() => resolve(false), 200))]);
 
-  it('holds back the answer to a wrong password, but not to a request without credentials or a right one', async () => {
+  it('holds back the answer to a wrong password, but not to garbage, no credentials or a right one', async () => {
     expect(await settledSoon(ask(`Basic ${Buffer.from('alice:wrong').toString('base64')}`))).toBe(false);
+    expect(await settledSoon(ask(`Basic ${Buffer.from('bob:guess').toString('base64')}`))).toBe(false); // unknown users alike
+    expect(await settledSoon(ask('Basic %%%not-base64%%%'))).toBe(true);
+    expect(await settledSoon(ask('Bearer garbage'))).toBe(true);
     expect(await settledSoon(ask())).toBe(true);
     expect(await settledSoon(ask(`Basic ${Buffer.from('alice:alice-pw').toString('base64')}`))).toBe(true);
   });
