@@ -41,10 +41,10 @@ const KEY_REFRESH_MS = 60_000;
  */
 const ARGON2_QUEUE_PER_CORE = 16;
 /**
- * Guesses against a credential that recently failed wait in a short line of their own and may use
- * about a tenth of one core (4 × ≈ 30 ms a second); everyone else keeps the machine.
+ * Guesses against a credential that recently failed wait in a line of their own and may use about a
+ * tenth of one core (4 × ≈ 30 ms a second); everyone else keeps the machine.
  */
-const SUSPECT_QUEUE_LIMIT = 4;
+const SUSPECT_QUEUE_LIMIT = 64;
 const SUSPECT_PER_SECOND = 4;
 export const KEYS_CHANNEL = 'aot_keys';
 

@@ -8,6 +8,7 @@ export class WorkQueue {
   private running = 0;
   private readonly waiting: Array<() => void> = [];
   private budget: number;
+  private rateWaiting = 0;
   private budgetAt = Date.now();
 
   /** `perSecond`: optionally, at most this many tasks start per second (a token bucket of that size). */
@@ -20,7 +21,14 @@ export class WorkQueue {
   }
 
   async run<T>(task: () => Promise<T>): Promise<T> {
-    if (!this.takeFromBudget()) throw new AppError('unavailable', 'too many verifications this second');
+    // Over the rate, a caller waits for the next slot (costing a timer, and slowing a flood that
+    // waits for its answers) while the line is short; beyond it, it is refused.
+    while (!this.takeFromBudget()) {
+      if (this.rateWaiting >= this.maxQueued) throw new AppError('unavailable', 'too many verifications this second');
+      this.rateWaiting += 1;
+      await new Promise((resolve) => setTimeout(resolve, Math.ceil(1000 / this.perSecond)));
+      this.rateWaiting -= 1;
+    }
     if (this.running >= this.concurrency) {
       if (this.waiting.length >= this.maxQueued) throw new AppError('unavailable', 'too many verifications in progress');
       await new Promise<void>((resolve) => this.waiting.push(resolve));
