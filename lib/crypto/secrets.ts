@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import argon2 from 'argon2';
 
 /** OWASP's argon2id recommendation (m=19 MiB, t=2, p=1): about 30 ms per operation on our machines. */
@@ -20,4 +20,12 @@ export async function verifySecret(hash: string, secret: string): Promise<boolea
 export function constantTimeEqual(a: string, b: string): boolean {
   const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
   return timingSafeEqual(digest(a), digest(b));
+}
+
+// Per-process key: cache keys cannot be reversed or precomputed from a leaked heap dump or log.
+const CACHE_KEY = randomBytes(32);
+
+/** The key under which a credential's verdict is cached: a keyed hash, never the secret itself. */
+export function credentialKey(credential: string): string {
+  return createHmac('sha256', CACHE_KEY).update(credential, 'utf8').digest('base64url');
 }

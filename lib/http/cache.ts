@@ -1,5 +1,5 @@
-import { createHmac, randomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
+import { credentialKey } from '../crypto/secrets';
 
 /** The result of one upstream check: `ok` and `rejected` are worth remembering, `unavailable` never is. */
 export type Step<T> =
@@ -21,13 +21,6 @@ export interface CacheOptions {
 export const DEFAULT_NEGATIVE_TTL_MS = 10_000;
 export const DEFAULT_MAX_ENTRIES = 10_000;
 
-// Per-process key: cache keys cannot be reversed or precomputed from a leaked heap dump or log.
-const HMAC_KEY = randomBytes(32);
-
-/** Cache key of a credential: an HMAC, so the secret itself is never held as a key. */
-export function credentialKey(credential: string): string {
-  return createHmac('sha256', HMAC_KEY).update(credential, 'utf8').digest('base64url');
-}
 
 type Cached<T> = Exclude<Step<T>, { status: 'unavailable' }>;
 

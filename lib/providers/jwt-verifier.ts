@@ -2,7 +2,7 @@ import { createRemoteJWKSet, decodeJwt, errors, jwtVerify, type JWTPayload } fro
 import { ASYMMETRIC_ALGORITHMS } from '../config/schema';
 import { LRUCache } from 'lru-cache';
 import { describeError } from '../errors';
-import { credentialKey } from '../http/cache';
+import { credentialKey } from '../crypto/secrets';
 import type { Identity, ProviderOutcome } from '../gateway/types';
 
 export interface JwtVerifierOptions {

@@ -1,5 +1,5 @@
-import { createHmac, randomBytes } from 'node:crypto';
 import { decode } from '@auth/core/jwt';
+import { credentialKey } from '../crypto/secrets';
 import { LRUCache } from 'lru-cache';
 import { MISSED_MESSAGES, type Database } from '../../db/client';
 import { getUserById } from '../../db/users';
@@ -32,7 +32,6 @@ export class PortalSessionProvider implements Provider {
   readonly name = 'portal-session';
   readonly schemes = ['Session'] as const;
   readonly realm: string;
-  private readonly cacheKey = randomBytes(32);
   private readonly verified = new LRUCache<string, Verified>({ max: 20_000, ttl: CACHE_TTL_MS });
 
   constructor(private readonly options: PortalSessionOptions) {
@@ -50,7 +49,7 @@ export class PortalSessionProvider implements Provider {
   async verify(credential: Credential): Promise<ProviderOutcome> {
     const session = sessionCookie(credential.value);
     if (!session) return { status: 'rejected', reason: 'no session cookie', offline: true };
-    const key = createHmac('sha256', this.cacheKey).update(session.value).digest('base64url');
+    const key = credentialKey(session.value);
     const cached = this.verified.get(key);
     if (cached && (cached.identity.expiresAt ?? 0) * 1000 > Date.now()) return { status: 'accepted', identity: structuredClone(cached.identity) };
 

@@ -1,5 +1,5 @@
-import { createHmac, randomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
+import { credentialKey } from '../crypto/secrets';
 import { MISSED_MESSAGES, type Database } from '../../db/client';
 import { getTokenForVerification, type TokenForVerification } from '../../db/tokens';
 import { verifySecret } from '../crypto/secrets';
@@ -41,8 +41,6 @@ export class TokensProvider implements Provider {
   readonly schemes = ['Bearer', 'Basic'] as const;
   readonly name: string;
   readonly realm: string | undefined;
-  // Cache keys are keyed hashes, so a heap dump does not reveal tokens.
-  private readonly cacheKey = randomBytes(32);
   private readonly verified: LRUCache<string, Verified>;
   private readonly failures = new LRUCache<string, true>({ max: CACHE_SIZE, ttl: FAILURE_TTL_MS });
   /** Token ids that recently saw a wrong secret. */
@@ -76,7 +74,7 @@ export class TokensProvider implements Provider {
     const parsed = parseToken(this.options.prefix, presented.token);
     if (!parsed) return { status: 'rejected', reason: 'malformed token or bad checksum', offline: true };
 
-    const key = createHmac('sha256', this.cacheKey).update(presented.token).digest('base64url');
+    const key = credentialKey(presented.token);
     const cached = this.verified.get(key);
     if (cached) return this.accept(cached, presented.username, context);
     if (this.failures.has(key)) return { status: 'rejected', reason: 'wrong secret (cached)' };

@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { credentialKey, SingleFlightCache, type Step } from '@/lib/http/cache';
+import { credentialKey } from '@/lib/crypto/secrets';
+import { SingleFlightCache, type Step } from '@/lib/http/cache';
 
 const deferred = <T>() => {
   let resolve!: (value: T) => void;
