@@ -71,6 +71,7 @@ async function main(): Promise<void> {
       });
   });
   server.keepAliveTimeout = 65_000; // longer than nginx's upstream keepalive_timeout default
+  server.on('connection', () => runtime.metrics.connectionAccepted());
 
   await new Promise<void>((resolve) => server.listen(port, host, resolve));
   const address = server.address();

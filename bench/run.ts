@@ -16,6 +16,10 @@ import { createPostgresDatabase } from '../tests/support/postgres';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const QUICK = process.argv.includes('--quick');
+/** `--hot`: only the baselines and the cached-check scenarios (for profiling the hot path). */
+const HOT_ONLY = process.argv.includes('--hot') || process.argv.some((a) => a.startsWith('--only='));
+/** `--only=<regex>`: of the cached-check scenarios, only those whose name matches (baselines always run). */
+const ONLY = ((arg) => (arg ? new RegExp(arg.slice('--only='.length), 'i') : undefined))(process.argv.find((a) => a.startsWith('--only=')));
 const DURATION = QUICK ? 3 : 10;
 const MIXED_DURATION = QUICK ? 10 : 60;
 const CONNECTIONS = 50;
@@ -28,6 +32,10 @@ interface WrkResult {
   p99: number;
   statuses: Record<string, number>;
   socketErrors: number;
+  /** CPU time the measured server spent per answered request (user + system), µs. */
+  serverCpuUs?: number;
+  /** Share of the machine's CPU left idle during the run: near 0 means the cores were the limit. */
+  idle?: number;
 }
 
 interface Row {
@@ -38,6 +46,8 @@ interface Row {
   p99: number;
   errors: number;
   rssMb: number;
+  cpuUsPerRequest: number;
+  idlePercent: number;
   vsBare: number;
   vsNext: number;
   statuses: Record<string, number>;
@@ -46,7 +56,39 @@ interface Row {
 const work = mkdtempSync(path.join(tmpdir(), 'aot-bench-'));
 const cleanups: Array<() => Promise<void> | void> = [];
 
-function wrk(url: string, headers: string[], seconds: number, connections = CONNECTIONS): Promise<WrkResult> {
+const CLOCK_TICKS_PER_SECOND = 100; // Linux USER_HZ
+
+/** User + system CPU of a process so far, in µs (fields 14 and 15 of /proc/<pid>/stat). */
+function processCpuUs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return 0;
+  }
+}
+
+/** Idle and total jiffies of the whole machine (first line of /proc/stat). */
+function machineTicks(): { idle: number; total: number } {
+  const values = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).slice(1).map(Number);
+  return { idle: (values[3] ?? 0) + (values[4] ?? 0), total: values.reduce((a, b) => a + b, 0) };
+}
+
+/** Runs wrk; `serverPid` is the process whose CPU per request is reported. */
+async function wrk(url: string, headers: string[], seconds: number, connections = CONNECTIONS, serverPid?: number): Promise<WrkResult> {
+  const cpuBefore = serverPid ? processCpuUs(serverPid) : 0;
+  const ticksBefore = machineTicks();
+  const result = await runWrk(url, headers, seconds, connections);
+  const ticksAfter = machineTicks();
+  const answered = Object.values(result.statuses).reduce((a, b) => a + b, 0);
+  return {
+    ...result,
+    serverCpuUs: serverPid && answered > 0 ? (processCpuUs(serverPid) - cpuBefore) / answered : undefined,
+    idle: (ticksAfter.idle - ticksBefore.idle) / Math.max(1, ticksAfter.total - ticksBefore.total),
+  };
+}
+
+function runWrk(url: string, headers: string[], seconds: number, connections: number): Promise<WrkResult> {
   const file = path.join(work, `headers-${Math.random().toString(36).slice(2)}.txt`);
   writeFileSync(file, `${headers.join('\n')}\n`);
   return new Promise((resolve, reject) => {
@@ -124,6 +166,7 @@ http {
     ${authLocation('gateway', 'app', '/api/authenticate')}
     ${authLocation('next', 'framework', '/api/ping')}
     ${authLocation('bare', 'bare', '/')}
+    ${authLocation('bare_body', 'bare', '/with-body')}
   }
 }`;
   writeFileSync(path.join(prefix, 'nginx.conf'), config);
@@ -172,7 +215,8 @@ async function main(): Promise<void> {
     jwt: { iss: 'bench', aud: 'backend', exp: 300 },
     tokens: { cache_ttl: '30s' },
   };
-  const app = await startApp({ config, databaseUrl: database.url });
+  // BENCH_APP_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the measured app.
+  const app = await startApp({ config, databaseUrl: database.url, nodeArgs: process.env.BENCH_APP_NODE_ARGS?.split(' ').filter(Boolean) });
   cleanups.push(() => app.stop());
 
   // Seed users and tokens straight into Postgres: one owner, SEEDED_TOKENS tokens sharing one hash.
@@ -219,27 +263,35 @@ async function main(): Promise<void> {
       p99: result.p99,
       errors,
       rssMb: rssMb(app.pid),
+      cpuUsPerRequest: Math.round(result.serverCpuUs ?? 0),
+      idlePercent: Math.round((result.idle ?? 0) * 100),
       vsBare: bareResult ? result.rps / bareResult.rps : 1,
       vsNext: nextResult ? result.rps / nextResult.rps : 1,
       statuses: result.statuses,
     };
     rows_.push(row);
-    console.log(`${scenario.padEnd(44)} ${String(row.rps).padStart(7)} req/s  p50 ${row.p50.toFixed(1)} ms  p99 ${row.p99.toFixed(1)} ms  errors ${errors} ${JSON.stringify(result.statuses)}`);
+    console.log(`${scenario.padEnd(44)} ${String(row.rps).padStart(7)} req/s  p50 ${row.p50.toFixed(1)} ms  p99 ${row.p99.toFixed(1)} ms  errors ${errors}  server CPU ${row.cpuUsPerRequest} µs/req  idle ${row.idlePercent} % ${JSON.stringify(result.statuses)}`);
     return result;
   };
 
   // Both apps load what they need on first use (the portal lazily): warm them up before measuring.
   for (let i = 0; i < 20; i++) await Promise.all([fetch(`${nginx.url}/next/x`), fetch(`${nginx.url}/gateway/x`, { headers: { Authorization: basic } })]);
   console.log(`running scenarios (${DURATION} s each, ${CONNECTIONS} connections)…`);
-  bareResult = record('baseline: nginx → bare Node 200', 200, await wrk(`${nginx.url}/bare/x`, ['-'], DURATION));
-  nextResult = record('baseline: nginx → Next.js route', 200, await wrk(`${nginx.url}/next/x`, ['-'], DURATION));
+  bareResult = record('baseline: nginx → bare Node 200', 200, await wrk(`${nginx.url}/bare/x`, ['-'], DURATION, CONNECTIONS, bare.child.pid));
+  record('bare Node 200 with a JSON body (no upstream keepalive)', 200, await wrk(`${nginx.url}/bare_body/x`, ['-'], DURATION, CONNECTIONS, bare.child.pid));
+  nextResult = record('baseline: nginx → Next.js route', 200, await wrk(`${nginx.url}/next/x`, ['-'], DURATION, CONNECTIONS, frameworkApp.pid));
   await frameworkApp.stop();
-  record('opaque token, warm cache', 200, await wrk(`${nginx.url}/gateway/x`, [seeded(1)], DURATION));
-  const coldResult = record('opaque token, cold (each request a new token)', 200, await wrk(`${nginx.url}/gateway/x`, cold, DURATION, 8));
-  record('Basic plain user (cached)', 200, await wrk(`${nginx.url}/gateway/x`, [basic], DURATION));
-  record('IdP JWT via JWKS', 200, await wrk(`${nginx.url}/gateway/x`, jwts, DURATION));
-  record('garbage token (bad checksum) → 401', 401, await wrk(`${nginx.url}/gateway/x`, garbage, DURATION));
-  record('policy denies → 403', 403, await wrk(`${nginx.url}/gateway/admin/x`, [basic], DURATION));
+  const scenario = async (name: string, expect: number, url: string, headers: string[], connections = CONNECTIONS) => {
+    if (ONLY && !ONLY.test(name)) return undefined;
+    return record(name, expect, await wrk(url, headers, DURATION, connections, app.pid));
+  };
+  await scenario('opaque token, warm cache', 200, `${nginx.url}/gateway/x`, [seeded(1)]);
+  const coldResult = await scenario('opaque token, cold (each request a new token)', 200, `${nginx.url}/gateway/x`, cold, 8);
+  await scenario('Basic plain user (cached)', 200, `${nginx.url}/gateway/x`, [basic]);
+  await scenario('IdP JWT via JWKS', 200, `${nginx.url}/gateway/x`, jwts);
+  await scenario('garbage token (bad checksum) → 401', 401, `${nginx.url}/gateway/x`, garbage);
+  await scenario('policy denies → 403', 403, `${nginx.url}/gateway/admin/x`, [basic]);
+  if (HOT_ONLY) return void console.log(`\n${tableOf(rows_)}\n`);
 
   // Flood: valid users alone, then the same load beside garbage and wrong-secret tokens.
   // Warm valid users (ids 1 and 2 are also under attack: their owners must still get through).
@@ -262,7 +314,7 @@ async function main(): Promise<void> {
   ];
   const samples: number[] = [];
   const sampler = setInterval(() => samples.push(rssMb(app.pid)), 5000);
-  const mixedResult = await wrk(`${nginx.url}/gateway/x`, mixed, MIXED_DURATION);
+  const mixedResult = await wrk(`${nginx.url}/gateway/x`, mixed, MIXED_DURATION, CONNECTIONS, app.pid);
   clearInterval(sampler);
   const mixedRow = record(`mixed load, ${SEEDED_TOKENS.toLocaleString('en')} tokens in Postgres (${MIXED_DURATION} s)`, 200, { ...mixedResult, statuses: Object.fromEntries(Object.entries(mixedResult.statuses).filter(([code]) => code !== '401')) });
 
@@ -288,7 +340,7 @@ async function main(): Promise<void> {
     machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, nginx: execFileSync('/usr/sbin/nginx', ['-v'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }) || 'nginx' },
     settings: { durationSeconds: DURATION, mixedDurationSeconds: MIXED_DURATION, connections: CONNECTIONS, seededTokens: SEEDED_TOKENS },
     argon2VerificationsPerSecond: Math.round(argon2PerSecond),
-    coldTokensVsArgon2: coldResult.rps / argon2PerSecond,
+    coldTokensVsArgon2: (coldResult?.rps ?? 0) / argon2PerSecond,
     floodSlowdown: { rps: validUnderFlood.rps / validAlone.rps, p99: validUnderFlood.p99 / validAlone.p99 },
     rssDuringMixedMb: { first: samples[0] ?? 0, last: samples.at(-1) ?? 0, max: Math.max(0, ...samples), samples },
     revocationLatencyMs: latencies.map((l) => Math.round(l)),
@@ -297,11 +349,7 @@ async function main(): Promise<void> {
   mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
   writeFileSync(path.join(ROOT, 'bench/results/latest.json'), `${JSON.stringify(summary, null, 2)}\n`);
 
-  const table = [
-    '| scenario | req/s | p50 ms | p99 ms | errors | RSS MB | × bare Node | × Next route |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|',
-    ...rows_.map((r) => `| ${r.scenario} | ${r.rps} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.errors} | ${r.rssMb} | ${r.vsBare.toFixed(2)} | ${r.vsNext.toFixed(2)} |`),
-  ].join('\n');
+  const table = tableOf(rows_);
   console.log(`\n${table}\n`);
   console.log(`raw argon2id verifications/s: ${summary.argon2VerificationsPerSecond}; cold tokens reach ${(summary.coldTokensVsArgon2 * 100).toFixed(0)} % of it`);
   console.log(`valid users during the flood: ${(summary.floodSlowdown.rps * 100).toFixed(0)} % of their req/s alone, p99 × ${summary.floodSlowdown.p99.toFixed(2)}`);
@@ -310,6 +358,14 @@ async function main(): Promise<void> {
   console.log(`p99 of the mixed load vs bare Node: × ${(mixedRow.p99 / (bareResult.p99 || 1)).toFixed(2)}; bare Node req/s ${Math.round(bareRps)}`);
   console.log('wrote bench/results/latest.json');
   if (!QUICK) updateReadme(table, summary);
+}
+
+function tableOf(rows: Row[]): string {
+  return [
+    '| scenario | req/s | p50 ms | p99 ms | errors | RSS MB | server CPU µs/req | idle % | × bare Node | × Next route |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows.map((r) => `| ${r.scenario} | ${r.rps} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.errors} | ${r.rssMb} | ${r.cpuUsPerRequest || '–'} | ${r.idlePercent} | ${r.vsBare.toFixed(2)} | ${r.vsNext.toFixed(2)} |`),
+  ].join('\n');
 }
 
 /** The README shows the latest full run, with the machine it ran on. */

@@ -11,7 +11,7 @@ import { PolicyEngine } from './gateway/policies';
 import { generateStoredKey, keySetFromConfig, keySetFromStored, type KeySet } from './jwt/keys';
 import { JwtSigner } from './jwt/signer';
 import { createLogger, type Logger } from './log/logger';
-import { createMetrics } from './metrics/registry';
+import { createMetrics, type Metrics } from './metrics/registry';
 import { WorkQueue } from './crypto/work-queue';
 import { createProvider } from './providers';
 import { PortalSessionProvider } from './providers/portal-session';
@@ -31,6 +31,7 @@ export interface Runtime {
   addresses: ClientAddressResolver;
   tokens: TokenService;
   admin: AdminService;
+  metrics: Metrics;
   close(): Promise<void>;
 }
 
@@ -88,6 +89,7 @@ export async function createRuntime(loaded: LoadedConfig, logger = createLogger(
     addresses,
     tokens: new TokenService({ database, config }),
     admin: new AdminService(database),
+    metrics,
     async close() {
       keys.stop();
       await lastUsed.close();

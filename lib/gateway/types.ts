@@ -32,7 +32,16 @@ export type ProviderOutcome =
 
 export interface ProviderContext {
   signal: AbortSignal;
-  clientAddress?: string;
+  /** The client's address, worked out on demand (most checks never need it). */
+  clientAddress?: () => string | undefined;
+}
+
+/** Where a request came from; worked out only when something asks. */
+export interface RequestOrigin {
+  /** The client's address (forwarded headers count only from trusted proxies). */
+  clientAddress(): string | undefined;
+  /** The direct peer is in `server.trusted_proxies`, so its `X-SSL-Client-Cert` is believed. */
+  fromTrustedProxy(): boolean;
 }
 
 export interface Provider {
@@ -41,6 +50,16 @@ export interface Provider {
   /** The realm this provider's users belong to; `undefined` for providers whose users span realms. */
   readonly realm: string | undefined;
   readonly schemes: readonly Scheme[];
+  /**
+   * Whether the credential could be one of this provider's by its form alone (a JWT, our token
+   * format with a valid checksum…): cheap and synchronous. Unclaimed credentials are never verified,
+   * so garbage costs no attempt; absent means every credential of `schemes` is claimed.
+   */
+  claims?(credential: Credential): boolean;
+  /**
+   * Checks a claimed credential. The identity returned is never modified by the gateway, so a
+   * provider may hand out the same (cached) object for every request of one credential.
+   */
   verify(credential: Credential, context: ProviderContext): Promise<ProviderOutcome>;
   /** Connects what the provider needs (listeners, pools) before the first request. */
   start?(): Promise<void>;

@@ -26,16 +26,27 @@ export class JwtSigner {
     private readonly options: SignerOptions,
   ) {}
 
-  /** The JWT issued for this exact identity with this key, while it has more than half its life left. */
-  async signOrReuse(user: User): Promise<SignedToken> {
+  /** JWTs by an object that stands for exactly one user while it lives (a provider's cached identity). */
+  private readonly byStableIdentity = new WeakMap<object, SignedToken & { signedWith: object }>();
+
+  /**
+   * The JWT issued for this exact identity with this key, while it has more than half its life left.
+   * `stable`, when given, stands for exactly this user (see AuthResult): found without reading the user.
+   */
+  async signOrReuse(user: User, stable?: object): Promise<SignedToken> {
     const now = Math.floor(Date.now() / 1000);
+    const { active } = this.keys();
+    const known = stable && this.byStableIdentity.get(stable);
+    if (known && known.signedWith === active && freshEnough(known, now)) return known;
     // The identity itself is the key (no secret in it); hashing it would cost more than the lookup.
-    const key = JSON.stringify([this.keys().active.kid, user.realm, user.username, user.roles, user.attributes, user.scopes, user.auth, user.expiresAt]);
-    const cached = this.recent.get(key);
-    if (cached && cached.expiresAt - now > (cached.expiresAt - cached.issuedAt) / 2) return cached;
-    const fresh = await this.sign(user, now);
-    this.recent.set(key, fresh);
-    return fresh;
+    const key = JSON.stringify([active.kid, user.realm, user.username, user.roles, user.attributes, user.scopes, user.auth, user.expiresAt]);
+    let signed = this.recent.get(key);
+    if (!signed || !freshEnough(signed, now)) {
+      signed = await this.sign(user, now);
+      this.recent.set(key, signed);
+    }
+    if (stable) this.byStableIdentity.set(stable, { ...signed, signedWith: active });
+    return signed;
   }
 
   async sign(user: User, now = Math.floor(Date.now() / 1000)): Promise<SignedToken> {
@@ -63,4 +74,8 @@ export class JwtSigner {
   jwks(): { keys: KeySet['published'] } {
     return { keys: this.keys().published };
   }
+}
+
+function freshEnough(token: SignedToken, now: number): boolean {
+  return token.expiresAt - now > (token.expiresAt - token.issuedAt) / 2;
 }

@@ -61,7 +61,7 @@ export async function resolveActor(runtime: Runtime, request: Request): Promise<
   const adminRoles = runtime.config.portal?.admin_roles ?? ['admin'];
 
   if (header('authorization')) {
-    const result = await runtime.gateway.authenticate({ method: request.method, path: new URL(request.url).pathname, header, remoteAddress: peer }, clientAddress);
+    const result = await runtime.gateway.authenticate({ method: request.method, path: new URL(request.url).pathname, header, remoteAddress: peer }, { clientAddress: () => clientAddress, fromTrustedProxy: () => false });
     if (result.kind === 'unavailable') throw new AppError('unavailable', 'an identity provider could not answer; try again');
     if (result.kind === 'unauthorized') throw new AppError('unauthorized', 'missing or invalid credentials');
     const { user } = result;

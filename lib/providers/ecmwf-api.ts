@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { frozenIdentity } from '../gateway/identity';
 import type { ProviderConfig } from '../config/schema';
 import { SingleFlightCache, type Step } from '../http/cache';
 import { requestJson } from '../http/client';
@@ -29,7 +30,7 @@ export class EcmwfApiProvider implements Provider {
 
   async verify(credential: Credential, context: ProviderContext): Promise<ProviderOutcome> {
     const step = await this.cache.get(credential.value, () => this.whoAmI(credential.value), context.signal);
-    return step.status === 'ok' ? { status: 'accepted', identity: structuredClone(step.value) } : outcomeOf(step);
+    return step.status === 'ok' ? { status: 'accepted', identity: step.value } : outcomeOf(step);
   }
 
   private async whoAmI(token: string): Promise<Step<Identity>> {
@@ -40,6 +41,6 @@ export class EcmwfApiProvider implements Provider {
     const { uid, email } = result.data;
     // The key itself is never an attribute (auth-o-tron once copied it into the JWT as `ecmwf-apikey`).
     const attributes: Record<string, string> = email ? { email, 'ecmwf-email': email } : {};
-    return { status: 'ok', value: { username: uid, realm: this.realm, roles: [], attributes } };
+    return { status: 'ok', value: frozenIdentity({ username: uid, realm: this.realm, roles: [], attributes }) };
   }
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { frozenIdentity } from '../gateway/identity';
 import type { ProviderConfig } from '../config/schema';
 import { SingleFlightCache, type Step } from '../http/cache';
 import { requestJson } from '../http/client';
@@ -31,7 +32,7 @@ export class EfasApiProvider implements Provider {
 
   async verify(credential: Credential, context: ProviderContext): Promise<ProviderOutcome> {
     const step = await this.cache.get(credential.value, () => this.lookup(credential.value), context.signal);
-    return step.status === 'ok' ? { status: 'accepted', identity: structuredClone(step.value) } : outcomeOf(step);
+    return step.status === 'ok' ? { status: 'accepted', identity: step.value } : outcomeOf(step);
   }
 
   private async lookup(token: string): Promise<Step<Identity>> {
@@ -40,6 +41,6 @@ export class EfasApiProvider implements Provider {
     const result = await requestJson({ url: url.toString(), schema: userDetails, timeoutMs: this.timeoutMs });
     if (!result.ok) return failureStep(result, endpointName(this.config.uri), [401, 403]);
     const { username, roles, email } = result.data;
-    return { status: 'ok', value: { username, realm: this.realm, roles: [...new Set(roles ?? [])], attributes: email ? { email } : {} } };
+    return { status: 'ok', value: frozenIdentity({ username, realm: this.realm, roles: [...new Set(roles ?? [])], attributes: email ? { email } : {} }) };
   }
 }

@@ -3,6 +3,7 @@ import { ASYMMETRIC_ALGORITHMS } from '../config/schema';
 import { LRUCache } from 'lru-cache';
 import { describeError } from '../errors';
 import { credentialKey } from '../crypto/secrets';
+import { frozenIdentity } from '../gateway/identity';
 import type { Identity, ProviderOutcome } from '../gateway/types';
 
 export interface JwtVerifierOptions {
@@ -68,17 +69,21 @@ export class JwtVerifier {
     });
   }
 
+  /** A compact JWS, from the configured issuer when there is one: the only tokens worth verifying. */
+  claims(token: string): boolean {
+    // Another issuer's token is refused before any JWKS traffic (and without blaming an outage of ours).
+    return COMPACT_JWS.test(token) && (!this.options.issuer || unverifiedIssuer(token) === this.options.issuer);
+  }
+
   async verify(token: string): Promise<ProviderOutcome> {
-    if (!COMPACT_JWS.test(token)) return { status: 'rejected', reason: 'not a JWT', offline: true };
-    // Another issuer's token: refuse before any JWKS traffic (and without blaming an outage of ours).
-    if (this.options.issuer && unverifiedIssuer(token) !== this.options.issuer) return { status: 'rejected', reason: 'JWT from another issuer', offline: true };
     // A signature that verified once verifies again until the token expires: skip the public-key work.
     const key = credentialKey(token);
     const known = this.verified.get(key);
-    if (known && (known.expiresAt ?? 0) * 1000 > Date.now()) return { status: 'accepted', identity: structuredClone(known) };
+    if (known && (known.expiresAt ?? 0) * 1000 > Date.now()) return { status: 'accepted', identity: known };
+    if (!this.claims(token)) return { status: 'rejected', reason: 'not a JWT of this issuer', offline: true };
     const outcome = await this.verifyNow(token);
     const ttl = outcome.status === 'accepted' ? Math.min(VERIFIED_TTL_MS, (outcome.identity.expiresAt ?? 0) * 1000 - Date.now()) : 0;
-    if (outcome.status === 'accepted' && ttl >= 1000) this.verified.set(key, structuredClone(outcome.identity), { ttl });
+    if (outcome.status === 'accepted' && ttl >= 1000) this.verified.set(key, outcome.identity, { ttl });
     return outcome;
   }
 
@@ -93,7 +98,7 @@ export class JwtVerifier {
       });
       const identity = this.identityFrom(payload);
       if (!identity) return { status: 'rejected', reason: 'JWT has no preferred_username or sub' };
-      return { status: 'accepted', identity };
+      return { status: 'accepted', identity: frozenIdentity(identity) };
     } catch (error) {
       const code = (error as { code?: unknown }).code;
       if (typeof code === 'string' && TOKEN_ERROR_CODES.has(code)) return { status: 'rejected', reason: `JWT refused: ${code}` };

@@ -18,6 +18,10 @@ export class JwtProvider implements Provider {
     this.verifier = verifierFor(config, timeoutMs);
   }
 
+  claims(credential: Credential): boolean {
+    return this.verifier.claims(credential.value);
+  }
+
   verify(credential: Credential): Promise<ProviderOutcome> {
     return this.verifier.verify(credential.value);
   }

@@ -3,7 +3,8 @@ import type { ProviderConfig } from '../config/schema';
 import { constantTimeEqual, hashSecret, verifySecret } from '../crypto/secrets';
 import type { WorkQueue } from '../crypto/work-queue';
 import { decodeBasic } from '../gateway/credentials';
-import type { Credential, Provider, ProviderOutcome } from '../gateway/types';
+import { frozenIdentity } from '../gateway/identity';
+import type { Credential, Identity, Provider, ProviderOutcome } from '../gateway/types';
 import { SingleFlightCache } from '../http/cache';
 
 type PlainConfig = Extract<ProviderConfig, { type: 'plain' }>;
@@ -19,6 +20,7 @@ export class PlainProvider implements Provider {
   readonly name: string;
   readonly realm: string;
   private readonly users: Map<string, PlainUser>;
+  private readonly identities: Map<string, Identity>;
   private readonly anyHashed: boolean;
   private dummyHash: Promise<string> | undefined;
   // Verdicts for recently seen credentials (keyed by an HMAC, never the password), filled once for
@@ -35,6 +37,7 @@ export class PlainProvider implements Provider {
     this.name = config.name;
     this.realm = config.realm;
     this.users = new Map(config.users.map((u) => [u.username, u]));
+    this.identities = new Map(config.users.map((u) => [u.username, frozenIdentity({ username: u.username, realm: config.realm, roles: [...u.roles], attributes: { ...u.attributes } })]));
     this.anyHashed = config.users.some((u) => u.password_hash !== undefined);
   }
 
@@ -47,11 +50,9 @@ export class PlainProvider implements Provider {
       this.suspects.set(basic.username, true);
       return { status: 'rejected', reason: 'wrong username or password' };
     });
-    if (verdict.status !== 'ok' || !user) return verdict.status === 'unavailable' ? verdict : { status: 'rejected', reason: 'wrong username or password' };
-    return {
-      status: 'accepted',
-      identity: { username: user.username, realm: this.realm, roles: [...user.roles], attributes: { ...user.attributes } },
-    };
+    const identity = this.identities.get(basic.username);
+    if (verdict.status !== 'ok' || !identity) return verdict.status === 'unavailable' ? verdict : { status: 'rejected', reason: 'wrong username or password' };
+    return { status: 'accepted', identity };
   }
 
   /** An unknown user costs the same work as a wrong password, so timing does not reveal who exists. */

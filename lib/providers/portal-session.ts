@@ -5,6 +5,7 @@ import { MISSED_MESSAGES, type Database } from '../../db/client';
 import { getUserById } from '../../db/users';
 import { describeError } from '../errors';
 import { sessionCookie } from '../gateway/credentials';
+import { frozenIdentity } from '../gateway/identity';
 import type { Credential, Identity, Provider, ProviderOutcome } from '../gateway/types';
 import { sessionClaimsSchema } from '../portal/session-claims';
 import { TOKENS_CHANNEL } from '../tokens/channel';
@@ -51,7 +52,7 @@ export class PortalSessionProvider implements Provider {
     if (!session) return { status: 'rejected', reason: 'no session cookie', offline: true };
     const key = credentialKey(session.value);
     const cached = this.verified.get(key);
-    if (cached && (cached.identity.expiresAt ?? 0) * 1000 > Date.now()) return { status: 'accepted', identity: structuredClone(cached.identity) };
+    if (cached && (cached.identity.expiresAt ?? 0) * 1000 > Date.now()) return { status: 'accepted', identity: cached.identity };
 
     let payload: Record<string, unknown> | null;
     try {
@@ -71,8 +72,8 @@ export class PortalSessionProvider implements Provider {
     }
     if (!user || user.disabledAt || user.realm !== claims.data.realm) return { status: 'rejected', reason: 'user unknown or disabled' };
 
-    const identity: Identity = { username: user.username, realm: user.realm, roles: user.roles, attributes: user.attributes, expiresAt: exp };
+    const identity = frozenIdentity({ username: user.username, realm: user.realm, roles: user.roles, attributes: user.attributes, expiresAt: exp });
     this.verified.set(key, { userId: user.id, identity });
-    return { status: 'accepted', identity: structuredClone(identity) };
+    return { status: 'accepted', identity };
   }
 }

@@ -6,6 +6,7 @@ import { verifySecret } from '../crypto/secrets';
 import type { WorkQueue } from '../crypto/work-queue';
 import { describeError, isAppError } from '../errors';
 import { decodeBasic } from '../gateway/credentials';
+import { frozenIdentity } from '../gateway/identity';
 import type { Credential, Identity, Provider, ProviderContext, ProviderOutcome } from '../gateway/types';
 import { parseToken, type ParsedToken } from '../tokens/format';
 import type { LastUsedRecorder } from '../tokens/last-used';
@@ -68,6 +69,12 @@ export class TokensProvider implements Provider {
     });
   }
 
+  /** Our format with a valid checksum: anything else is refused without a lookup. */
+  claims(credential: Credential): boolean {
+    const presented = this.presented(credential);
+    return presented !== null && parseToken(this.options.prefix, presented.token) !== null;
+  }
+
   async verify(credential: Credential, context: ProviderContext): Promise<ProviderOutcome> {
     const presented = this.presented(credential);
     if (!presented) return { status: 'rejected', reason: 'not one of our tokens', offline: true };
@@ -126,7 +133,7 @@ export class TokensProvider implements Provider {
       tokenId: row.id,
       ownerId: row.owner.id,
       ownerName: row.owner.username,
-      identity: {
+      identity: frozenIdentity({
         username: row.owner.username,
         realm: row.owner.realm,
         roles: row.owner.roles,
@@ -134,7 +141,7 @@ export class TokensProvider implements Provider {
         scopes: groupScopes(row.scopes),
         expiresAt: Math.floor(row.expiresAt.getTime() / 1000),
         tokenId: row.id,
-      },
+      }),
     };
     // A revocation that arrived while we were verifying must not be undone by caching a stale answer.
     if (generation === this.generation) {
@@ -147,7 +154,7 @@ export class TokensProvider implements Provider {
     if (basicUsername !== undefined && basicUsername !== entry.ownerName) return { status: 'rejected', reason: 'token belongs to another user' };
     if ((entry.identity.expiresAt ?? 0) * 1000 <= Date.now()) return { status: 'rejected', reason: 'token expired' };
     this.options.lastUsed.record(entry.tokenId, context.clientAddress);
-    return { status: 'accepted', identity: { ...entry.identity, roles: [...entry.identity.roles], attributes: { ...entry.identity.attributes } } };
+    return { status: 'accepted', identity: entry.identity };
   }
 
   private presented(credential: Credential): { token: string; username?: string } | null {

@@ -13,5 +13,6 @@ export async function handleGatewayRoute(request: Request): Promise<Response> {
     header: (name) => request.headers.get(name) ?? undefined,
   });
   if (!response) return new Response(null, { status: 404 });
-  return new Response(request.method === 'HEAD' ? null : response.body, { status: response.status, headers: response.headers });
+  // An empty body is no body (a string would add a text/plain Content-Type).
+  return new Response(request.method === 'HEAD' || response.body === '' ? null : response.body, { status: response.status, headers: response.headers });
 }

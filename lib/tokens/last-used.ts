@@ -20,11 +20,12 @@ export class LastUsedRecorder {
     this.timer.unref();
   }
 
-  record(id: string, address: string | undefined): void {
+  /** `address` is asked for only when this use will be written. */
+  record(id: string, address: (() => string | undefined) | undefined): void {
     const now = Date.now();
-    if (now - (this.written.get(id) ?? 0) < MIN_INTERVAL_MS) return;
+    if (now - (this.written.peek(id) ?? 0) < MIN_INTERVAL_MS) return;
     this.written.set(id, now);
-    this.pending.set(id, { id, at: new Date(now), address: address ?? null });
+    this.pending.set(id, { id, at: new Date(now), address: address?.() ?? null });
   }
 
   async flush(): Promise<void> {

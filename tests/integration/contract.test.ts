@@ -42,6 +42,7 @@ describe('the custom server and the App Router routes give the same answers', ()
     ['duplicate scheme', 'GET', '/api/authenticate', async () => ({ Authorization: `${basic('alice', 'alice-pw')}, ${basic('ed', 'ed-pw')}` })],
     ['realm filter', 'GET', '/api/authenticate', async () => ({ Authorization: basic('alice', 'alice-pw'), 'X-Auth-Realm': 'idp' })],
     ['policy 403', 'GET', '/api/authenticate', async () => ({ Authorization: basic('alice', 'alice-pw'), 'X-Original-Method': 'POST', 'X-Original-URI': '/v1/x' })],
+    ['sub-request refused', 'GET', '/api/authenticate', async () => ({ Authorization: 'Bearer nonsense', 'X-Original-URI': '/v1/x' })],
     ['policy allows', 'GET', '/api/authenticate', async () => ({ Authorization: basic('ed', 'ed-pw'), 'X-Original-Method': 'POST', 'X-Original-URI': '/v1/x' })],
     ['IdP JWT', 'GET', '/api/authenticate', async () => ({ Authorization: `Bearer ${await idp.sign({ sub: 'carol', realm_access: { roles: ['r'] } })}` })],
     ['expired IdP JWT', 'GET', '/api/authenticate', async () => ({ Authorization: `Bearer ${await idp.sign({ sub: 'carol' }, { expiresIn: Math.floor(Date.now() / 1000) - 600 })}` })],

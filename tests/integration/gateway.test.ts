@@ -236,12 +236,36 @@ describe.each(DATABASE_KINDS)('gateway over HTTP (%s)', (database) => {
 
   describe('policies on the original request', () => {
     const original = (uri: string, method = 'GET', host = 'api.example.org') => ({ 'X-Original-URI': uri, 'X-Original-Method': method, 'X-Original-Host': host });
+    // An auth sub-request's answer has no body (nginx would not reuse the connection): the denial is a header.
+    const deniedBy = (response: Response) => JSON.parse(response.headers.get('x-auth-denied') ?? 'null') as unknown;
+
+    it('answers auth sub-requests without a body, everything in headers, and direct calls with JSON', async () => {
+      const allowed = await call({ Authorization: ALICE, ...original('/v1/data') });
+      const refused = await call({ Authorization: 'Bearer nonsense', ...original('/v1/data') });
+      const denied = await call({ Authorization: ALICE, ...original('/v1/data', 'POST') });
+      for (const [response, status] of [[allowed, 200], [refused, 401], [denied, 403]] as const) {
+        expect(response.status).toBe(status);
+        expect(response.headers.get('content-length')).toBe('0');
+        expect(response.headers.get('content-type')).toBeNull();
+        expect(response.headers.get('cache-control')).toBe('no-store');
+        expect(await response.text()).toBe('');
+      }
+      expect(allowed.headers.get('authorization')).toMatch(/^Bearer ey/);
+      expect(refused.headers.get('www-authenticate')).toContain('Basic realm="local"');
+      expect(deniedBy(denied)).toMatchObject({ missing: { roles_any: ['editor'] } });
+
+      const direct = await call({ Authorization: ALICE });
+      expect(direct.headers.get('content-type')).toBe('application/json');
+      expect(await direct.json()).toMatchObject({ authenticated: true, username: 'alice', realm: 'local' });
+      const directDenied = await call({ Authorization: 'Bearer nonsense' });
+      expect(await directDenied.json()).toMatchObject({ error: 'unauthorized' });
+    });
 
     it('denies with 403 naming what is missing, and allows who has it', async () => {
       const denied = await call({ Authorization: ALICE, ...original('/v1/data', 'POST') });
       expect(denied.status).toBe(403);
       expect(denied.headers.get('authorization')).toBeNull();
-      expect(await denied.json()).toMatchObject({ error: 'forbidden', missing: { roles_any: ['editor'] } });
+      expect(deniedBy(denied)).toMatchObject({ rule: expect.any(Number), missing: { roles_any: ['editor'] } });
       expect((await call({ Authorization: JORG, ...original('/v1/data', 'POST') })).status).toBe(200);
       expect((await call({ Authorization: ALICE, ...original('/v1/data', 'GET') })).status).toBe(200);
     });
@@ -249,14 +273,14 @@ describe.each(DATABASE_KINDS)('gateway over HTTP (%s)', (database) => {
     it.each(['/admin/users', '/v1/../admin/users', '/admin//users', '/%61dmin/users', '/public/%2e%2e/admin/x?y=1'])('cannot be bypassed by path tricks: %s', async (uri) => {
       const response = await call({ Authorization: ALICE, ...original(uri) });
       expect(response.status).toBe(403);
-      expect(await response.json()).toMatchObject({ missing: { roles_all: ['admin'] } });
+      expect(deniedBy(response)).toMatchObject({ missing: { roles_all: ['admin'] } });
     });
 
     it('matches hosts and attributes', async () => {
       expect((await call({ Authorization: ALICE, ...original('/x', 'GET', 'internal.example.org') })).status).toBe(200);
       const denied = await call({ Authorization: JORG, ...original('/x', 'GET', 'Internal.Example.org:443') });
       expect(denied.status).toBe(403);
-      expect(await denied.json()).toMatchObject({ missing: { attributes: { department: 'engineering' } } });
+      expect(deniedBy(denied)).toMatchObject({ missing: { attributes: { department: 'engineering' } } });
     });
 
     it('does not apply policies to unauthenticated requests (401 first)', async () => {

@@ -217,6 +217,18 @@ describe.each(DATABASE_KINDS)('nginx in front of the gateway (%s)', (database) =
     expect(payload).toMatchObject({ sub: 'local-alice', roles: ['editor'] });
   });
 
+  it('reuses its connections to the gateway: checks, allowed, refused and denied, pay no TCP connection each', async () => {
+    const connections = async () => Number(/^authotron_http_connections_total (\d+)$/m.exec(await (await fetch(`${app.url}/api/metrics`)).text())?.[1]);
+    const before = await connections();
+    for (let i = 0; i < 10; i++) {
+      expect((await rawRequest(nginx.url, '/api/v1/items', { headers: { Authorization: basic(ALICE) } })).status).toBe(200);
+      expect((await rawRequest(nginx.url, '/api/v1/items', { headers: { Authorization: 'Bearer nonsense' } })).status).toBe(401);
+      expect((await rawRequest(nginx.url, '/api/v1/items', { method: 'POST', headers: { Authorization: basic(BOB) } })).status).toBe(403);
+    }
+    // 30 checks; the metrics calls above and below add one connection each.
+    expect((await connections()) - before).toBeLessThanOrEqual(4);
+  });
+
   it('keeps an auth-o-tron nginx config working (auth_request to /authenticate)', async () => {
     const allowed = await rawRequest(nginx.url, '/legacy/thing', { headers: { Authorization: basic(ALICE) } });
     expect(allowed.status).toBe(200);

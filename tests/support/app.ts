@@ -28,6 +28,8 @@ export interface StartOptions {
   urlHost?: 'localhost' | '127.0.0.1';
   /** A PGlite data directory to use and keep after `stop()` (to restart on the same database). */
   pglitePath?: string;
+  /** Extra node flags for the custom server (the benchmark's profiler: `--cpu-prof`). */
+  nodeArgs?: string[];
 }
 
 export interface RunningApp {
@@ -67,7 +69,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     ...options.env,
   };
   const nextPort = options.server === 'next' ? await freePort() : 0;
-  const args = options.server === 'next' ? ['node_modules/next/dist/bin/next', 'start', '-H', '127.0.0.1', '-p', String(nextPort)] : ['--import', 'tsx', '--import', './scripts/server-only-hook.mjs', 'server.ts'];
+  const args = options.server === 'next' ? ['node_modules/next/dist/bin/next', 'start', '-H', '127.0.0.1', '-p', String(nextPort)] : [...(options.nodeArgs ?? []), '--import', 'tsx', '--import', './scripts/server-only-hook.mjs', 'server.ts'];
   const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   // Keep the start and the most recent output; a long benchmark would otherwise fill the memory.
