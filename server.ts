@@ -8,6 +8,7 @@ import { demoIdpBanner, startDemoIdpIfNeeded } from './lib/demo-idp';
 import { createRuntime, installRuntime } from './lib/runtime';
 import { fromNodeRequest, pathnameOf, writeNodeResponse } from './lib/server/node-adapter';
 import { PEER_ADDRESS_HEADER } from './lib/server/peer';
+import type { GatewayResponse } from './lib/gateway/types';
 
 type RequestHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
@@ -55,20 +56,31 @@ async function main(): Promise<void> {
     }));
 
   // Room for a 16 KB credential, so an oversized header gets our 401 rather than Node's 431.
+  const failed = (res: ServerResponse) => (error: unknown) => {
+    logger.error({ err: error }, 'request failed');
+    if (!res.headersSent) res.writeHead(503, { 'Retry-After': '5' });
+    res.end();
+  };
+  const send = (req: IncomingMessage, res: ServerResponse, response: GatewayResponse | null): void => {
+    if (response) return writeNodeResponse(res, response, req.method);
+    req.headers[PEER_ADDRESS_HEADER] = req.socket.remoteAddress ?? '';
+    portal()
+      .then((handleNext) => handleNext(req, res))
+      .catch(failed(res));
+  };
   const server = createServer({ maxHeaderSize: 64 * 1024 }, (req, res) => {
     const path = pathnameOf(req.url);
-    const answer = path === undefined ? Promise.resolve(null) : runtime.http.handle(fromNodeRequest(req, path));
-    answer
-      .then((response) => {
-        if (response) return writeNodeResponse(res, response, req.method);
-        req.headers[PEER_ADDRESS_HEADER] = req.socket.remoteAddress ?? '';
-        return portal().then((handleNext) => handleNext(req, res));
-      })
-      .catch((error: unknown) => {
-        logger.error({ err: error }, 'request failed');
-        if (!res.headersSent) res.writeHead(503, { 'Retry-After': '5' });
-        res.end();
-      });
+    const answer = path === undefined ? null : runtime.http.handle(fromNodeRequest(req, path));
+    // A cached check is answered within this call; only checks that wait go through a promise.
+    if (answer instanceof Promise) {
+      answer.then((response) => send(req, res, response)).catch(failed(res));
+      return;
+    }
+    try {
+      send(req, res, answer);
+    } catch (error) {
+      failed(res)(error);
+    }
   });
   server.keepAliveTimeout = 65_000; // longer than nginx's upstream keepalive_timeout default
   server.on('connection', () => runtime.metrics.connectionAccepted());

@@ -2,6 +2,8 @@
 -- "-" for none), and counts response statuses so the benchmark can tell expected answers from errors.
 local headers = {}
 local file = os.getenv("HEADERS_FILE")
+-- Optional X-Original-URI, as nginx sends it, for measuring the gateway without nginx in front.
+local original_uri = os.getenv("ORIGINAL_URI")
 for line in io.lines(file) do headers[#headers + 1] = line end
 local threads = {}
 
@@ -18,8 +20,10 @@ end
 function request()
   counter = counter + 1
   local value = headers[(counter % #headers) + 1]
-  if value == "-" then return wrk.format("GET", nil, {}) end
-  return wrk.format("GET", nil, { ["Authorization"] = value })
+  local request_headers = {}
+  if original_uri then request_headers["X-Original-URI"] = original_uri end
+  if value ~= "-" then request_headers["Authorization"] = value end
+  return wrk.format("GET", nil, request_headers)
 end
 
 function response(status, headers, body)

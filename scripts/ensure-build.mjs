@@ -2,6 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { buildServer, SERVER_BUNDLE } from './build-server.mjs';
 
 const buildId = '.next/BUILD_ID';
 const sources = ['app', 'lib', 'db', 'public', 'next.config.ts', 'package.json'];
@@ -22,3 +23,8 @@ if (builtAt === 0 || Math.max(...sources.map(newestMtime)) > builtAt) {
   });
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
+
+// After next build (which empties .next): the compiled production server.
+const serverSources = ['server.ts', 'lib', 'db', 'package.json'];
+const serverBuiltAt = existsSync(SERVER_BUNDLE) ? statSync(SERVER_BUNDLE).mtimeMs : 0;
+if (serverBuiltAt === 0 || Math.max(...serverSources.map(newestMtime)) > serverBuiltAt) await buildServer();

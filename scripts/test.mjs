@@ -14,7 +14,9 @@ const vitestStatus = run(['node_modules/vitest/vitest.mjs', 'run', '--reporter=d
 let failed = vitestStatus !== 0;
 if (existsSync('test-results/vitest.json')) {
   const report = JSON.parse(readFileSync('test-results/vitest.json', 'utf8'));
-  console.log(`vitest: ${report.numPassedTests} passed, ${report.numFailedTests} failed`);
+  // A file that fails to load counts no failed test, only a failed suite: report it too.
+  const brokenFiles = report.testResults.filter((file) => file.status === 'failed' && file.assertionResults.length === 0).length;
+  console.log(`vitest: ${report.numPassedTests} passed, ${report.numFailedTests + brokenFiles} failed${brokenFiles ? ` (${brokenFiles} test files failed to load)` : ''}`);
 } else {
   console.log('vitest: 0 passed, 1 failed (no report written)');
   failed = true;

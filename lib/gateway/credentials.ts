@@ -1,4 +1,4 @@
-import type { Credential, Scheme } from './types';
+import type { BasicCredential, Credential, Scheme } from './types';
 
 export const MAX_CREDENTIALS = 3;
 /** Longer than any real credential; refusing early keeps garbage away from providers. */
@@ -8,6 +8,8 @@ export type ParsedAuthorization = { ok: true; credentials: Credential[] } | { ok
 
 // Visible ASCII only: header values are Latin-1 on the wire and credentials are base64 or JWT-safe.
 const CREDENTIAL_CHARS = /^[\x21-\x7e]+$/;
+/** `<scheme> <credential>` with optional blanks around, and no comma (which would start a second credential). */
+const SINGLE_CREDENTIAL = /^[ \t]*([\x21-\x2b\x2d-\x7e]+)[ \t]+([\x21-\x2b\x2d-\x7e]+)[ \t]*$/;
 
 function schemeOf(name: string): Scheme {
   switch (name.toLowerCase()) {
@@ -28,8 +30,12 @@ function schemeOf(name: string): Scheme {
 export function parseAuthorization(header: string | undefined): ParsedAuthorization {
   if (header === undefined || header.trim() === '') return { ok: false, reason: 'no credentials' };
   if (header.length > MAX_AUTHORIZATION_LENGTH) return { ok: false, reason: 'authorization header too long' };
+  // Nearly every request carries one credential: read it without splitting and de-duplicating.
+  const single = SINGLE_CREDENTIAL.exec(header);
+  if (single) return { ok: true, credentials: [{ scheme: schemeOf(single[1] ?? ''), value: single[2] ?? '' }] };
 
   const parts = [...new Set(header.split(',').map((p) => p.trim()).filter((p) => p !== ''))];
+  if (parts.length === 0) return { ok: false, reason: 'no credentials' }; // only commas and blanks
   if (parts.length > MAX_CREDENTIALS) return { ok: false, reason: `more than ${MAX_CREDENTIALS} credentials` };
 
   const credentials: Credential[] = [];
@@ -45,11 +51,6 @@ export function parseAuthorization(header: string | undefined): ParsedAuthorizat
     credentials.push({ scheme, value: match[2] ?? '' });
   }
   return { ok: true, credentials };
-}
-
-export interface BasicCredential {
-  username: string;
-  password: string;
 }
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -71,6 +72,12 @@ export function decodeBasic(value: string): BasicCredential | null {
   const password = text.slice(colon + 1);
   if (CONTROL_CHARS.test(username)) return null;
   return { username, password };
+}
+
+/** A Basic credential's `user:password`, decoded once per request however many providers ask. */
+export function basicOf(credential: Credential): BasicCredential | null {
+  if (credential.basic === undefined) credential.basic = credential.scheme === 'Basic' ? decodeBasic(credential.value) : null;
+  return credential.basic;
 }
 
 // next-auth's session cookie (`__Secure-` over https); large ones are split into `.0`, `.1`, …

@@ -3,6 +3,7 @@ import { LogThrottle } from '../log/throttle';
 import type { Metrics } from '../metrics/registry';
 import { describeError } from '../errors';
 import { hasSessionCookie, parseAuthorization, type ParsedAuthorization } from './credentials';
+import { andThen, type MaybePromise } from './maybe';
 import type { Augmenter, Credential, GatewayRequest, Identity, Provider, ProviderContext, ProviderOutcome, RequestOrigin, User } from './types';
 
 const NEVER_ABORTED = new AbortController().signal;
@@ -53,7 +54,11 @@ export class Gateway {
     return this.options.augmenters;
   }
 
-  async authenticate(request: GatewayRequest, origin: RequestOrigin = UNKNOWN_ORIGIN): Promise<AuthResult> {
+  /**
+   * Answers synchronously when every provider it asks answers from memory (the common, cached case);
+   * otherwise returns a promise.
+   */
+  authenticate(request: GatewayRequest, origin: RequestOrigin = UNKNOWN_ORIGIN): MaybePromise<AuthResult> {
     const parsed = credentialsOf(request, origin);
     if (!parsed.ok) return { kind: 'unauthorized', reason: parsed.reason };
 
@@ -64,20 +69,12 @@ export class Gateway {
     const abort = candidates.length > 1 ? new AbortController() : undefined;
     const context = { signal: abort?.signal ?? NEVER_ABORTED, clientAddress: origin.clientAddress };
     const attempts = candidates.map(({ provider, credential }) => ({ provider, outcome: this.attempt(provider, credential, context) }));
-
-    let settled = 0;
-    if (abort) for (const attempt of attempts) void attempt.outcome.then(() => (settled += 1));
-    try {
-      const winner = await firstAcceptedInOrder(attempts);
-      if (winner.kind !== 'accepted') return winner;
-      return await this.complete(winner.provider, winner.identity);
-    } finally {
-      // Stop providers still running for a result nobody needs (aborting is not free: only when needed).
-      if (abort) {
-        await Promise.resolve();
-        if (settled < attempts.length) abort.abort();
-      }
-    }
+    const winner = andThen(firstAcceptedInOrder(attempts), (first) => {
+      // Stop providers still running for a result nobody needs.
+      if (abort && attempts.some((a) => a.outcome instanceof Promise)) abort.abort();
+      return first.kind === 'accepted' ? this.complete(first.provider, first.identity) : first;
+    });
+    return winner;
   }
 
   private candidates(credentials: Credential[], realm: string | undefined): Array<{ provider: Provider; credential: Credential }> {
@@ -92,8 +89,18 @@ export class Gateway {
     return candidates;
   }
 
-  private async attempt(provider: Provider, credential: Credential, context: ProviderContext): Promise<ProviderOutcome> {
-    const outcome = await withTimeout(() => provider.verify(credential, context), this.options.timeoutMs);
+  private attempt(provider: Provider, credential: Credential, context: ProviderContext): MaybePromise<ProviderOutcome> {
+    let outcome: MaybePromise<ProviderOutcome>;
+    try {
+      outcome = provider.verify(credential, context);
+    } catch (error) {
+      outcome = { status: 'unavailable', reason: describeError(error) };
+    }
+    // Only a provider that has to wait gets a deadline (timers are not free at thousands of checks a second).
+    return andThen(outcome instanceof Promise ? withTimeout(outcome, this.options.timeoutMs) : outcome, (settled) => this.observe(provider, settled));
+  }
+
+  private observe(provider: Provider, outcome: ProviderOutcome): ProviderOutcome {
     this.options.metrics.providerAttempts(provider.name, provider.type, outcome.status).inc();
     if (outcome.status === 'unavailable') {
       const suppressed = this.warnings.admit(`${provider.name}:${outcome.reason}`);
@@ -103,7 +110,7 @@ export class Gateway {
   }
 
   /** The user for an accepted identity, completed by the realm's augmenters (which get copies to change). */
-  private async complete(provider: Provider, identity: Identity): Promise<AuthResult> {
+  private complete(provider: Provider, identity: Identity): MaybePromise<AuthResult> {
     const augmenters = this.augmentersByRealm.get(identity.realm);
     const base = identity.scopes ?? this.catalog;
     const scopes = identity.upstreamScopes?.length ? { ...base, [provider.name]: identity.upstreamScopes } : base;
@@ -111,18 +118,20 @@ export class Gateway {
     const { username, realm, roles, attributes, expiresAt } = identity;
     if (!augmenters) return { kind: 'authenticated', user: { username, realm, roles, attributes, scopes, expiresAt, auth }, stable: identity };
     const user: User = { username, realm, roles: [...roles], attributes: { ...attributes }, scopes, expiresAt, auth };
-    await this.augment(user, augmenters);
-    return { kind: 'authenticated', user };
+    return this.augment(user, augmenters).then(() => ({ kind: 'authenticated', user }));
   }
 
   /** Parallel augmenters first, then sequential ones (they may match roles just added); failures never fail the request. */
   private async augment(user: User, mine: Augmenter[]): Promise<void> {
     const run = async (augmenter: Augmenter) => {
       const controller = new AbortController();
-      const result = await withTimeout(async () => {
-        await augmenter.augment(user, { signal: controller.signal });
-        return { status: 'accepted' as const };
-      }, this.options.timeoutMs);
+      const result = await withTimeout(
+        (async () => {
+          await augmenter.augment(user, { signal: controller.signal });
+          return { status: 'accepted' as const };
+        })(),
+        this.options.timeoutMs,
+      );
       if (result.status !== 'accepted') controller.abort(); // a slow LDAP search stops here
       const failed = result.status !== 'accepted';
       this.options.metrics.augmenterAttempts(augmenter.name, augmenter.type, failed ? 'error' : 'success').inc();
@@ -155,34 +164,37 @@ function credentialsOf(request: GatewayRequest, origin: RequestOrigin): ParsedAu
 
 type FirstAccepted = { kind: 'accepted'; provider: Provider; identity: Identity } | Exclude<AuthResult, { kind: 'authenticated' }>;
 
-async function firstAcceptedInOrder(attempts: Array<{ provider: Provider; outcome: Promise<ProviderOutcome> }>): Promise<FirstAccepted> {
-  const unavailable: string[] = [];
-  let checked = false;
-  for (const { provider, outcome } of attempts) {
-    const result = await outcome;
-    if (result.status === 'accepted') return { kind: 'accepted', provider, identity: result.identity };
-    if (result.status === 'unavailable') unavailable.push(provider.name);
-    if (result.status === 'rejected' && !result.offline) checked = true;
+/** The first acceptance in config order; waits only at an attempt that is still running. */
+function firstAcceptedInOrder(attempts: Array<{ provider: Provider; outcome: MaybePromise<ProviderOutcome> }>, from = 0, seen = { unavailable: [] as string[], checked: false }): MaybePromise<FirstAccepted> {
+  for (let i = from; i < attempts.length; i++) {
+    const attempt = attempts[i];
+    if (!attempt) continue;
+    const { provider, outcome } = attempt;
+    if (outcome instanceof Promise) {
+      return outcome.then((settled) => {
+        attempts[i] = { provider, outcome: settled };
+        return firstAcceptedInOrder(attempts, i, seen);
+      });
+    }
+    if (outcome.status === 'accepted') return { kind: 'accepted', provider, identity: outcome.identity };
+    if (outcome.status === 'unavailable') seen.unavailable.push(provider.name);
+    if (outcome.status === 'rejected' && !outcome.offline) seen.checked = true;
   }
   // Someone could not answer: the credential may be fine, so say "try again", not "wrong".
-  if (unavailable.length > 0) return { kind: 'unavailable', reason: `unavailable: ${unavailable.join(', ')}` };
-  return { kind: 'unauthorized', reason: 'no provider accepted the credentials', checked };
+  if (seen.unavailable.length > 0) return { kind: 'unavailable', reason: `unavailable: ${seen.unavailable.join(', ')}` };
+  return { kind: 'unauthorized', reason: 'no provider accepted the credentials', checked: seen.checked };
 }
 
 type TimedOutcome<T> = T | { status: 'unavailable'; reason: string };
 
-/** Runs `task` with a deadline; a throw or a timeout becomes "unavailable" rather than an error. */
-function withTimeout<T>(task: () => Promise<T>, ms: number): Promise<TimedOutcome<T>> {
+/** Waits for `pending` until a deadline; a throw or a timeout becomes "unavailable" rather than an error. */
+function withTimeout<T>(pending: Promise<T>, ms: number): Promise<TimedOutcome<T>> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => resolve({ status: 'unavailable', reason: `timed out after ${ms} ms` }), ms);
     const settle = (outcome: TimedOutcome<T>) => {
       clearTimeout(timer);
       resolve(outcome);
     };
-    try {
-      task().then(settle, (error: unknown) => settle({ status: 'unavailable', reason: describeError(error) }));
-    } catch (error) {
-      settle({ status: 'unavailable', reason: describeError(error) });
-    }
+    pending.then(settle, (error: unknown) => settle({ status: 'unavailable', reason: describeError(error) }));
   });
 }

@@ -3,6 +3,7 @@ import type { Metrics } from '../metrics/registry';
 import type { JwtSigner } from '../jwt/signer';
 import type { ClientAddressResolver } from './client-address';
 import type { AuthResult, Gateway } from './gateway';
+import { andThen, type MaybePromise } from './maybe';
 import { normalisePath, type PolicyEngine } from './policies';
 import type { GatewayRequest, GatewayResponse, User } from './types';
 
@@ -22,7 +23,8 @@ export interface GatewayHttpOptions {
 
 const RETRY_AFTER_SECONDS = '5';
 
-type Route = (request: GatewayRequest) => Promise<GatewayResponse>;
+type Route = (request: GatewayRequest) => MaybePromise<GatewayResponse>;
+const UNAUTHORIZED = { error: 'unauthorized', message: 'missing or invalid credentials' } as const;
 
 /** The gateway's HTTP surface, independent of the server that hosts it (custom Node server or Next route). */
 export class GatewayHttp {
@@ -51,50 +53,69 @@ export class GatewayHttp {
     };
   }
 
-  /** Answers the gateway's paths; null for any other path (the portal's). Never throws. */
-  async handle(request: GatewayRequest): Promise<GatewayResponse | null> {
+  /**
+   * Answers the gateway's paths; null for any other path (the portal's). Never throws. Synchronous
+   * when the answer needs no waiting (cached checks), else a promise.
+   */
+  handle(request: GatewayRequest): MaybePromise<GatewayResponse | null> {
     const route = this.routes[request.path];
     if (!route) return null;
     try {
-      return await route(request);
+      const response = route(request);
+      return response instanceof Promise ? response.catch((error: unknown) => this.unexpected(error, request)) : response;
     } catch (error) {
-      // Fail closed, but never with a 500: nginx would hide it and the caller could not retry sensibly.
-      this.options.logger.error({ err: error, path: request.path }, 'gateway request failed');
-      return json(503, { error: 'unavailable', message: 'the gateway could not complete the request' }, { 'Retry-After': RETRY_AFTER_SECONDS });
+      return this.unexpected(error, request);
     }
   }
 
-  private async authenticate(request: GatewayRequest): Promise<GatewayResponse> {
+  private unexpected(error: unknown, request: GatewayRequest): GatewayResponse {
+    // Fail closed, but never with a 500: nginx would hide it and the caller could not retry sensibly.
+    this.options.logger.error({ err: error, path: request.path }, 'gateway request failed');
+    return json(503, { error: 'unavailable', message: 'the gateway could not complete the request' }, { 'Retry-After': RETRY_AFTER_SECONDS });
+  }
+
+  private authenticate(request: GatewayRequest): MaybePromise<GatewayResponse> {
     const started = performance.now();
-    const result = await this.authenticateRequest(request);
-    let response: GatewayResponse;
-    if (result.kind !== 'authenticated') {
-      response = await this.failure(request, result);
-    } else {
-      const decision = this.options.policies.decide(
-        {
-          method: request.header('x-original-method') ?? request.method,
-          host: request.header('x-original-host'),
-          path: normalisePath(request.header('x-original-uri')),
-        },
-        result.user,
-      );
-      if (request.header('x-original-uri') === undefined) this.warnMissingOriginalUri();
-      const denial = decision.allowed ? undefined : { rule: decision.rule, missing: decision.missing };
-      // nginx drops the body of an auth sub-request; the header lets it pass the reason on (deploy/nginx).
-      response = denial
-        ? json(403, { error: 'forbidden', message: 'a policy denies this request', ...denial }, { 'X-Auth-Denied': headerSafe(JSON.stringify(denial)) })
-        : await this.success(result.user, result.stable);
-      // Per-request lines are debug: at thousands of checks a second, the metrics tell the story.
-      this.options.logger.debug({ username: result.user.username, realm: result.user.realm, provider: result.user.auth.provider, status: response.status }, 'authenticated');
-    }
-    const outcome = response.status === 200 ? 'success' : response.status === 403 ? 'forbidden' : result.kind;
-    this.options.metrics.authRequests(outcome, result.kind === 'authenticated' ? result.user.realm : '').inc();
-    this.options.metrics.authDuration(outcome).observe((performance.now() - started) / 1000);
+    return andThen(this.authenticateRequest(request), (result) =>
+      andThen(this.answer(request, result), (response) => {
+        const outcome = response.status === 200 ? 'success' : response.status === 403 ? 'forbidden' : result.kind;
+        this.options.metrics.authRequests(outcome, result.kind === 'authenticated' ? result.user.realm : '').inc();
+        this.options.metrics.authDuration(outcome).observe((performance.now() - started) / 1000);
+        return response;
+      }),
+    );
+  }
+
+  private answer(request: GatewayRequest, result: AuthResult): MaybePromise<GatewayResponse> {
     // nginx never reads the body of an auth sub-request, and an unread body stops it reusing the
     // upstream connection: every check would pay a new TCP connection (measured: ~4 × fewer checks/s).
-    // A sub-request is the one naming the original request; the headers carry all it needs.
-    return request.header('x-original-uri') === undefined ? response : withoutBody(response);
+    // A sub-request is the one naming the original request; its headers carry all it needs.
+    const originalUri = request.header('x-original-uri');
+    const bodiless = originalUri !== undefined;
+    if (result.kind !== 'authenticated') return this.failure(request, result, bodiless);
+
+    const { user } = result;
+    if (originalUri === undefined) this.warnMissingOriginalUri();
+    const decision = this.options.policies.decide(
+      { method: request.header('x-original-method') ?? request.method, host: request.header('x-original-host'), path: normalisePath(originalUri) },
+      user,
+    );
+    // Per-request lines are debug: at thousands of checks a second, the metrics tell the story.
+    this.options.logger.debug({ username: user.username, realm: user.realm, provider: user.auth.provider, allowed: decision.allowed }, 'authenticated');
+    if (!decision.allowed) {
+      const denial = { rule: decision.rule, missing: decision.missing };
+      // nginx drops the body of an auth sub-request; the header lets it pass the reason on (deploy/nginx).
+      return answer(403, { 'X-Auth-Denied': headerSafe(JSON.stringify(denial)) }, bodiless, () => ({ error: 'forbidden', message: 'a policy denies this request', ...denial }));
+    }
+    return andThen(this.options.signer.signOrReuse(user, result.stable), ({ token }) => {
+      const headers: Record<string, string> = { Authorization: `Bearer ${token}` };
+      if (this.options.includeLegacyHeaders) {
+        headers['X-Auth-Username'] = headerSafe(user.username);
+        headers['X-Auth-Realm'] = headerSafe(user.realm);
+        headers['X-Auth-Roles'] = user.roles.map(headerSafe).join(',');
+      }
+      return answer(200, headers, bodiless, () => ({ authenticated: true, username: user.username, realm: user.realm }));
+    });
   }
 
   private warnedMissingUri = false;
@@ -106,14 +127,15 @@ export class GatewayHttp {
     this.options.logger.warn('X-Original-URI is missing: policies with a path cannot match; set it in the nginx auth location (deploy/nginx)');
   }
 
-  private async whoami(request: GatewayRequest): Promise<GatewayResponse> {
-    const result = await this.authenticateRequest(request);
-    if (result.kind !== 'authenticated') return await this.failure(request, result);
-    const { username, realm, roles, attributes, scopes, auth } = result.user;
-    return json(200, { version: 1, username, realm, roles, attributes, scopes, auth });
+  private whoami(request: GatewayRequest): MaybePromise<GatewayResponse> {
+    return andThen(this.authenticateRequest(request), (result) => {
+      if (result.kind !== 'authenticated') return this.failure(request, result, false);
+      const { username, realm, roles, attributes, scopes, auth } = result.user;
+      return json(200, { version: 1, username, realm, roles, attributes, scopes, auth });
+    });
   }
 
-  private authenticateRequest(request: GatewayRequest): Promise<AuthResult> {
+  private authenticateRequest(request: GatewayRequest): MaybePromise<AuthResult> {
     const { addresses } = this.options;
     return this.options.gateway.authenticate(request, {
       clientAddress: () => addresses.resolve(request.remoteAddress, request.header),
@@ -121,32 +143,30 @@ export class GatewayHttp {
     });
   }
 
-  private async success(user: User, stable: object | undefined): Promise<GatewayResponse> {
-    const { token } = await this.options.signer.signOrReuse(user, stable);
-    const headers: Record<string, string> = { Authorization: `Bearer ${token}` };
-    if (this.options.includeLegacyHeaders) {
-      headers['X-Auth-Username'] = headerSafe(user.username);
-      headers['X-Auth-Realm'] = headerSafe(user.realm);
-      headers['X-Auth-Roles'] = user.roles.map(headerSafe).join(',');
-    }
-    return json(200, { authenticated: true, username: user.username, realm: user.realm }, headers);
-  }
-
-  private async failure(request: GatewayRequest, result: Exclude<AuthResult, { kind: 'authenticated' }>): Promise<GatewayResponse> {
-    // Refusing a checked-and-wrong secret takes a moment, so a client that waits for each answer
-    // guesses slowly at the cost of a timer, not CPU. Garbage refused on its form is answered at once.
-    if (result.kind === 'unauthorized' && result.checked && this.options.failureDelayMs > 0) {
-      await new Promise((resolve) => setTimeout(resolve, this.options.failureDelayMs));
-    }
+  private failure(request: GatewayRequest, result: Exclude<AuthResult, { kind: 'authenticated' }>, bodiless: boolean): MaybePromise<GatewayResponse> {
     if (result.kind === 'unavailable') {
-      return json(503, { error: 'unavailable', message: 'an identity provider could not answer; try again' }, { 'Retry-After': RETRY_AFTER_SECONDS });
+      return answer(503, { 'Retry-After': RETRY_AFTER_SECONDS }, bodiless, () => ({ error: 'unavailable', message: 'an identity provider could not answer; try again' }));
     }
     this.options.logger.debug({ reason: result.reason }, 'unauthorized');
-    return json(401, { error: 'unauthorized', message: 'missing or invalid credentials' }, { 'WWW-Authenticate': this.challenge(request.header('x-auth-realm')) });
+    const response = answer(401, { 'WWW-Authenticate': this.challenge(request.header('x-auth-realm')) }, bodiless, () => UNAUTHORIZED);
+    // Refusing a checked-and-wrong secret takes a moment, so a client that waits for each answer
+    // guesses slowly at the cost of a timer, not CPU. Garbage refused on its form is answered at once.
+    if (!result.checked || this.options.failureDelayMs <= 0) return response;
+    return new Promise((resolve) => setTimeout(() => resolve(response), this.options.failureDelayMs));
   }
+
+  private readonly challenges = new Map<string | undefined, string>();
 
   /** One challenge per (scheme, realm), narrowed to the requested realm when it names one we have. */
   private challenge(realm: string | undefined): string {
+    const known = this.challenges.get(realm) ?? this.challenges.get(undefined);
+    if (known !== undefined) return known;
+    // Made once per configured realm (and once for "any"): the header's value never grows the map.
+    for (const name of [undefined, ...new Set(this.options.gateway.providers.map((p) => p.realm))]) this.challenges.set(name, this.challengeFor(name));
+    return this.challenges.get(realm) ?? this.challenges.get(undefined) ?? 'Bearer';
+  }
+
+  private challengeFor(realm: string | undefined): string {
     const providers = this.options.gateway.providers;
     const inRealm = providers.filter((p) => p.realm === realm);
     const challenges = new Set<string>();
@@ -178,10 +198,14 @@ export function json(status: number, body: unknown, headers: Record<string, stri
   return { status, headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', ...headers }, body: JSON.stringify(body) };
 }
 
-/** The same answer with an empty body: the JWT, challenge, denial and Retry-After are all headers. */
-function withoutBody(response: GatewayResponse): GatewayResponse {
-  const { 'Content-Type': _json, ...headers } = response.headers;
-  return { status: response.status, headers, body: '' };
+/**
+ * An answer to an authentication: JSON for a direct caller, the same status and headers without a
+ * body for an auth sub-request (the body is only made when it is sent).
+ */
+function answer(status: number, headers: Record<string, string>, bodiless: boolean, body: () => unknown): GatewayResponse {
+  if (!bodiless) return json(status, body(), headers);
+  headers['Cache-Control'] = 'no-store';
+  return { status, headers, body: '' };
 }
 
 /** Header values must be visible ASCII; anything else is percent-encoded instead of crashing the response. */

@@ -25,9 +25,13 @@ interface CompiledPolicy {
   require: PolicyConfig['require'];
 }
 
+const NEEDS_NORMALISING = /[%?#]|\/\.|\/\//;
+
 /** Normalises an `X-Original-URI` so `/v1/../admin`, `/admin//x` or `%2e%2e` cannot slip past a rule. */
 export function normalisePath(uri: string | undefined): string | undefined {
   if (uri === undefined || uri === '') return undefined;
+  // Nothing to decode, resolve or strip (no %, dot segment, empty segment, query or fragment): as sent.
+  if (uri.startsWith('/') && !NEEDS_NORMALISING.test(uri)) return uri;
   const raw = uri.split(/[?#]/)[0] ?? '';
   let decoded = raw;
   try {

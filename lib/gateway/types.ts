@@ -1,3 +1,5 @@
+import type { MaybePromise } from './maybe';
+
 /**
  * Authentication schemes a credential can carry. `Other` is an unknown scheme no provider accepts.
  * `ClientCert` never comes from `Authorization`: it is the TLS client certificate a trusted proxy forwards.
@@ -7,6 +9,13 @@ export type Scheme = 'Basic' | 'Bearer' | 'ClientCert' | 'Session' | 'Other';
 export interface Credential {
   scheme: Scheme;
   value: string;
+  /** Basic only: the decoded `user:password` (null when malformed), filled in by `basicOf` on first use. */
+  basic?: BasicCredential | null;
+}
+
+export interface BasicCredential {
+  username: string;
+  password: string;
 }
 
 /** What a provider vouches for; augmenters and the gateway complete it into a `User`. */
@@ -57,10 +66,11 @@ export interface Provider {
    */
   claims?(credential: Credential): boolean;
   /**
-   * Checks a claimed credential. The identity returned is never modified by the gateway, so a
-   * provider may hand out the same (cached) object for every request of one credential.
+   * Checks a claimed credential: synchronously when the answer is in memory (no deadline needed),
+   * else a promise. The identity returned is never modified by the gateway, so a provider may hand
+   * out the same (cached) object for every request of one credential.
    */
-  verify(credential: Credential, context: ProviderContext): Promise<ProviderOutcome>;
+  verify(credential: Credential, context: ProviderContext): MaybePromise<ProviderOutcome>;
   /** Connects what the provider needs (listeners, pools) before the first request. */
   start?(): Promise<void>;
   close?(): Promise<void>;

@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { credentialKey } from '../crypto/secrets';
+import type { MaybePromise } from '../gateway/maybe';
 
 /** The result of one upstream check: `ok` and `rejected` are worth remembering, `unavailable` never is. */
 export type Step<T> =
@@ -47,9 +48,9 @@ export class SingleFlightCache<T> {
   /**
    * The cached answer for `credential`, or the result of `fill`. The fill is shared by every caller
    * waiting on the same key, so it must not depend on one caller's abort signal; `signal` only stops
-   * this caller waiting.
+   * this caller waiting. A remembered answer comes back synchronously.
    */
-  async get(credential: string, fill: () => Promise<Step<T>>, signal?: AbortSignal): Promise<Step<T>> {
+  get(credential: string, fill: () => Promise<Step<T>>, signal?: AbortSignal): MaybePromise<Step<T>> {
     const key = credentialKey(credential);
     const hit = this.entries.get(key);
     if (hit) return hit;

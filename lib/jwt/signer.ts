@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { LRUCache } from 'lru-cache';
+import type { MaybePromise } from '../gateway/maybe';
 import type { User } from '../gateway/types';
 import type { KeySet } from './keys';
 
@@ -33,20 +34,23 @@ export class JwtSigner {
    * The JWT issued for this exact identity with this key, while it has more than half its life left.
    * `stable`, when given, stands for exactly this user (see AuthResult): found without reading the user.
    */
-  async signOrReuse(user: User, stable?: object): Promise<SignedToken> {
+  signOrReuse(user: User, stable?: object): MaybePromise<SignedToken> {
     const now = Math.floor(Date.now() / 1000);
     const { active } = this.keys();
     const known = stable && this.byStableIdentity.get(stable);
     if (known && known.signedWith === active && freshEnough(known, now)) return known;
+    const remember = (signed: SignedToken) => {
+      if (stable) this.byStableIdentity.set(stable, { ...signed, signedWith: active });
+      return signed;
+    };
     // The identity itself is the key (no secret in it); hashing it would cost more than the lookup.
     const key = JSON.stringify([active.kid, user.realm, user.username, user.roles, user.attributes, user.scopes, user.auth, user.expiresAt]);
-    let signed = this.recent.get(key);
-    if (!signed || !freshEnough(signed, now)) {
-      signed = await this.sign(user, now);
+    const recent = this.recent.get(key);
+    if (recent && freshEnough(recent, now)) return remember(recent);
+    return this.sign(user, now).then((signed) => {
       this.recent.set(key, signed);
-    }
-    if (stable) this.byStableIdentity.set(stable, { ...signed, signedWith: active });
-    return signed;
+      return remember(signed);
+    });
   }
 
   async sign(user: User, now = Math.floor(Date.now() / 1000)): Promise<SignedToken> {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { frozenIdentity } from '../gateway/identity';
+import { andThen, type MaybePromise } from '../gateway/maybe';
 import type { ProviderConfig } from '../config/schema';
 import { SingleFlightCache, type Step } from '../http/cache';
 import { requestJson } from '../http/client';
@@ -30,9 +31,8 @@ export class EfasApiProvider implements Provider {
     this.realm = config.realm;
   }
 
-  async verify(credential: Credential, context: ProviderContext): Promise<ProviderOutcome> {
-    const step = await this.cache.get(credential.value, () => this.lookup(credential.value), context.signal);
-    return step.status === 'ok' ? { status: 'accepted', identity: step.value } : outcomeOf(step);
+  verify(credential: Credential, context: ProviderContext): MaybePromise<ProviderOutcome> {
+    return andThen(this.cache.get(credential.value, () => this.lookup(credential.value), context.signal), (step) => (step.status === 'ok' ? { status: 'accepted', identity: step.value } : outcomeOf(step)));
   }
 
   private async lookup(token: string): Promise<Step<Identity>> {

@@ -4,6 +4,7 @@ import { LRUCache } from 'lru-cache';
 import { describeError } from '../errors';
 import { credentialKey } from '../crypto/secrets';
 import { frozenIdentity } from '../gateway/identity';
+import type { MaybePromise } from '../gateway/maybe';
 import type { Identity, ProviderOutcome } from '../gateway/types';
 
 export interface JwtVerifierOptions {
@@ -75,16 +76,18 @@ export class JwtVerifier {
     return COMPACT_JWS.test(token) && (!this.options.issuer || unverifiedIssuer(token) === this.options.issuer);
   }
 
-  async verify(token: string): Promise<ProviderOutcome> {
+  /** Synchronous for a token verified recently; checked against the JWKS otherwise. */
+  verify(token: string): MaybePromise<ProviderOutcome> {
     // A signature that verified once verifies again until the token expires: skip the public-key work.
     const key = credentialKey(token);
     const known = this.verified.get(key);
     if (known && (known.expiresAt ?? 0) * 1000 > Date.now()) return { status: 'accepted', identity: known };
     if (!this.claims(token)) return { status: 'rejected', reason: 'not a JWT of this issuer', offline: true };
-    const outcome = await this.verifyNow(token);
-    const ttl = outcome.status === 'accepted' ? Math.min(VERIFIED_TTL_MS, (outcome.identity.expiresAt ?? 0) * 1000 - Date.now()) : 0;
-    if (outcome.status === 'accepted' && ttl >= 1000) this.verified.set(key, outcome.identity, { ttl });
-    return outcome;
+    return this.verifyNow(token).then((outcome) => {
+      const ttl = outcome.status === 'accepted' ? Math.min(VERIFIED_TTL_MS, (outcome.identity.expiresAt ?? 0) * 1000 - Date.now()) : 0;
+      if (outcome.status === 'accepted' && ttl >= 1000) this.verified.set(key, outcome.identity, { ttl });
+      return outcome;
+    });
   }
 
   private async verifyNow(token: string): Promise<ProviderOutcome> {

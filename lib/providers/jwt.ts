@@ -1,4 +1,5 @@
 import type { ProviderConfig } from '../config/schema';
+import type { MaybePromise } from '../gateway/maybe';
 import type { Credential, Provider, ProviderOutcome } from '../gateway/types';
 import { verifierFor, type JwtVerifier } from './jwt-verifier';
 
@@ -22,7 +23,7 @@ export class JwtProvider implements Provider {
     return this.verifier.claims(credential.value);
   }
 
-  verify(credential: Credential): Promise<ProviderOutcome> {
+  verify(credential: Credential): MaybePromise<ProviderOutcome> {
     return this.verifier.verify(credential.value);
   }
 }

@@ -2,8 +2,9 @@ import { LRUCache } from 'lru-cache';
 import type { ProviderConfig } from '../config/schema';
 import { constantTimeEqual, hashSecret, verifySecret } from '../crypto/secrets';
 import type { WorkQueue } from '../crypto/work-queue';
-import { decodeBasic } from '../gateway/credentials';
+import { basicOf } from '../gateway/credentials';
 import { frozenIdentity } from '../gateway/identity';
+import { andThen, type MaybePromise } from '../gateway/maybe';
 import type { Credential, Identity, Provider, ProviderOutcome } from '../gateway/types';
 import { SingleFlightCache } from '../http/cache';
 
@@ -41,18 +42,21 @@ export class PlainProvider implements Provider {
     this.anyHashed = config.users.some((u) => u.password_hash !== undefined);
   }
 
-  async verify(credential: Credential): Promise<ProviderOutcome> {
-    const basic = decodeBasic(credential.value);
+  /** Synchronous for a username and password seen recently (their verdict is cached). */
+  verify(credential: Credential): MaybePromise<ProviderOutcome> {
+    const basic = basicOf(credential);
     if (!basic) return { status: 'rejected', reason: 'malformed basic credential', offline: true };
     const user = this.users.get(basic.username);
-    const verdict = await this.verdicts.get(`${basic.username}\0${basic.password}`, async () => {
+    const verdict = this.verdicts.get(`${basic.username}\0${basic.password}`, async () => {
       if (await this.checkPassword(basic.username, user, basic.password)) return { status: 'ok', value: true };
       this.suspects.set(basic.username, true);
       return { status: 'rejected', reason: 'wrong username or password' };
     });
-    const identity = this.identities.get(basic.username);
-    if (verdict.status !== 'ok' || !identity) return verdict.status === 'unavailable' ? verdict : { status: 'rejected', reason: 'wrong username or password' };
-    return { status: 'accepted', identity };
+    return andThen(verdict, (step): ProviderOutcome => {
+      const identity = this.identities.get(basic.username);
+      if (step.status !== 'ok' || !identity) return step.status === 'unavailable' ? step : { status: 'rejected', reason: 'wrong username or password' };
+      return { status: 'accepted', identity };
+    });
   }
 
   /** An unknown user costs the same work as a wrong password, so timing does not reveal who exists. */

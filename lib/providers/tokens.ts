@@ -5,8 +5,9 @@ import { getTokenForVerification, type TokenForVerification } from '../../db/tok
 import { verifySecret } from '../crypto/secrets';
 import type { WorkQueue } from '../crypto/work-queue';
 import { describeError, isAppError } from '../errors';
-import { decodeBasic } from '../gateway/credentials';
+import { basicOf } from '../gateway/credentials';
 import { frozenIdentity } from '../gateway/identity';
+import type { MaybePromise } from '../gateway/maybe';
 import type { Credential, Identity, Provider, ProviderContext, ProviderOutcome } from '../gateway/types';
 import { parseToken, type ParsedToken } from '../tokens/format';
 import type { LastUsedRecorder } from '../tokens/last-used';
@@ -75,7 +76,8 @@ export class TokensProvider implements Provider {
     return presented !== null && parseToken(this.options.prefix, presented.token) !== null;
   }
 
-  async verify(credential: Credential, context: ProviderContext): Promise<ProviderOutcome> {
+  /** Synchronous for a token verified (or refused) recently; a database lookup and argon2 otherwise. */
+  verify(credential: Credential, context: ProviderContext): MaybePromise<ProviderOutcome> {
     const presented = this.presented(credential);
     if (!presented) return { status: 'rejected', reason: 'not one of our tokens', offline: true };
     const parsed = parseToken(this.options.prefix, presented.token);
@@ -92,8 +94,7 @@ export class TokensProvider implements Provider {
       pending = this.lookup(key, parsed).finally(() => this.inflight.delete(key));
       this.inflight.set(key, pending);
     }
-    const result = await pending;
-    return 'tokenId' in result ? this.accept(result, presented.username, context) : result;
+    return pending.then((result) => ('tokenId' in result ? this.accept(result, presented.username, context) : result));
   }
 
   private async lookup(key: string, parsed: ParsedToken): Promise<Verified | Exclude<ProviderOutcome, { status: 'accepted' }>> {
@@ -160,7 +161,7 @@ export class TokensProvider implements Provider {
   private presented(credential: Credential): { token: string; username?: string } | null {
     if (credential.scheme === 'Bearer') return { token: credential.value };
     if (credential.scheme !== 'Basic') return null;
-    const basic = decodeBasic(credential.value);
+    const basic = basicOf(credential);
     return basic ? { token: basic.password, username: basic.username } : null;
   }
 }

