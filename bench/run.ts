@@ -18,6 +18,11 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 const QUICK = process.argv.includes('--quick');
 /** `--hot`: only the baselines and the cached-check scenarios (for profiling the hot path). */
 const HOT_ONLY = process.argv.includes('--hot') || process.argv.some((a) => a.startsWith('--only='));
+/**
+ * `--replicas=N`: N app processes (and N bare baselines) behind nginx's upstream, as a multi-core
+ * machine would run them (deploy/nginx: one `server` line per replica). Default 1.
+ */
+const REPLICAS = Number(process.argv.find((a) => a.startsWith('--replicas='))?.slice('--replicas='.length) ?? 1);
 /** `--only=<regex>`: of the cached-check scenarios, only those whose name matches (baselines always run). */
 const ONLY = ((arg) => (arg ? new RegExp(arg.slice('--only='.length), 'i') : undefined))(process.argv.find((a) => a.startsWith('--only=')));
 const DURATION = QUICK ? 3 : 10;
@@ -74,16 +79,17 @@ function machineTicks(): { idle: number; total: number } {
   return { idle: (values[3] ?? 0) + (values[4] ?? 0), total: values.reduce((a, b) => a + b, 0) };
 }
 
-/** Runs wrk; `serverPid` is the process whose CPU per request is reported. */
-async function wrk(url: string, headers: string[], seconds: number, connections = CONNECTIONS, serverPid?: number): Promise<WrkResult> {
-  const cpuBefore = serverPid ? processCpuUs(serverPid) : 0;
+/** Runs wrk; `serverPids` are the processes whose CPU per request is reported (summed). */
+async function wrk(url: string, headers: string[], seconds: number, connections = CONNECTIONS, serverPids: number[] = []): Promise<WrkResult> {
+  const serverCpu = () => serverPids.reduce((sum, pid) => sum + processCpuUs(pid), 0);
+  const cpuBefore = serverCpu();
   const ticksBefore = machineTicks();
   const result = await runWrk(url, headers, seconds, connections);
   const ticksAfter = machineTicks();
   const answered = Object.values(result.statuses).reduce((a, b) => a + b, 0);
   return {
     ...result,
-    serverCpuUs: serverPid && answered > 0 ? (processCpuUs(serverPid) - cpuBefore) / answered : undefined,
+    serverCpuUs: serverPids.length > 0 && answered > 0 ? (serverCpu() - cpuBefore) / answered : undefined,
     idle: (ticksAfter.idle - ticksBefore.idle) / Math.max(1, ticksAfter.total - ticksBefore.total),
   };
 }
@@ -123,7 +129,7 @@ async function startBare(): Promise<{ port: number; child: ChildProcess }> {
   return { port, child };
 }
 
-async function startBenchNginx(appPort: number, barePort: number, nextPort: number): Promise<{ url: string }> {
+async function startBenchNginx(appPorts: number[], barePorts: number[], nextPort: number): Promise<{ url: string }> {
   const prefix = path.join(work, 'nginx');
   mkdirSync(path.join(prefix, 'www'), { recursive: true });
   mkdirSync(path.join(prefix, 'temp'), { recursive: true });
@@ -157,8 +163,8 @@ events { worker_connections 4096; }
 http {
   access_log off;
   ${temp}
-  upstream app { server 127.0.0.1:${appPort}; keepalive 128; }
-  upstream bare { server 127.0.0.1:${barePort}; keepalive 128; }
+  upstream app { ${appPorts.map((p) => `server 127.0.0.1:${p};`).join(' ')} keepalive 128; }
+  upstream bare { ${barePorts.map((p) => `server 127.0.0.1:${p};`).join(' ')} keepalive 128; }
   upstream framework { server 127.0.0.1:${nextPort}; keepalive 128; }
   server {
     listen 127.0.0.1:${port} reuseport;
@@ -233,11 +239,15 @@ async function main(): Promise<void> {
   await client.end();
   const seeded = (n: number) => `Bearer ${formatToken('aot', `b${String(n).padStart(15, '0')}`, SECRET)}`;
 
-  const bare = await startBare();
-  cleanups.push(() => stopProcess(bare.child));
+  const bares = await Promise.all(Array.from({ length: REPLICAS }, () => startBare()));
+  for (const bare of bares) cleanups.push(() => stopProcess(bare.child));
+  const replicas = await Promise.all(Array.from({ length: REPLICAS - 1 }, () => startApp({ config, databaseUrl: database.url })));
+  for (const replica of replicas) cleanups.push(() => replica.stop());
+  const appPids = [app, ...replicas].map((a) => a.pid);
+  const appRssMb = () => appPids.reduce((sum, pid) => sum + rssMb(pid), 0);
   // The framework baseline runs in its own instance, so the app measured below keeps its own memory.
   const frameworkApp = await startApp({ config, databaseUrl: database.url });
-  const nginx = await startBenchNginx(app.port, bare.port, frameworkApp.port);
+  const nginx = await startBenchNginx([app, ...replicas].map((a) => a.port), bares.map((b) => b.port), frameworkApp.port);
 
   const basic = `Basic ${Buffer.from('alice:alice-pw').toString('base64')}`;
   const jwts = await Promise.all(Array.from({ length: 20 }, (_, i) => idp.sign({ sub: `user-${i}`, preferred_username: `user-${i}` }, { expiresIn: '2h' })).map(async (t) => `Bearer ${await t}`));
@@ -262,7 +272,7 @@ async function main(): Promise<void> {
       p50: result.p50,
       p99: result.p99,
       errors,
-      rssMb: rssMb(app.pid),
+      rssMb: appRssMb(),
       cpuUsPerRequest: Math.round(result.serverCpuUs ?? 0),
       idlePercent: Math.round((result.idle ?? 0) * 100),
       vsBare: bareResult ? result.rps / bareResult.rps : 1,
@@ -277,13 +287,13 @@ async function main(): Promise<void> {
   // Both apps load what they need on first use (the portal lazily): warm them up before measuring.
   for (let i = 0; i < 20; i++) await Promise.all([fetch(`${nginx.url}/next/x`), fetch(`${nginx.url}/gateway/x`, { headers: { Authorization: basic } })]);
   console.log(`running scenarios (${DURATION} s each, ${CONNECTIONS} connections)…`);
-  bareResult = record('baseline: nginx → bare Node 200', 200, await wrk(`${nginx.url}/bare/x`, ['-'], DURATION, CONNECTIONS, bare.child.pid));
-  record('bare Node 200 with a JSON body (no upstream keepalive)', 200, await wrk(`${nginx.url}/bare_body/x`, ['-'], DURATION, CONNECTIONS, bare.child.pid));
-  nextResult = record('baseline: nginx → Next.js route', 200, await wrk(`${nginx.url}/next/x`, ['-'], DURATION, CONNECTIONS, frameworkApp.pid));
+  bareResult = record('baseline: nginx → bare Node 200', 200, await wrk(`${nginx.url}/bare/x`, ['-'], DURATION, CONNECTIONS, bares.map((b) => b.child.pid ?? 0)));
+  record('bare Node 200 with a JSON body (no upstream keepalive)', 200, await wrk(`${nginx.url}/bare_body/x`, ['-'], DURATION, CONNECTIONS, bares.map((b) => b.child.pid ?? 0)));
+  nextResult = record('baseline: nginx → Next.js route', 200, await wrk(`${nginx.url}/next/x`, ['-'], DURATION, CONNECTIONS, [frameworkApp.pid]));
   await frameworkApp.stop();
   const scenario = async (name: string, expect: number, url: string, headers: string[], connections = CONNECTIONS) => {
     if (ONLY && !ONLY.test(name)) return undefined;
-    return record(name, expect, await wrk(url, headers, DURATION, connections, app.pid));
+    return record(name, expect, await wrk(url, headers, DURATION, connections, appPids));
   };
   await scenario('opaque token, warm cache', 200, `${nginx.url}/gateway/x`, [seeded(1)]);
   const coldResult = await scenario('opaque token, cold (each request a new token)', 200, `${nginx.url}/gateway/x`, cold, 8);
@@ -313,8 +323,8 @@ async function main(): Promise<void> {
     ...garbage.slice(0, 15),
   ];
   const samples: number[] = [];
-  const sampler = setInterval(() => samples.push(rssMb(app.pid)), 5000);
-  const mixedResult = await wrk(`${nginx.url}/gateway/x`, mixed, MIXED_DURATION, CONNECTIONS, app.pid);
+  const sampler = setInterval(() => samples.push(appRssMb()), 5000);
+  const mixedResult = await wrk(`${nginx.url}/gateway/x`, mixed, MIXED_DURATION, CONNECTIONS, appPids);
   clearInterval(sampler);
   const mixedRow = record(`mixed load, ${SEEDED_TOKENS.toLocaleString('en')} tokens in Postgres (${MIXED_DURATION} s)`, 200, { ...mixedResult, statuses: Object.fromEntries(Object.entries(mixedResult.statuses).filter(([code]) => code !== '401')) });
 
@@ -338,7 +348,7 @@ async function main(): Promise<void> {
   const summary = {
     ranAt: new Date().toISOString(),
     machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, nginx: execFileSync('/usr/sbin/nginx', ['-v'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }) || 'nginx' },
-    settings: { durationSeconds: DURATION, mixedDurationSeconds: MIXED_DURATION, connections: CONNECTIONS, seededTokens: SEEDED_TOKENS },
+    settings: { durationSeconds: DURATION, mixedDurationSeconds: MIXED_DURATION, connections: CONNECTIONS, seededTokens: SEEDED_TOKENS, replicas: REPLICAS },
     argon2VerificationsPerSecond: Math.round(argon2PerSecond),
     coldTokensVsArgon2: (coldResult?.rps ?? 0) / argon2PerSecond,
     floodSlowdown: { rps: validUnderFlood.rps / validAlone.rps, p99: validUnderFlood.p99 / validAlone.p99 },
@@ -375,7 +385,7 @@ function updateReadme(table: string, summary: { ranAt: string; machine: { cpus: 
   const { machine } = summary;
   const block = [
     '<!-- bench:start -->',
-    `Latest run: ${summary.ranAt.slice(0, 16).replace('T', ' ')} UTC on ${machine.cpus} × ${machine.model}, ${machine.memoryGb} GB, Node ${machine.node}; ${DURATION} s per scenario, ${CONNECTIONS} connections (wrk shares the machine).`,
+    `Latest run: ${summary.ranAt.slice(0, 16).replace('T', ' ')} UTC on ${machine.cpus} × ${machine.model}, ${machine.memoryGb} GB, Node ${machine.node}; ${DURATION} s per scenario, ${CONNECTIONS} connections, ${REPLICAS} app process(es) and as many bare baselines (wrk and nginx share the machine).`,
     '',
     table,
     '',

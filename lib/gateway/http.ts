@@ -29,8 +29,10 @@ const UNAUTHORIZED = { error: 'unauthorized', message: 'missing or invalid crede
 /** The gateway's HTTP surface, independent of the server that hosts it (custom Node server or Next route). */
 export class GatewayHttp {
   private readonly routes: Record<string, Route>;
+  private readonly debugging: boolean;
 
   constructor(private readonly options: GatewayHttpOptions) {
+    this.debugging = options.logger.isLevelEnabled('debug');
     const authenticate: Route = (r) => this.authenticate(r);
     const whoami: Route = (r) => this.whoami(r);
     const providers: Route = async () => json(200, { providers: options.gateway.providers.map(({ name, type, realm }) => ({ name, type, realm: realm ?? null })) });
@@ -100,8 +102,8 @@ export class GatewayHttp {
       { method: request.header('x-original-method') ?? request.method, host: request.header('x-original-host'), path: normalisePath(originalUri) },
       user,
     );
-    // Per-request lines are debug: at thousands of checks a second, the metrics tell the story.
-    this.options.logger.debug({ username: user.username, realm: user.realm, provider: user.auth.provider, allowed: decision.allowed }, 'authenticated');
+    // Per-request lines are debug (not even built otherwise): at thousands of checks a second, the metrics tell the story.
+    if (this.debugging) this.options.logger.debug({ username: user.username, realm: user.realm, provider: user.auth.provider, allowed: decision.allowed }, 'authenticated');
     if (!decision.allowed) {
       const denial = { rule: decision.rule, missing: decision.missing };
       // nginx drops the body of an auth sub-request; the header lets it pass the reason on (deploy/nginx).
