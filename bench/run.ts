@@ -322,10 +322,21 @@ async function main(): Promise<void> {
     ...jwts.slice(0, 15),
     ...garbage.slice(0, 15),
   ];
+  // Requests the gateway shed (503: argon2 queue full, or an upstream down), which nginx reports as 500.
+  const shedByGateway = async () => {
+    let shed = 0;
+    for (const instance of [app, ...replicas]) {
+      const text = await (await fetch(`${instance.url}/api/metrics`)).text();
+      for (const match of text.matchAll(/^auth_requests_total\{result="unavailable"[^}]*\} (\d+)$/gm)) shed += Number(match[1]);
+    }
+    return shed;
+  };
+  const shedBeforeMixed = await shedByGateway();
   const samples: number[] = [];
   const sampler = setInterval(() => samples.push(appRssMb()), 5000);
   const mixedResult = await wrk(`${nginx.url}/gateway/x`, mixed, MIXED_DURATION, CONNECTIONS, appPids);
   clearInterval(sampler);
+  const mixedShed = (await shedByGateway()) - shedBeforeMixed;
   const mixedRow = record(`mixed load, ${SEEDED_TOKENS.toLocaleString('en')} tokens in Postgres (${MIXED_DURATION} s)`, 200, { ...mixedResult, statuses: Object.fromEntries(Object.entries(mixedResult.statuses).filter(([code]) => code !== '401')) });
 
   // Revocation latency across two replicas on the same Postgres.
@@ -354,6 +365,7 @@ async function main(): Promise<void> {
     floodSlowdown: { rps: validUnderFlood.rps / validAlone.rps, p99: validUnderFlood.p99 / validAlone.p99 },
     rssDuringMixedMb: { first: samples[0] ?? 0, last: samples.at(-1) ?? 0, max: Math.max(0, ...samples), samples },
     revocationLatencyMs: latencies.map((l) => Math.round(l)),
+    mixedShedByGateway: mixedShed,
     rows: rows_,
   };
   mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
@@ -363,6 +375,7 @@ async function main(): Promise<void> {
   console.log(`\n${table}\n`);
   console.log(`raw argon2id verifications/s: ${summary.argon2VerificationsPerSecond}; cold tokens reach ${(summary.coldTokensVsArgon2 * 100).toFixed(0)} % of it`);
   console.log(`valid users during the flood: ${(summary.floodSlowdown.rps * 100).toFixed(0)} % of their req/s alone, p99 × ${summary.floodSlowdown.p99.toFixed(2)}`);
+  console.log(`answers the gateway shed with 503 during the mixed load: ${summary.mixedShedByGateway}`);
   console.log(`server RSS during the mixed load: first ${summary.rssDuringMixedMb.first} MB, last ${summary.rssDuringMixedMb.last} MB, max ${summary.rssDuringMixedMb.max} MB`);
   console.log(`revocation seen by the other replica after: ${summary.revocationLatencyMs.join(', ')} ms`);
   console.log(`p99 of the mixed load vs bare Node: × ${(mixedRow.p99 / (bareResult.p99 || 1)).toFixed(2)}; bare Node req/s ${Math.round(bareRps)}`);
@@ -379,7 +392,7 @@ function tableOf(rows: Row[]): string {
 }
 
 /** The README shows the latest full run, with the machine it ran on. */
-function updateReadme(table: string, summary: { ranAt: string; machine: { cpus: number; model: string; memoryGb: number; node: string }; argon2VerificationsPerSecond: number; coldTokensVsArgon2: number; floodSlowdown: { rps: number; p99: number }; rssDuringMixedMb: { first: number; last: number; max: number }; revocationLatencyMs: number[] }): void {
+function updateReadme(table: string, summary: { mixedShedByGateway: number; ranAt: string; machine: { cpus: number; model: string; memoryGb: number; node: string }; argon2VerificationsPerSecond: number; coldTokensVsArgon2: number; floodSlowdown: { rps: number; p99: number }; rssDuringMixedMb: { first: number; last: number; max: number }; revocationLatencyMs: number[] }): void {
   const readmePath = path.join(ROOT, 'README.md');
   const readme = readFileSync(readmePath, 'utf8');
   const { machine } = summary;
@@ -391,6 +404,7 @@ function updateReadme(table: string, summary: { ranAt: string; machine: { cpus: 
     '',
     `- raw argon2id verifications/s on this machine: ${summary.argon2VerificationsPerSecond}; cold tokens reach ${(summary.coldTokensVsArgon2 * 100).toFixed(0)} % of that`,
     `- valid users during a flood of garbage and guessed secrets: ${(summary.floodSlowdown.rps * 100).toFixed(0)} % of their requests/s alone, p99 × ${summary.floodSlowdown.p99.toFixed(2)}`,
+    `- answers the gateway shed with 503 + Retry-After during the mixed load (nginx shows them as 500): ${summary.mixedShedByGateway}`,
     `- server RSS during the ${MIXED_DURATION} s mixed load: ${summary.rssDuringMixedMb.first} MB at the start, ${summary.rssDuringMixedMb.last} MB at the end, ${summary.rssDuringMixedMb.max} MB at most`,
     `- a revocation seen by the other replica after ${summary.revocationLatencyMs.join(', ')} ms`,
     '<!-- bench:end -->',
