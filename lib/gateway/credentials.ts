@@ -1,3 +1,4 @@
+import { credentialKey } from '../crypto/secrets';
 import type { BasicCredential, Credential, Scheme } from './types';
 
 export const MAX_CREDENTIALS = 3;
@@ -78,6 +79,11 @@ export function decodeBasic(value: string): BasicCredential | null {
 export function basicOf(credential: Credential): BasicCredential | null {
   if (credential.basic === undefined) credential.basic = credential.scheme === 'Basic' ? decodeBasic(credential.value) : null;
   return credential.basic;
+}
+
+/** The credential's cache key (a keyed hash of its value), computed once per request however many providers ask. */
+export function cacheKeyOf(credential: Credential): string {
+  return (credential.cacheKey ??= credentialKey(credential.value));
 }
 
 // next-auth's session cookie (`__Secure-` over https); large ones are split into `.0`, `.1`, …

@@ -11,6 +11,8 @@ export interface Credential {
   value: string;
   /** Basic only: the decoded `user:password` (null when malformed), filled in by `basicOf` on first use. */
   basic?: BasicCredential | null;
+  /** The keyed hash of `value` that caches are keyed by, filled in by `cacheKeyOf` on first use. */
+  cacheKey?: string;
 }
 
 export interface BasicCredential {

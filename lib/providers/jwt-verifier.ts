@@ -70,16 +70,19 @@ export class JwtVerifier {
     });
   }
 
-  /** A compact JWS, from the configured issuer when there is one: the only tokens worth verifying. */
-  claims(token: string): boolean {
+  /**
+   * A compact JWS, from the configured issuer when there is one: the only tokens worth verifying.
+   * `key` (the token's cache key) lets a token verified recently skip reading its issuer.
+   */
+  claims(token: string, key?: string): boolean {
+    if (key !== undefined && this.verified.has(key)) return true;
     // Another issuer's token is refused before any JWKS traffic (and without blaming an outage of ours).
     return COMPACT_JWS.test(token) && (!this.options.issuer || unverifiedIssuer(token) === this.options.issuer);
   }
 
   /** Synchronous for a token verified recently; checked against the JWKS otherwise. */
-  verify(token: string): MaybePromise<ProviderOutcome> {
+  verify(token: string, key = credentialKey(token)): MaybePromise<ProviderOutcome> {
     // A signature that verified once verifies again until the token expires: skip the public-key work.
-    const key = credentialKey(token);
     const known = this.verified.get(key);
     if (known && (known.expiresAt ?? 0) * 1000 > Date.now()) return { status: 'accepted', identity: known };
     if (!this.claims(token)) return { status: 'rejected', reason: 'not a JWT of this issuer', offline: true };

@@ -5,7 +5,7 @@ import { getTokenForVerification, type TokenForVerification } from '../../db/tok
 import { verifySecret } from '../crypto/secrets';
 import type { WorkQueue } from '../crypto/work-queue';
 import { describeError, isAppError } from '../errors';
-import { basicOf } from '../gateway/credentials';
+import { basicOf, cacheKeyOf } from '../gateway/credentials';
 import { frozenIdentity } from '../gateway/identity';
 import type { MaybePromise } from '../gateway/maybe';
 import type { Credential, Identity, Provider, ProviderContext, ProviderOutcome } from '../gateway/types';
@@ -83,7 +83,7 @@ export class TokensProvider implements Provider {
     const parsed = parseToken(this.options.prefix, presented.token);
     if (!parsed) return { status: 'rejected', reason: 'malformed token or bad checksum', offline: true };
 
-    const key = credentialKey(presented.token);
+    const key = credential.scheme === 'Bearer' ? cacheKeyOf(credential) : credentialKey(presented.token);
     const cached = this.verified.get(key);
     if (cached) return this.accept(cached, presented.username, context);
     if (this.failures.has(key)) return { status: 'rejected', reason: 'wrong secret (cached)' };
