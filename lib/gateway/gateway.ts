@@ -37,7 +37,11 @@ export class Gateway {
   /** The `services` catalog, shared read-only by every user authenticated directly. */
   private readonly catalog: Record<string, string[]>;
 
+  /** Per-attempt debug lines are not even built unless debug logging is on (thousands of checks a second). */
+  private readonly debugging: boolean;
+
   constructor(private readonly options: GatewayOptions) {
+    this.debugging = options.logger.isLevelEnabled('debug');
     for (const augmenter of options.augmenters) {
       const list = this.augmentersByRealm.get(augmenter.realm) ?? [];
       list.push(augmenter);
@@ -69,12 +73,11 @@ export class Gateway {
     const abort = candidates.length > 1 ? new AbortController() : undefined;
     const context = { signal: abort?.signal ?? NEVER_ABORTED, clientAddress: origin.clientAddress };
     const attempts = candidates.map(({ provider, credential }) => ({ provider, outcome: this.attempt(provider, credential, context) }));
-    const winner = andThen(firstAcceptedInOrder(attempts), (first) => {
+    return andThen(firstAcceptedInOrder(attempts), (first) => {
       // Stop providers still running for a result nobody needs.
       if (abort && attempts.some((a) => a.outcome instanceof Promise)) abort.abort();
       return first.kind === 'accepted' ? this.complete(first.provider, first.identity) : first;
     });
-    return winner;
   }
 
   private candidates(credentials: Credential[], realm: string | undefined): Array<{ provider: Provider; credential: Credential }> {
@@ -105,7 +108,7 @@ export class Gateway {
     if (outcome.status === 'unavailable') {
       const suppressed = this.warnings.admit(`${provider.name}:${outcome.reason}`);
       if (suppressed !== undefined) this.options.logger.warn({ provider: provider.name, type: provider.type, reason: outcome.reason, suppressed }, 'provider could not answer');
-    } else if (outcome.status === 'rejected') this.options.logger.debug({ provider: provider.name, reason: outcome.reason }, 'provider rejected credential');
+    } else if (outcome.status === 'rejected' && this.debugging) this.options.logger.debug({ provider: provider.name, reason: outcome.reason }, 'provider rejected credential');
     return outcome;
   }
 

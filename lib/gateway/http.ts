@@ -5,7 +5,7 @@ import type { ClientAddressResolver } from './client-address';
 import type { AuthResult, Gateway } from './gateway';
 import { andThen, type MaybePromise } from './maybe';
 import { normalisePath, type PolicyEngine } from './policies';
-import type { GatewayRequest, GatewayResponse, User } from './types';
+import type { GatewayRequest, GatewayResponse, Provider } from './types';
 
 export interface GatewayHttpOptions {
   gateway: Gateway;
@@ -30,9 +30,15 @@ const UNAUTHORIZED = { error: 'unauthorized', message: 'missing or invalid crede
 export class GatewayHttp {
   private readonly routes: Record<string, Route>;
   private readonly debugging: boolean;
+  /** WWW-Authenticate by realm asked for (`undefined`: none), made once; any other realm gets every provider's. */
+  private readonly challenges: Map<string | undefined, string>;
+  private readonly everyChallenge: string;
 
   constructor(private readonly options: GatewayHttpOptions) {
     this.debugging = options.logger.isLevelEnabled('debug');
+    const configured = options.gateway.providers;
+    this.everyChallenge = this.challengeOf(configured);
+    this.challenges = new Map([...new Set(configured.map((p) => p.realm))].map((realm) => [realm, this.challengeOf(configured.filter((p) => p.realm === realm))]));
     const authenticate: Route = (r) => this.authenticate(r);
     const whoami: Route = (r) => this.whoami(r);
     const providers: Route = async () => json(200, { providers: options.gateway.providers.map(({ name, type, realm }) => ({ name, type, realm: realm ?? null })) });
@@ -149,7 +155,7 @@ export class GatewayHttp {
     if (result.kind === 'unavailable') {
       return answer(503, { 'Retry-After': RETRY_AFTER_SECONDS }, bodiless, () => ({ error: 'unavailable', message: 'an identity provider could not answer; try again' }));
     }
-    this.options.logger.debug({ reason: result.reason }, 'unauthorized');
+    if (this.debugging) this.options.logger.debug({ reason: result.reason }, 'unauthorized');
     const response = answer(401, { 'WWW-Authenticate': this.challenge(request.header('x-auth-realm')) }, bodiless, () => UNAUTHORIZED);
     // Refusing a checked-and-wrong secret takes a moment, so a client that waits for each answer
     // guesses slowly at the cost of a timer, not CPU. Garbage refused on its form is answered at once.
@@ -157,22 +163,15 @@ export class GatewayHttp {
     return new Promise((resolve) => setTimeout(() => resolve(response), this.options.failureDelayMs));
   }
 
-  private readonly challenges = new Map<string | undefined, string>();
-
   /** One challenge per (scheme, realm), narrowed to the requested realm when it names one we have. */
   private challenge(realm: string | undefined): string {
-    const known = this.challenges.get(realm) ?? this.challenges.get(undefined);
-    if (known !== undefined) return known;
-    // Made once per configured realm (and once for "any"): the header's value never grows the map.
-    for (const name of [undefined, ...new Set(this.options.gateway.providers.map((p) => p.realm))]) this.challenges.set(name, this.challengeFor(name));
-    return this.challenges.get(realm) ?? this.challenges.get(undefined) ?? 'Bearer';
+    return this.challenges.get(realm) ?? this.everyChallenge;
   }
 
-  private challengeFor(realm: string | undefined): string {
-    const providers = this.options.gateway.providers;
-    const inRealm = providers.filter((p) => p.realm === realm);
+  /** The providers' challenges, one per (scheme, realm). */
+  private challengeOf(providers: readonly Provider[]): string {
     const challenges = new Set<string>();
-    for (const provider of inRealm.length > 0 ? inRealm : providers) {
+    for (const provider of providers) {
       for (const scheme of provider.schemes) {
         if (scheme === 'Other' || scheme === 'ClientCert' || scheme === 'Session') continue; // asked for by TLS or the portal, not by a challenge
         challenges.add(provider.realm ? `${scheme} realm="${quoted(provider.realm)}"` : scheme);
@@ -180,6 +179,7 @@ export class GatewayHttp {
     }
     return challenges.size > 0 ? [...challenges].join(', ') : 'Bearer';
   }
+
 
   private async ready(): Promise<GatewayResponse> {
     try {

@@ -74,10 +74,11 @@ export class JwtVerifier {
    * A compact JWS, from the configured issuer when there is one: the only tokens worth verifying.
    * `key` (the token's cache key) lets a token verified recently skip reading its issuer.
    */
-  claims(token: string, key?: string): boolean {
-    if (key !== undefined && this.verified.has(key)) return true;
+  claims(token: string, key?: () => string): boolean {
+    if (!COMPACT_JWS.test(token)) return false;
+    if (!this.options.issuer || (key && this.verified.has(key()))) return true;
     // Another issuer's token is refused before any JWKS traffic (and without blaming an outage of ours).
-    return COMPACT_JWS.test(token) && (!this.options.issuer || unverifiedIssuer(token) === this.options.issuer);
+    return unverifiedIssuer(token) === this.options.issuer;
   }
 
   /** Synchronous for a token verified recently; checked against the JWKS otherwise. */

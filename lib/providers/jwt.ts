@@ -21,7 +21,7 @@ export class JwtProvider implements Provider {
   }
 
   claims(credential: Credential): boolean {
-    return this.verifier.claims(credential.value, cacheKeyOf(credential));
+    return this.verifier.claims(credential.value, () => cacheKeyOf(credential));
   }
 
   verify(credential: Credential): MaybePromise<ProviderOutcome> {

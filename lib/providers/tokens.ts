@@ -5,7 +5,7 @@ import { getTokenForVerification, type TokenForVerification } from '../../db/tok
 import { verifySecret } from '../crypto/secrets';
 import type { WorkQueue } from '../crypto/work-queue';
 import { describeError, isAppError } from '../errors';
-import { basicOf, cacheKeyOf } from '../gateway/credentials';
+import { basicOf } from '../gateway/credentials';
 import { frozenIdentity } from '../gateway/identity';
 import type { MaybePromise } from '../gateway/maybe';
 import type { Credential, Identity, Provider, ProviderContext, ProviderOutcome } from '../gateway/types';
@@ -72,18 +72,16 @@ export class TokensProvider implements Provider {
 
   /** Our format with a valid checksum: anything else is refused without a lookup. */
   claims(credential: Credential): boolean {
-    const presented = this.presented(credential);
-    return presented !== null && parseToken(this.options.prefix, presented.token) !== null;
+    return this.read(credential) !== null;
   }
 
   /** Synchronous for a token verified (or refused) recently; a database lookup and argon2 otherwise. */
   verify(credential: Credential, context: ProviderContext): MaybePromise<ProviderOutcome> {
-    const presented = this.presented(credential);
-    if (!presented) return { status: 'rejected', reason: 'not one of our tokens', offline: true };
-    const parsed = parseToken(this.options.prefix, presented.token);
-    if (!parsed) return { status: 'rejected', reason: 'malformed token or bad checksum', offline: true };
+    const presented = this.read(credential);
+    if (!presented) return { status: 'rejected', reason: 'not one of our tokens, or a bad checksum', offline: true };
+    const { parsed } = presented;
 
-    const key = credential.scheme === 'Bearer' ? cacheKeyOf(credential) : credentialKey(presented.token);
+    const key = credentialKey(presented.token);
     const cached = this.verified.get(key);
     if (cached) return this.accept(cached, presented.username, context);
     if (this.failures.has(key)) return { status: 'rejected', reason: 'wrong secret (cached)' };
@@ -158,12 +156,28 @@ export class TokensProvider implements Provider {
     return { status: 'accepted', identity: entry.identity };
   }
 
-  private presented(credential: Credential): { token: string; username?: string } | null {
-    if (credential.scheme === 'Bearer') return { token: credential.value };
-    if (credential.scheme !== 'Basic') return null;
-    const basic = basicOf(credential);
-    return basic ? { token: basic.password, username: basic.username } : null;
+  /** Read once per request: `claims` and `verify` both ask. */
+  private readonly presentedTokens = new WeakMap<Credential, Presented | null>();
+
+  /** The token in a Bearer or Basic `user:token` credential, parsed; null when it is not ours. */
+  private read(credential: Credential): Presented | null {
+    let presented = this.presentedTokens.get(credential);
+    if (presented === undefined) {
+      const basic = credential.scheme === 'Basic' ? basicOf(credential) : null;
+      const token = credential.scheme === 'Bearer' ? credential.value : basic?.password;
+      const parsed = token === undefined ? null : parseToken(this.options.prefix, token);
+      presented = parsed && token !== undefined ? { token, parsed, username: basic?.username } : null;
+      this.presentedTokens.set(credential, presented);
+    }
+    return presented;
   }
+}
+
+interface Presented {
+  token: string;
+  parsed: ParsedToken;
+  /** The Basic username, which must be the token owner's. */
+  username?: string;
 }
 
 function refusalOf(row: TokenForVerification): string | undefined {

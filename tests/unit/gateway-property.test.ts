@@ -60,6 +60,18 @@ describe('gateway core under random headers', () => {
     { requiredKeys: [] },
   );
 
+  it('refuses a flood of garbage at once: 401, no provider attempt, nothing left waiting', async () => {
+    const attempts = async () => (await runtime.metrics.registry.metrics()).split('\n').filter((l) => l.startsWith('auth_provider_attempts_total{')).join('\n');
+    const before = await attempts();
+    for (let i = 0; i < 2000; i++) {
+      const garbage = `Bearer aot_${i.toString(36).padStart(16, '0')}_${'x'.repeat(42)}`;
+      const answer = runtime.http.handle({ method: 'GET', path: '/api/authenticate', header: (name) => ({ authorization: garbage, 'x-original-uri': '/x' })[name], remoteAddress: '127.0.0.1' });
+      expect(answer).not.toBeInstanceOf(Promise); // answered within the call: no timer, no queue
+      expect(answer).toMatchObject({ status: 401, body: '' });
+    }
+    expect(await attempts()).toBe(before);
+  });
+
   it('never throws and only answers 200, 401, 403 or 503', async () => {
     await fc.assert(
       fc.asyncProperty(headers, fc.constantFrom('GET', 'POST', 'HEAD', 'DELETE', 'FOO'), fc.constantFrom('/api/authenticate', '/authenticate', '/api/whoami'), async (h, method, path) => {
