@@ -6,11 +6,16 @@ import { ConfigError, loadConfig } from './lib/config/load';
 import { DEMO_USERS } from './lib/config/demo';
 import { demoIdpBanner, startDemoIdpIfNeeded } from './lib/demo-idp';
 import { createRuntime, installRuntime } from './lib/runtime';
+import { AUTHENTICATE_PATHS } from './lib/gateway/http';
+import { installFastPath } from './lib/server/fast-path';
 import { fromNodeRequest, pathnameOf, writeNodeResponse } from './lib/server/node-adapter';
 import { PEER_ADDRESS_HEADER } from './lib/server/peer';
 import type { GatewayResponse } from './lib/gateway/types';
 
 type RequestHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
+/** Room for a 16 KB credential, so an oversized header gets our 401 rather than Node's 431. */
+const MAX_HEADER_BYTES = 64 * 1024;
 
 /**
  * One process, one port: the gateway's paths are answered here directly with the core (no framework
@@ -55,7 +60,6 @@ async function main(): Promise<void> {
       throw error;
     }));
 
-  // Room for a 16 KB credential, so an oversized header gets our 401 rather than Node's 431.
   const failed = (res: ServerResponse) => (error: unknown) => {
     logger.error({ err: error }, 'request failed');
     if (!res.headersSent) res.writeHead(503, { 'Retry-After': '5' });
@@ -68,7 +72,7 @@ async function main(): Promise<void> {
       .then((handleNext) => handleNext(req, res))
       .catch(failed(res));
   };
-  const server = createServer({ maxHeaderSize: 64 * 1024 }, (req, res) => {
+  const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {
     const path = pathnameOf(req.url);
     const answer = path === undefined ? null : runtime.http.handle(fromNodeRequest(req, path));
     // A cached check is answered within this call; only checks that wait go through a promise.
@@ -83,7 +87,15 @@ async function main(): Promise<void> {
     }
   });
   server.keepAliveTimeout = 65_000; // longer than nginx's upstream keepalive_timeout default
-  server.on('connection', () => runtime.metrics.connectionAccepted());
+  // Auth checks are answered from the socket; everything else (and anything unusual) goes to `server`.
+  const fastPath = installFastPath(server, {
+    paths: AUTHENTICATE_PATHS,
+    handle: (request) => runtime.http.handle(request),
+    keepAliveMs: server.keepAliveTimeout,
+    maxHeadBytes: MAX_HEADER_BYTES,
+    onError: (error) => logger.error({ err: error }, 'request failed'),
+  });
+  server.prependListener('connection', () => runtime.metrics.connectionAccepted());
 
   await new Promise<void>((resolve) => server.listen(port, host, resolve));
   const address = server.address();
@@ -101,7 +113,11 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     server.close();
     server.closeIdleConnections();
-    setTimeout(() => server.closeAllConnections(), 5000).unref();
+    fastPath.closeIdle();
+    setTimeout(() => {
+      server.closeAllConnections();
+      fastPath.closeAll();
+    }, 5000).unref();
     Promise.allSettled([demoIdp?.close(), runtime.close()]).finally(() => process.exit(0));
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));

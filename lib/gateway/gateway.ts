@@ -6,7 +6,6 @@ import { hasSessionCookie, parseAuthorization, type ParsedAuthorization } from '
 import { andThen, type MaybePromise } from './maybe';
 import type { Augmenter, Credential, GatewayRequest, Identity, Provider, ProviderContext, ProviderOutcome, RequestOrigin, User } from './types';
 
-const NEVER_ABORTED = new AbortController().signal;
 const UNKNOWN_ORIGIN: RequestOrigin = { clientAddress: () => undefined, fromTrustedProxy: () => false };
 
 export type AuthResult =
@@ -67,12 +66,16 @@ export class Gateway {
     if (!parsed.ok) return { kind: 'unauthorized', reason: parsed.reason };
 
     const realm = request.header('x-auth-realm');
-    const candidates = this.candidates(parsed.credentials, realm);
-    if (candidates.length === 0) return { kind: 'unauthorized', reason: realm === undefined ? 'no provider for these credentials' : `no provider for realm "${realm}"` };
-    // A lone attempt is never cut short, so it needs no controller of its own (they are not free).
-    const abort = candidates.length > 1 ? new AbortController() : undefined;
-    const context = { signal: abort?.signal ?? NEVER_ABORTED, clientAddress: origin.clientAddress };
-    const attempts = candidates.map(({ provider, credential }) => ({ provider, outcome: this.attempt(provider, credential, context) }));
+    // An attempt's signal is made only if a provider asks for one (they are not free, and cached answers never do).
+    let abort: AbortController | undefined;
+    const context: ProviderContext = {
+      get signal() {
+        return (abort ??= new AbortController()).signal;
+      },
+      clientAddress: origin.clientAddress,
+    };
+    const attempts = this.attemptInOrder(parsed.credentials, realm, context);
+    if (attempts.length === 0) return { kind: 'unauthorized', reason: realm === undefined ? 'no provider for these credentials' : `no provider for realm "${realm}"` };
     return andThen(firstAcceptedInOrder(attempts), (first) => {
       // Stop providers still running for a result nobody needs.
       if (abort && attempts.some((a) => a.outcome instanceof Promise)) abort.abort();
@@ -80,16 +83,23 @@ export class Gateway {
     });
   }
 
-  private candidates(credentials: Credential[], realm: string | undefined): Array<{ provider: Provider; credential: Credential }> {
-    // Config order decides between providers that accept, so the winner is deterministic.
-    const candidates = [];
+  /**
+   * Starts an attempt for every provider that claims a credential, in config order (which decides
+   * between providers that accept). An acceptance answered from memory ends the list: no provider
+   * after it could win, so they are not even asked to claim.
+   */
+  private attemptInOrder(credentials: Credential[], realm: string | undefined, context: ProviderContext): Attempt[] {
+    const attempts: Attempt[] = [];
     for (const provider of this.options.providers) {
       if (realm !== undefined && provider.realm !== realm) continue;
       for (const credential of credentials) {
-        if (provider.schemes.includes(credential.scheme) && (provider.claims?.(credential) ?? true)) candidates.push({ provider, credential });
+        if (!provider.schemes.includes(credential.scheme) || !(provider.claims?.(credential) ?? true)) continue;
+        const outcome = this.attempt(provider, credential, context);
+        attempts.push({ provider, outcome });
+        if (!(outcome instanceof Promise) && outcome.status === 'accepted') return attempts;
       }
     }
-    return candidates;
+    return attempts;
   }
 
   private attempt(provider: Provider, credential: Credential, context: ProviderContext): MaybePromise<ProviderOutcome> {
@@ -165,10 +175,15 @@ function credentialsOf(request: GatewayRequest, origin: RequestOrigin): ParsedAu
   return parsed.ok ? { ok: true, credentials: [...parsed.credentials, ...extra] } : parsed;
 }
 
+interface Attempt {
+  provider: Provider;
+  outcome: MaybePromise<ProviderOutcome>;
+}
+
 type FirstAccepted = { kind: 'accepted'; provider: Provider; identity: Identity } | Exclude<AuthResult, { kind: 'authenticated' }>;
 
 /** The first acceptance in config order; waits only at an attempt that is still running. */
-function firstAcceptedInOrder(attempts: Array<{ provider: Provider; outcome: MaybePromise<ProviderOutcome> }>, from = 0, seen = { unavailable: [] as string[], checked: false }): MaybePromise<FirstAccepted> {
+function firstAcceptedInOrder(attempts: Attempt[], from = 0, seen = { unavailable: [] as string[], checked: false }): MaybePromise<FirstAccepted> {
   for (let i = from; i < attempts.length; i++) {
     const attempt = attempts[i];
     if (!attempt) continue;

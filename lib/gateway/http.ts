@@ -23,6 +23,9 @@ export interface GatewayHttpOptions {
 
 const RETRY_AFTER_SECONDS = '5';
 
+/** The paths nginx's auth sub-requests ask (auth-o-tron's and ours): the hot path. */
+export const AUTHENTICATE_PATHS: ReadonlySet<string> = new Set(['/api/authenticate', '/authenticate']);
+
 type Route = (request: GatewayRequest) => MaybePromise<GatewayResponse>;
 const UNAUTHORIZED = { error: 'unauthorized', message: 'missing or invalid credentials' } as const;
 
@@ -146,7 +149,7 @@ export class GatewayHttp {
   private authenticateRequest(request: GatewayRequest): MaybePromise<AuthResult> {
     const { addresses } = this.options;
     return this.options.gateway.authenticate(request, {
-      clientAddress: () => addresses.resolve(request.remoteAddress, request.header),
+      clientAddress: () => addresses.resolve(request.remoteAddress, (name) => request.header(name)),
       fromTrustedProxy: () => addresses.isTrusted(request.remoteAddress),
     });
   }

@@ -63,6 +63,11 @@ export class SingleFlightCache<T> {
     return signal ? abortable(pending, signal) : pending;
   }
 
+  /** The remembered answer for `credential`, if any: never starts a fill. */
+  peek(credential: string): Cached<T> | undefined {
+    return this.entries.get(credentialKey(credential));
+  }
+
   get size(): number {
     return this.entries.size;
   }

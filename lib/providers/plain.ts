@@ -6,7 +6,7 @@ import { basicOf } from '../gateway/credentials';
 import { frozenIdentity } from '../gateway/identity';
 import { andThen, type MaybePromise } from '../gateway/maybe';
 import type { Credential, Identity, Provider, ProviderOutcome } from '../gateway/types';
-import { SingleFlightCache } from '../http/cache';
+import { SingleFlightCache, type Step } from '../http/cache';
 
 type PlainConfig = Extract<ProviderConfig, { type: 'plain' }>;
 type PlainUser = PlainConfig['users'][number];
@@ -24,9 +24,9 @@ export class PlainProvider implements Provider {
   private readonly identities: Map<string, Identity>;
   private readonly anyHashed: boolean;
   private dummyHash: Promise<string> | undefined;
-  // Verdicts for recently seen credentials (keyed by an HMAC, never the password), filled once for
+  // Verdicts for recently seen credentials (keyed by a keyed hash, never the password), filled once for
   // concurrent callers: a busy client costs one argon2 verification per TTL (Authelia #5006).
-  private readonly verdicts = new SingleFlightCache<true>({ ttlMs: VERDICT_TTL_MS, negativeTtlMs: VERDICT_TTL_MS, max: 20_000 });
+  private readonly verdicts = new SingleFlightCache<Identity>({ ttlMs: VERDICT_TTL_MS, negativeTtlMs: VERDICT_TTL_MS, max: 20_000 });
   /** Usernames that recently saw a wrong password: their guesses share one core at most. */
   private readonly suspects = new LRUCache<string, true>({ max: 20_000, ttl: SUSPECT_TTL_MS });
 
@@ -42,21 +42,19 @@ export class PlainProvider implements Provider {
     this.anyHashed = config.users.some((u) => u.password_hash !== undefined);
   }
 
-  /** Synchronous for a username and password seen recently (their verdict is cached). */
+  /** Synchronous for a credential seen recently: its cached verdict answers without decoding it again. */
   verify(credential: Credential): MaybePromise<ProviderOutcome> {
+    const seen = this.verdicts.peek(credential.value);
+    if (seen) return outcomeOf(seen);
     const basic = basicOf(credential);
     if (!basic) return { status: 'rejected', reason: 'malformed basic credential', offline: true };
-    const user = this.users.get(basic.username);
-    const verdict = this.verdicts.get(`${basic.username}\0${basic.password}`, async () => {
-      if (await this.checkPassword(basic.username, user, basic.password)) return { status: 'ok', value: true };
+    const verdict = this.verdicts.get(credential.value, async () => {
+      const identity = this.identities.get(basic.username);
+      if ((await this.checkPassword(basic.username, this.users.get(basic.username), basic.password)) && identity) return { status: 'ok', value: identity };
       this.suspects.set(basic.username, true);
       return { status: 'rejected', reason: 'wrong username or password' };
     });
-    return andThen(verdict, (step): ProviderOutcome => {
-      const identity = this.identities.get(basic.username);
-      if (step.status !== 'ok' || !identity) return step.status === 'unavailable' ? step : { status: 'rejected', reason: 'wrong username or password' };
-      return { status: 'accepted', identity };
-    });
+    return andThen(verdict, outcomeOf);
   }
 
   /** An unknown user costs the same work as a wrong password, so timing does not reveal who exists. */
@@ -76,4 +74,9 @@ export class PlainProvider implements Provider {
     const queue = this.suspects.has(username) ? this.suspectArgon2 : this.argon2;
     return queue.run(() => verifySecret(hash, password));
   }
+}
+
+function outcomeOf(step: Step<Identity>): ProviderOutcome {
+  if (step.status === 'ok') return { status: 'accepted', identity: step.value };
+  return step.status === 'unavailable' ? step : { status: 'rejected', reason: 'wrong username or password' };
 }

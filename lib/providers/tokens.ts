@@ -5,11 +5,11 @@ import { getTokenForVerification, type TokenForVerification } from '../../db/tok
 import { verifySecret } from '../crypto/secrets';
 import type { WorkQueue } from '../crypto/work-queue';
 import { describeError, isAppError } from '../errors';
-import { basicOf } from '../gateway/credentials';
+import { basicOf, cacheKeyOf } from '../gateway/credentials';
 import { frozenIdentity } from '../gateway/identity';
 import type { MaybePromise } from '../gateway/maybe';
 import type { Credential, Identity, Provider, ProviderContext, ProviderOutcome } from '../gateway/types';
-import { parseToken, type ParsedToken } from '../tokens/format';
+import { hasTokenShape, parseToken, type ParsedToken } from '../tokens/format';
 import type { LastUsedRecorder } from '../tokens/last-used';
 import { TOKENS_CHANNEL } from '../tokens/channel';
 
@@ -36,6 +36,7 @@ const CACHE_SIZE = 50_000;
 // Wrong secrets for an existing id are remembered briefly, so repeated guesses cost no argon2.
 const FAILURE_TTL_MS = 30_000;
 const SUSPECT_TTL_MS = 10 * 60_000;
+const NOT_OURS: ProviderOutcome = { status: 'rejected', reason: 'not one of our tokens, or a bad checksum', offline: true };
 
 /** This product's opaque tokens: `Bearer <token>`, or Basic `username:<token>` (OpenCloud style). */
 export class TokensProvider implements Provider {
@@ -70,21 +71,25 @@ export class TokensProvider implements Provider {
     });
   }
 
-  /** Our format with a valid checksum: anything else is refused without a lookup. */
+  /** Our token's shape (its checksum is checked before any lookup): anything else is not ours. */
   claims(credential: Credential): boolean {
-    return this.read(credential) !== null;
+    return this.tokenOf(credential) !== undefined;
   }
 
-  /** Synchronous for a token verified (or refused) recently; a database lookup and argon2 otherwise. */
+  /**
+   * Synchronous for a token verified (or refused) recently: a cache hit needs neither the checksum
+   * nor a parse. A database lookup and argon2 otherwise.
+   */
   verify(credential: Credential, context: ProviderContext): MaybePromise<ProviderOutcome> {
-    const presented = this.read(credential);
-    if (!presented) return { status: 'rejected', reason: 'not one of our tokens, or a bad checksum', offline: true };
-    const { parsed } = presented;
-
-    const key = credentialKey(presented.token);
+    const token = this.tokenOf(credential);
+    if (token === undefined) return NOT_OURS;
+    const basicUsername = credential.scheme === 'Basic' ? basicOf(credential)?.username : undefined;
+    const key = token === credential.value ? cacheKeyOf(credential) : credentialKey(token);
     const cached = this.verified.get(key);
-    if (cached) return this.accept(cached, presented.username, context);
+    if (cached) return this.accept(cached, basicUsername, context);
     if (this.failures.has(key)) return { status: 'rejected', reason: 'wrong secret (cached)' };
+    const parsed = parseToken(this.options.prefix, token);
+    if (!parsed) return NOT_OURS;
 
     // Concurrent first uses of one token share one database lookup and one argon2 verification.
     let pending = this.inflight.get(key);
@@ -92,7 +97,13 @@ export class TokensProvider implements Provider {
       pending = this.lookup(key, parsed).finally(() => this.inflight.delete(key));
       this.inflight.set(key, pending);
     }
-    return pending.then((result) => ('tokenId' in result ? this.accept(result, presented.username, context) : result));
+    return pending.then((result) => ('tokenId' in result ? this.accept(result, basicUsername, context) : result));
+  }
+
+  /** The token in a Bearer or Basic `user:token` credential, when it has our shape. */
+  private tokenOf(credential: Credential): string | undefined {
+    const token = credential.scheme === 'Bearer' ? credential.value : basicOf(credential)?.password;
+    return token !== undefined && hasTokenShape(this.options.prefix, token) ? token : undefined;
   }
 
   private async lookup(key: string, parsed: ParsedToken): Promise<Verified | Exclude<ProviderOutcome, { status: 'accepted' }>> {
@@ -155,29 +166,6 @@ export class TokensProvider implements Provider {
     this.options.lastUsed.record(entry.tokenId, context.clientAddress);
     return { status: 'accepted', identity: entry.identity };
   }
-
-  /** Read once per request: `claims` and `verify` both ask. */
-  private readonly presentedTokens = new WeakMap<Credential, Presented | null>();
-
-  /** The token in a Bearer or Basic `user:token` credential, parsed; null when it is not ours. */
-  private read(credential: Credential): Presented | null {
-    let presented = this.presentedTokens.get(credential);
-    if (presented === undefined) {
-      const basic = credential.scheme === 'Basic' ? basicOf(credential) : null;
-      const token = credential.scheme === 'Bearer' ? credential.value : basic?.password;
-      const parsed = token === undefined ? null : parseToken(this.options.prefix, token);
-      presented = parsed && token !== undefined ? { token, parsed, username: basic?.username } : null;
-      this.presentedTokens.set(credential, presented);
-    }
-    return presented;
-  }
-}
-
-interface Presented {
-  token: string;
-  parsed: ParsedToken;
-  /** The Basic username, which must be the token owner's. */
-  username?: string;
 }
 
 function refusalOf(row: TokenForVerification): string | undefined {

@@ -45,13 +45,25 @@ export function formatToken(prefix: string, id: string, secret: string): string 
   return `${body}${checksum(body)}`;
 }
 
+const BASE62_ONLY = /^[0-9A-Za-z]+$/;
+
+/** Whether `token` has the shape of one of ours (`<prefix>_<id>_<secret><checksum>`); the checksum is not checked. */
+export function hasTokenShape(prefix: string, token: string): boolean {
+  return (
+    token.length === prefix.length + 2 + ID_LENGTH + SECRET_LENGTH + CHECKSUM_LENGTH &&
+    token.startsWith(prefix) &&
+    token[prefix.length] === '_' &&
+    token[prefix.length + 1 + ID_LENGTH] === '_' &&
+    BASE62_ONLY.test(token.slice(prefix.length + 1, prefix.length + 1 + ID_LENGTH)) &&
+    BASE62_ONLY.test(token.slice(prefix.length + 2 + ID_LENGTH))
+  );
+}
+
 /** Splits a presented token; null when its shape, prefix or checksum is wrong (no database work needed). */
 export function parseToken(prefix: string, token: string): ParsedToken | null {
-  const expectedLength = prefix.length + 2 + ID_LENGTH + SECRET_LENGTH + CHECKSUM_LENGTH;
-  if (token.length !== expectedLength || !token.startsWith(`${prefix}_`)) return null;
+  if (!hasTokenShape(prefix, token)) return null;
   const id = token.slice(prefix.length + 1, prefix.length + 1 + ID_LENGTH);
   const rest = token.slice(prefix.length + 2 + ID_LENGTH);
-  if (token[prefix.length + 1 + ID_LENGTH] !== '_' || !/^[0-9A-Za-z]+$/.test(id + rest)) return null;
   const secret = rest.slice(0, SECRET_LENGTH);
   if (checksum(`${prefix}_${id}_${secret}`) !== rest.slice(SECRET_LENGTH)) return null;
   return { id, secret };

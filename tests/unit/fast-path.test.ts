@@ -1,0 +1,549 @@
+import { once } from 'node:events';
+import http, { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import net, { type AddressInfo, type Socket } from 'node:net';
+import fc from 'fast-check';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { MaybePromise } from '@/lib/gateway/maybe';
+import type { GatewayRequest, GatewayResponse } from '@/lib/gateway/types';
+import { type FastPath, installFastPath, parseHead } from '@/lib/server/fast-path';
+
+const PATHS: ReadonlySet<string> = new Set(['/api/authenticate', '/authenticate']);
+const WAIT_MS = 3000;
+
+/** A head as parseHead takes it: lines joined by CRLF, without the final blank line. */
+const head = (...lines: string[]) => lines.join('\r\n');
+/** A whole request without a body, as bytes on the wire (latin1 text). */
+const req = (method: string, target: string, ...fields: string[]) => `${head(`${method} ${target} HTTP/1.1`, 'Host: auth.test', ...fields)}\r\n\r\n`;
+const auth = (uri = '/app', ...fields: string[]) => req('GET', '/api/authenticate', `X-Original-URI: ${uri}`, ...fields);
+
+// ---------------------------------------------------------------------------------------------
+// Raw HTTP client: writes bytes, splits what comes back into responses by Content-Length.
+
+interface RawResponse {
+  statusLine: string;
+  status: number;
+  /** Lower-case names; a repeated name keeps its last value. */
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** The whole responses in `data`; a response without Content-Length has no body, `headOnly(i)` says the i-th answers a HEAD. */
+function parseResponses(data: Buffer, headOnly: (index: number) => boolean): RawResponse[] {
+  const responses: RawResponse[] = [];
+  let offset = 0;
+  for (;;) {
+    const end = data.indexOf('\r\n\r\n', offset);
+    if (end === -1) return responses;
+    const [statusLine = '', ...lines] = data.toString('latin1', offset, end).split('\r\n');
+    const headers: Record<string, string> = {};
+    for (const line of lines) {
+      const colon = line.indexOf(':');
+      headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
+    }
+    const length = headOnly(responses.length) ? 0 : Number(headers['content-length'] ?? 0);
+    if (data.length < end + 4 + length) return responses;
+    responses.push({ statusLine, status: Number(statusLine.split(' ')[1]), headers, body: data.toString('utf8', end + 4, end + 4 + length) });
+    offset = end + 4 + length;
+  }
+}
+
+class RawClient {
+  private data = Buffer.alloc(0);
+  private readonly waiters = new Set<() => void>();
+  closed = false;
+
+  constructor(
+    readonly socket: Socket,
+    private readonly headOnly: (index: number) => boolean,
+  ) {
+    socket.on('data', (chunk: Buffer) => {
+      this.data = Buffer.concat([this.data, chunk]);
+      this.notify();
+    });
+    socket.on('close', () => {
+      this.closed = true;
+      this.notify();
+    });
+    socket.on('error', () => {}); // a reset after the server closed: `closed` says all a test needs
+  }
+
+  write(bytes: string): void {
+    this.socket.write(Buffer.from(bytes, 'latin1'));
+  }
+
+  responses(): RawResponse[] {
+    return parseResponses(this.data, this.headOnly);
+  }
+
+  /** The first `count` responses, once they are all in. */
+  async read(count: number): Promise<RawResponse[]> {
+    await this.until(() => this.responses().length >= count, `${count} response(s)`);
+    return this.responses().slice(0, count);
+  }
+
+  untilClosed(): Promise<void> {
+    return this.until(() => this.closed, 'the server to close the connection', true);
+  }
+
+  private notify(): void {
+    for (const waiter of this.waiters) waiter();
+  }
+
+  private until(condition: () => boolean, what: string, closing = false): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const fail = (why: string) => reject(new Error(`${why} waiting for ${what}; received ${JSON.stringify(this.data.toString('latin1'))}`));
+      const check = () => {
+        if (condition()) settle(resolve);
+        else if (this.closed && !closing) settle(() => fail('connection closed'));
+      };
+      const timer = setTimeout(() => settle(() => fail('timed out')), WAIT_MS);
+      const settle = (then: () => void) => {
+        clearTimeout(timer);
+        this.waiters.delete(check);
+        then();
+      };
+      this.waiters.add(check);
+      check();
+    });
+  }
+}
+
+const clients: RawClient[] = [];
+
+async function connect(port: number, headOnly: (index: number) => boolean = () => false): Promise<RawClient> {
+  const socket = net.connect(port, '127.0.0.1');
+  await once(socket, 'connect');
+  const client = new RawClient(socket, headOnly);
+  clients.push(client);
+  return client;
+}
+
+/** Polls until a server-side effect is visible (a socket's 'close' reaches the server a moment after the client's). */
+async function eventually(condition: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + WAIT_MS;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+// ---------------------------------------------------------------------------------------------
+// Servers: Node answers with its marker, the fast path records what it got and answers with its own.
+
+interface Harness {
+  port: number;
+  server: Server;
+  fast: FastPath;
+  /** Every request the fast path's `handle` was called with. */
+  handled: GatewayRequest[];
+  errors: unknown[];
+}
+
+const servers: Array<{ server: Server; fast?: FastPath }> = [];
+
+function fastAnswer(request: GatewayRequest): GatewayResponse {
+  return { status: 200, headers: { 'X-Served-By': 'fast', 'X-Auth-User': 'alice' }, body: `fast:${request.method} ${request.header('x-original-uri') ?? '-'}` };
+}
+
+function nodeHandler(req: IncomingMessage, res: ServerResponse): void {
+  const chunks: Buffer[] = [];
+  req.on('data', (chunk: Buffer) => chunks.push(chunk));
+  req.on('end', () => {
+    const body = `node:${req.method} ${req.url}`;
+    res.writeHead(200, { 'X-Served-By': 'node', 'X-Request-Body': Buffer.concat(chunks).toString('latin1'), 'Content-Length': Buffer.byteLength(body) });
+    res.end(body);
+  });
+}
+
+async function listen(server: Server): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return (server.address() as AddressInfo).port;
+}
+
+async function startServer(options: { answer?: (request: GatewayRequest) => MaybePromise<GatewayResponse | null>; keepAliveMs?: number } = {}): Promise<Harness> {
+  const { answer = fastAnswer, keepAliveMs = 65_000 } = options;
+  const server = http.createServer(nodeHandler);
+  server.keepAliveTimeout = keepAliveMs;
+  const handled: GatewayRequest[] = [];
+  const errors: unknown[] = [];
+  const fast = installFastPath(server, {
+    paths: PATHS,
+    handle: (request) => {
+      handled.push(request);
+      return answer(request);
+    },
+    keepAliveMs,
+    maxHeadBytes: 65_536,
+    onError: (error) => errors.push(error),
+  });
+  servers.push({ server, fast });
+  return { port: await listen(server), server, fast, handled, errors };
+}
+
+afterEach(async () => {
+  for (const client of clients.splice(0)) client.socket.destroy();
+  await Promise.all(
+    servers.splice(0).map(({ server, fast }) => {
+      fast?.closeAll();
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(resolve));
+    }),
+  );
+});
+
+const servedBy = (responses: RawResponse[]) => responses.map((r) => r.headers['x-served-by']);
+
+// ---------------------------------------------------------------------------------------------
+
+describe('parseHead', () => {
+  it('reads a typical nginx auth sub-request', () => {
+    const request = parseHead(
+      head(
+        'GET /api/authenticate?rd=%2Fapp HTTP/1.1',
+        'Host: auth.example',
+        'Authorization: Basic YWxpY2U6c2VjcmV0',
+        'X-Original-URI: /app/page?x=1',
+        'X-Original-Method: DELETE',
+        'X-Padded: \t spaced  value \t ',
+        'X-Nbsp: \xa0kept\xa0',
+        'X-Empty:',
+      ),
+      PATHS,
+      '10.0.0.7',
+    );
+    expect(request).toMatchObject({ method: 'GET', path: '/api/authenticate', remoteAddress: '10.0.0.7' });
+    expect(request?.header('host')).toBe('auth.example');
+    expect(request?.header('authorization')).toBe('Basic YWxpY2U6c2VjcmV0');
+    expect(request?.header('x-original-uri')).toBe('/app/page?x=1');
+    expect(request?.header('x-original-method')).toBe('DELETE');
+    expect(request?.header('x-padded')).toBe('spaced  value');
+    expect(request?.header('x-nbsp')).toBe('\xa0kept\xa0'); // U+00A0 is not optional whitespace
+    expect(request?.header('x-empty')).toBe('');
+    expect(request?.header('x-absent')).toBeUndefined();
+  });
+
+  it('keeps the method, takes the path before a query or fragment, and allows a zero length and keep-alive', () => {
+    const post = parseHead(head('POST /authenticate#top HTTP/1.1', 'host: h', 'Content-Length: 0', 'Connection: Keep-Alive'), PATHS, undefined);
+    expect(post).toMatchObject({ method: 'POST', path: '/authenticate' });
+    expect(post?.header('content-length')).toBe('0');
+    expect(parseHead(head('POST /api/authenticate HTTP/1.1', 'Host: h'), PATHS, undefined)).toMatchObject({ method: 'POST', path: '/api/authenticate' });
+  });
+
+  const base = 'GET /api/authenticate HTTP/1.1';
+  it.each([
+    ['HTTP/1.0', head('GET /api/authenticate HTTP/1.0', 'Host: h')],
+    ['an absolute-form target', head('GET http://h/api/authenticate HTTP/1.1', 'Host: h')],
+    ['a longer path', head('GET /api/authenticate/x HTTP/1.1', 'Host: h')],
+    ['a path in another case', head('GET /API/authenticate HTTP/1.1', 'Host: h')],
+    ['a repeated header', head(base, 'Host: h', 'Authorization: Basic a', 'Authorization: Basic b')],
+    ['a repeated header in another case', head(base, 'Host: h', 'Authorization: Basic a', 'authorization: Basic a')],
+    ['no Host', head(base, 'Authorization: Basic a')],
+    ['Transfer-Encoding', head(base, 'Host: h', 'Transfer-Encoding: chunked')],
+    ['a body length', head(base, 'Host: h', 'Content-Length: 5')],
+    ['a zero length with Transfer-Encoding', head(base, 'Host: h', 'Content-Length: 0', 'Transfer-Encoding: chunked')],
+    ['Connection: close', head(base, 'Host: h', 'Connection: close')],
+    ['Upgrade', head(base, 'Host: h', 'Connection: keep-alive', 'Upgrade: websocket')],
+    ['Expect', head(base, 'Host: h', 'Expect: 100-continue')],
+    ['a folded line (space)', head(base, 'Host: h', 'X-A: one', ' two')],
+    ['a folded line (tab)', head(base, 'Host: h', 'X-A: one', '\ttwo')],
+    ['a bare LF in a header line', head(base, 'Host: h', 'X-A: one\nX-B: two')],
+    ['a NUL in a value', head(base, 'Host: h', 'X-A: a\0b')],
+    ['a line without a colon', head(base, 'Host: h', 'X-A')],
+    ['a space before the colon', head(base, 'Host: h', 'X-A : value')],
+    ['an empty header name', head(base, 'Host: h', ': value')],
+  ])('hands off %s', (_, text) => {
+    expect(parseHead(text, PATHS, '127.0.0.1')).toBeUndefined();
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe('parseHead reads requests as Node does', () => {
+  let echo: Server;
+  let echoPort: number;
+
+  beforeAll(async () => {
+    echo = http.createServer((req, res) => {
+      const body = JSON.stringify({ method: req.method, url: req.url, headers: req.headers });
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+      res.end(body);
+    });
+    echoPort = await listen(echo);
+  });
+  afterAll(async () => {
+    echo.closeAllConnections();
+    await new Promise((resolve) => echo.close(resolve));
+  });
+
+  /** Node's reading of `text` (a head) on a fresh connection; undefined when Node does not answer 200. */
+  async function nodeReads(text: string): Promise<{ method: string; url: string; headers: Record<string, string> } | undefined> {
+    const client = await connect(echoPort);
+    try {
+      client.write(`${text}\r\n\r\n`);
+      const [response] = await client.read(1).catch(() => []);
+      return response?.status === 200 ? JSON.parse(response.body) : undefined;
+    } finally {
+      client.socket.destroy();
+    }
+  }
+
+  const NAMES = ['authorization', 'x-original-uri', 'x-original-method', 'x-auth-realm', 'cookie', 'x-forwarded-for', 'user-agent', 'accept'];
+  const printable = (from: number) => fc.integer({ min: from, max: 0x7e }).map((code) => String.fromCharCode(code));
+  const blanks = fc.string({ unit: fc.constantFrom(' ', '\t'), maxLength: 3 });
+  const value = fc.tuple(blanks, fc.string({ unit: printable(0x20), maxLength: 24 }), blanks).map(([before, core, after]) => before + core + after);
+  const field = (name: string) => fc.tuple(fc.mixedCase(fc.constant(name)), value);
+  const heads = fc.record({
+    method: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'),
+    path: fc.constantFrom(...PATHS),
+    query: fc.option(fc.string({ unit: printable(0x21), maxLength: 12 }), { nil: undefined }),
+    fields: fc.shuffledSubarray(NAMES, { maxLength: 6 }).chain((names) => fc.tuple(...['host', ...names].map(field))),
+    hostAt: fc.nat(),
+  });
+
+  it('the same method, path and header values (differential, against a plain node:http server)', async () => {
+    await fc.assert(
+      fc.asyncProperty(heads, async ({ method, path, query, fields, hostAt }) => {
+        const [host, ...others] = fields;
+        others.splice(hostAt % (others.length + 1), 0, host!);
+        const target = query === undefined ? path : `${path}?${query}`;
+        const text = head(`${method} ${target} HTTP/1.1`, ...others.map(([name, v]) => `${name}:${v}`));
+
+        const request = parseHead(text, PATHS, '127.0.0.1');
+        expect(request, 'a well-formed sub-request is accepted').toBeDefined();
+        if (!request) return;
+        const node = await nodeReads(text);
+        expect(node, 'Node answers it').toBeDefined();
+        expect(request.method).toBe(node?.method);
+        expect(request.path).toBe(node?.url.split(/[?#]/)[0]);
+        for (const [name] of others) expect(request.header(name.toLowerCase()), name).toBe(node?.headers[name.toLowerCase()]);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  // Node refuses these (400 for a method its parser does not know, or a lower-case one, or HTTP/2's
+  // preface; CONNECT is a tunnel request, dropped without a 'connect' listener), so they must go to Node.
+  it.each(['get', 'FOO', 'PRI', 'CONNECT'])('a %s request, which Node refuses, is not accepted', async (method) => {
+    const text = head(`${method} /api/authenticate HTTP/1.1`, 'Host: h');
+    expect(await nodeReads(text)).toBeUndefined();
+    expect(parseHead(text, PATHS, '127.0.0.1')).toBeUndefined();
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe('installFastPath on a real server', () => {
+  it('answers an authenticate request itself and leaves any other path to Node', async () => {
+    const { port, handled } = await startServer();
+    const client = await connect(port);
+    client.write(auth('/app?x=1', 'Authorization: Bearer t0k'));
+    const [fast] = await client.read(1);
+    expect(fast?.statusLine).toBe('HTTP/1.1 200 OK');
+    expect(fast?.headers).toMatchObject({
+      'x-served-by': 'fast',
+      'x-auth-user': 'alice',
+      'content-length': String(Buffer.byteLength('fast:GET /app?x=1')),
+      connection: 'keep-alive',
+      'keep-alive': 'timeout=65',
+    });
+    expect(Number.isNaN(Date.parse(fast?.headers.date ?? ''))).toBe(false);
+    expect(fast?.body).toBe('fast:GET /app?x=1');
+    expect(handled).toHaveLength(1);
+    expect(handled[0]).toMatchObject({ method: 'GET', path: '/api/authenticate', remoteAddress: '127.0.0.1' });
+    expect(handled[0]?.header('authorization')).toBe('Bearer t0k');
+
+    client.write(req('GET', '/portal?x=1'));
+    const [, node] = await client.read(2);
+    expect(node?.headers['x-served-by']).toBe('node');
+    expect(node?.body).toBe('node:GET /portal?x=1');
+    expect(handled).toHaveLength(1);
+  });
+
+  it('answers pipelined requests in order, and Node keeps the connection after a hand-off', async () => {
+    const { port, handled } = await startServer();
+    const client = await connect(port);
+    client.write(auth('/1') + auth('/2') + req('GET', '/other') + auth('/4'));
+    const responses = await client.read(4);
+    expect(servedBy(responses)).toEqual(['fast', 'fast', 'node', 'node']);
+    expect(responses.map((r) => r.body)).toEqual(['fast:GET /1', 'fast:GET /2', 'node:GET /other', 'node:GET /api/authenticate']);
+    expect(handled).toHaveLength(2);
+  });
+
+  it('leaves a head split across reads to Node, which answers it', async () => {
+    const { port, handled } = await startServer();
+    const client = await connect(port);
+    const request = auth('/split');
+    client.write(request.slice(0, 30));
+    await delay(50);
+    client.write(request.slice(30));
+    const [response] = await client.read(1);
+    expect(response?.headers['x-served-by']).toBe('node');
+    expect(response?.body).toBe('node:GET /api/authenticate');
+    expect(handled).toHaveLength(0);
+  });
+
+  it('keeps answers in request order when an earlier one is asynchronous', async () => {
+    const { port } = await startServer({
+      answer: (request) => (request.header('x-original-uri') === '/slow' ? delay(50).then(() => fastAnswer(request)) : fastAnswer(request)),
+    });
+    const client = await connect(port);
+    client.write(auth('/slow') + auth('/quick'));
+    const responses = await client.read(2);
+    expect(responses.map((r) => r.body)).toEqual(['fast:GET /slow', 'fast:GET /quick']);
+  });
+
+  it('leaves a request with a body to Node, which reads the body as the body', async () => {
+    const { port, handled } = await startServer();
+    const client = await connect(port);
+    client.write(`${head('POST /api/authenticate HTTP/1.1', 'Host: auth.test', 'Content-Length: 5')}\r\n\r\nhello`);
+    const [post] = await client.read(1);
+    expect(post).toMatchObject({ status: 200, body: 'node:POST /api/authenticate' });
+    expect(post?.headers['x-request-body']).toBe('hello');
+    // Had `hello` been taken for a request, the next answer would be Node's 400 for it.
+    client.write(req('GET', '/after'));
+    const responses = await client.read(2);
+    expect(responses[1]).toMatchObject({ status: 200, body: 'node:GET /after' });
+    expect(handled).toHaveLength(0);
+  });
+
+  it('leaves Content-Length: 0 with Transfer-Encoding to Node (which refuses it)', async () => {
+    const { port, handled } = await startServer();
+    const client = await connect(port);
+    client.write(`${head('GET /api/authenticate HTTP/1.1', 'Host: auth.test', 'Content-Length: 0', 'Transfer-Encoding: chunked')}\r\n\r\n0\r\n\r\n`);
+    const [response] = await client.read(1);
+    expect(response?.status).toBe(400);
+    expect(response?.headers['x-served-by']).toBeUndefined();
+    await client.untilClosed();
+    expect(handled).toHaveLength(0);
+  });
+
+  it('answers HEAD with the length of the body but no body', async () => {
+    const { port, handled } = await startServer();
+    const client = await connect(port, (index) => index === 0);
+    client.write(req('HEAD', '/api/authenticate', 'X-Original-URI: /h') + auth('/next'));
+    const [headResponse, next] = await client.read(2);
+    expect(headResponse?.headers['content-length']).toBe(String(Buffer.byteLength('fast:HEAD /h')));
+    expect(headResponse?.body).toBe('');
+    expect(next?.body).toBe('fast:GET /next'); // framing intact: nothing was sent between the two
+    expect(handled[0]?.method).toBe('HEAD');
+  });
+
+  it.each([
+    ['a non-ASCII value', { 'X-Bad': 'café' }],
+    ['a CR LF in a value', { 'X-Bad': 'a\r\nX-Injected: yes' }],
+    ['a name that is not a token', { 'X Bad': 'a' }],
+  ])('answers 503 and closes when the gateway sets %s', async (_, headers) => {
+    const { port, errors } = await startServer({ answer: () => ({ status: 200, headers, body: 'x' }) });
+    const client = await connect(port);
+    client.write(auth());
+    const [response] = await client.read(1);
+    expect(response?.status).toBe(503);
+    expect(response?.headers['retry-after']).toBe('5');
+    expect(response?.headers['x-injected']).toBeUndefined();
+    await client.untilClosed();
+    expect(errors).toHaveLength(1);
+  });
+
+  it('handles none of the requests pipelined behind one it failed (the connection is closing)', async () => {
+    const { port, handled, errors } = await startServer({
+      answer: (request) => (request.header('x-original-uri') === '/bad' ? { status: 200, headers: { 'X-Bad': 'café' }, body: '' } : fastAnswer(request)),
+    });
+    const client = await connect(port);
+    client.write(auth('/bad') + auth('/2') + auth('/3'));
+    const responses = await client.read(1);
+    await client.untilClosed();
+    expect(responses[0]?.status).toBe(503);
+    expect(client.responses()).toHaveLength(1);
+    expect(errors).toHaveLength(1);
+    expect(handled.map((r) => r.header('x-original-uri'))).toEqual(['/bad']);
+  });
+
+  it('still answers a request whose client half-closed, then closes', async () => {
+    const { port } = await startServer({ answer: (request) => delay(50).then(() => fastAnswer(request)) });
+    const client = await connect(port);
+    client.write(auth('/late'));
+    client.socket.end();
+    const [response] = await client.read(1);
+    expect(response?.body).toBe('fast:GET /late');
+    await client.untilClosed();
+  });
+
+  it('closes a connection idle for keepAliveMs', async () => {
+    const { port, fast } = await startServer({ keepAliveMs: 100 });
+    const client = await connect(port);
+    client.write(auth());
+    await client.read(1);
+    await client.untilClosed();
+    await eventually(() => fast.size === 0, 'the server to drop the connection');
+  });
+
+  it('counts fast-path connections, and closeIdle closes those not waiting for an answer', async () => {
+    let release = () => {};
+    const { port, fast } = await startServer({
+      answer: (request) => (request.header('x-original-uri') === '/wait' ? new Promise<GatewayResponse>((resolve) => (release = () => resolve(fastAnswer(request)))) : fastAnswer(request)),
+    });
+    const idle = await connect(port);
+    idle.write(auth());
+    await idle.read(1);
+    const waiting = await connect(port);
+    waiting.write(auth('/wait'));
+    const node = await connect(port);
+    node.write(req('GET', '/other'));
+    await node.read(1);
+    await eventually(() => fast.size === 2, 'two fast-path connections');
+
+    fast.closeIdle();
+    await idle.untilClosed();
+    await eventually(() => fast.size === 1, 'the idle connection to go');
+    release();
+    const [answer] = await waiting.read(1);
+    expect(answer?.body).toBe('fast:GET /wait');
+    node.write(req('GET', '/still-open')); // closeIdle leaves Node's connections to Node
+    expect((await node.read(2))[1]?.body).toBe('node:GET /still-open');
+    expect(waiting.closed).toBe(false);
+  });
+
+  it('stops counting a connection once it is handed to Node', async () => {
+    const { port, fast } = await startServer();
+    const client = await connect(port);
+    client.write(auth());
+    await client.read(1);
+    expect(fast.size).toBe(1);
+    client.write(req('GET', '/other'));
+    await client.read(2);
+    expect(fast.size).toBe(0);
+  });
+
+  it('hands a request to Node when the gateway does not answer it', async () => {
+    const { port, handled } = await startServer({ answer: () => null });
+    const client = await connect(port);
+    client.write(auth('/x') + auth('/y'));
+    const responses = await client.read(2);
+    expect(servedBy(responses)).toEqual(['node', 'node']);
+    expect(responses[0]?.body).toBe('node:GET /api/authenticate');
+    expect(handled).toHaveLength(1);
+  });
+
+  it('answers 503 and closes when the gateway throws, and goes on serving', async () => {
+    const boom = new Error('boom');
+    const { port, errors } = await startServer({
+      answer: (request) => {
+        if (request.header('x-original-uri') === '/throw') throw boom;
+        return fastAnswer(request);
+      },
+    });
+    const client = await connect(port);
+    client.write(auth('/throw'));
+    const [response] = await client.read(1);
+    expect(response?.status).toBe(503);
+    expect(response?.headers['retry-after']).toBe('5');
+    await client.untilClosed();
+    expect(errors).toEqual([boom]);
+
+    const next = await connect(port);
+    next.write(auth('/fine'));
+    expect((await next.read(1))[0]?.body).toBe('fast:GET /fine');
+  });
+});
