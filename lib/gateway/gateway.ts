@@ -66,19 +66,12 @@ export class Gateway {
     if (!parsed.ok) return { kind: 'unauthorized', reason: parsed.reason };
 
     const realm = request.header('x-auth-realm');
-    // An attempt's signal is made only if a provider asks for one (they are not free, and cached answers never do).
-    let abort: AbortController | undefined;
-    const context: ProviderContext = {
-      get signal() {
-        return (abort ??= new AbortController()).signal;
-      },
-      clientAddress: origin.clientAddress,
-    };
+    const context = new AttemptContext(origin.clientAddress);
     const attempts = this.attemptInOrder(parsed.credentials, realm, context);
     if (attempts.length === 0) return { kind: 'unauthorized', reason: realm === undefined ? 'no provider for these credentials' : `no provider for realm "${realm}"` };
     return andThen(firstAcceptedInOrder(attempts), (first) => {
       // Stop providers still running for a result nobody needs.
-      if (abort && attempts.some((a) => a.outcome instanceof Promise)) abort.abort();
+      if (attempts.some((a) => a.outcome instanceof Promise)) context.abort();
       return first.kind === 'accepted' ? this.complete(first.provider, first.identity) : first;
     });
   }
@@ -163,16 +156,32 @@ function credentialsOf(request: GatewayRequest, origin: RequestOrigin): ParsedAu
   const forwarded = request.header('x-ssl-client-cert')?.trim();
   const certificate = forwarded && origin.fromTrustedProxy() ? forwarded : undefined;
   const cookie = request.header('cookie');
+  const authorization = request.header('authorization');
   // Browsers signed in to the portal carry its session cookie (nginx forwards Cookie to /_auth).
+  const session = cookie !== undefined && hasSessionCookie(cookie);
+  if (!certificate && !session) return parseAuthorization(authorization);
   const extra: Credential[] = [
     ...(certificate ? [{ scheme: 'ClientCert' as const, value: certificate }] : []),
-    ...(cookie && hasSessionCookie(cookie) ? [{ scheme: 'Session' as const, value: cookie }] : []),
+    ...(session ? [{ scheme: 'Session' as const, value: cookie }] : []),
   ];
-  const authorization = request.header('authorization');
-  if (extra.length === 0) return parseAuthorization(authorization);
   if (authorization === undefined || authorization.trim() === '') return { ok: true, credentials: extra };
   const parsed = parseAuthorization(authorization);
   return parsed.ok ? { ok: true, credentials: [...parsed.credentials, ...extra] } : parsed;
+}
+
+/** What the attempts of one request share; the abort signal is made only if a provider asks for it (cached answers never do). */
+class AttemptContext implements ProviderContext {
+  private controller: AbortController | undefined;
+
+  constructor(readonly clientAddress: () => string | undefined) {}
+
+  get signal(): AbortSignal {
+    return (this.controller ??= new AbortController()).signal;
+  }
+
+  abort(): void {
+    this.controller?.abort();
+  }
 }
 
 interface Attempt {

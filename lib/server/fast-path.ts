@@ -60,6 +60,13 @@ export function installFastPath(server: Server, options: FastPathOptions): FastP
   server.on('connection', (socket: Socket) => {
     connections.add(new FastConnection(socket, options, keepAlive, toNode, connections));
   });
+  // One sweep for every idle connection, instead of a socket timer re-armed on every read and write.
+  const sweep = setInterval(() => {
+    const idleSince = Date.now() - options.keepAliveMs;
+    for (const connection of connections) if (!connection.waiting && connection.lastActive < idleSince) connection.socket.destroy();
+  }, Math.min(options.keepAliveMs / 2, 5000));
+  sweep.unref();
+  server.on('close', () => clearInterval(sweep));
   return {
     get size() {
       return connections.size;
@@ -80,14 +87,16 @@ class FastConnection {
   private ended = false;
   /** A request failed and the connection is closing: nothing after it is answered. */
   private closing = false;
+  /** When the client last sent something (ms since the epoch): idle connections are closed after `keepAliveMs`. */
+  lastActive = Date.now();
   private readonly remoteAddress: string | undefined;
-  private readonly onData = (chunk: Buffer) => this.consume(chunk, 0);
+  private readonly onData = (chunk: Buffer) => {
+    this.lastActive = Date.now();
+    this.consume(chunk, 0);
+  };
   private readonly onEnd = () => {
     this.ended = true;
     if (!this.waiting) this.socket.end();
-  };
-  private readonly onTimeout = () => {
-    if (!this.waiting) this.socket.destroy();
   };
   private readonly onError = () => this.socket.destroy();
   private readonly onClose = () => this.connections.delete(this);
@@ -101,10 +110,8 @@ class FastConnection {
     private readonly connections: Set<FastConnection>,
   ) {
     this.remoteAddress = socket.remoteAddress;
-    socket.setTimeout(options.keepAliveMs);
     socket.on('data', this.onData);
     socket.on('end', this.onEnd);
-    socket.on('timeout', this.onTimeout);
     socket.on('error', this.onError);
     socket.on('close', this.onClose);
     socket.on('drain', this.onDrain);
@@ -142,6 +149,7 @@ class FastConnection {
       .then(
         (response) => {
           this.waiting = false;
+          this.lastActive = Date.now();
           if (this.socket.destroyed || this.closing) return;
           this.send(response, method);
           if (this.closing) return;
@@ -183,11 +191,9 @@ class FastConnection {
     socket.pause();
     socket.removeListener('data', this.onData);
     socket.removeListener('end', this.onEnd);
-    socket.removeListener('timeout', this.onTimeout);
     socket.removeListener('error', this.onError);
     socket.removeListener('close', this.onClose);
     socket.removeListener('drain', this.onDrain);
-    socket.setTimeout(0);
     this.connections.delete(this);
     socket.unshift(rest);
     this.toNode(socket);
