@@ -43,10 +43,11 @@ const KEY_REFRESH_MS = 60_000;
 const ARGON2_QUEUE_PER_CORE = 16;
 /**
  * Guesses against a credential that recently failed wait in a line of their own and may use about a
- * tenth of one core (4 × ≈ 30 ms a second); everyone else keeps the machine.
+ * twentieth of one core (2 × ≈ 30 ms a second); everyone else keeps the machine. At 4 a second, a
+ * guessing flood took 10–22 % of valid users' throughput on a 2-core machine (the goal is ≤ 20 %).
  */
 const SUSPECT_QUEUE_LIMIT = 64;
-const SUSPECT_PER_SECOND = 4;
+const SUSPECT_PER_SECOND = 2;
 export const KEYS_CHANNEL = 'aot_keys';
 
 export async function createRuntime(loaded: LoadedConfig, logger = createLogger(loaded.config.logging)): Promise<Runtime> {

@@ -43,6 +43,8 @@ const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** Control characters other than tab, including any CR or LF not part of a line end. */
 const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
 const SAFE_VALUE = /^[\t\x20-\x7e]*$/;
+/** More headers than any sub-request carries; beyond this Node's own limits (it drops headers past 2,000) apply. */
+const MAX_HEADERS = 100;
 const UNAVAILABLE = 'HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\nContent-Length: 0\r\nConnection: close\r\n\r\n';
 
 /**
@@ -223,7 +225,7 @@ export function parseHead(head: string, paths: ReadonlySet<string>, remoteAddres
     const name = line.slice(0, colon);
     if (!TOKEN.test(name)) return undefined; // also an obsolete folded line, which starts with a blank
     const key = name.toLowerCase();
-    if (headers.has(key)) return undefined; // Node has rules for repeats; let it apply them
+    if (headers.has(key) || headers.size === MAX_HEADERS) return undefined; // Node has rules for repeats and counts; let it apply them
     headers.set(key, trimBlanks(line.slice(colon + 1)));
   }
   if (!headers.has('host')) return undefined;

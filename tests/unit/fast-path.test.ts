@@ -224,6 +224,12 @@ describe('parseHead', () => {
     expect(request?.header('x-absent')).toBeUndefined();
   });
 
+  const base = 'GET /api/authenticate HTTP/1.1';
+
+  it('accepts a sub-request with many headers, up to the limit', () => {
+    expect(parseHead(head(base, 'Host: h', ...Array.from({ length: 99 }, (_, i) => `X-${i}: v`)), PATHS, undefined)?.header('x-98')).toBe('v');
+  });
+
   it('keeps the method, takes the path before a query or fragment, and allows a zero length and keep-alive', () => {
     const post = parseHead(head('POST /authenticate#top HTTP/1.1', 'host: h', 'Content-Length: 0', 'Connection: Keep-Alive'), PATHS, undefined);
     expect(post).toMatchObject({ method: 'POST', path: '/authenticate' });
@@ -231,7 +237,6 @@ describe('parseHead', () => {
     expect(parseHead(head('POST /api/authenticate HTTP/1.1', 'Host: h'), PATHS, undefined)).toMatchObject({ method: 'POST', path: '/api/authenticate' });
   });
 
-  const base = 'GET /api/authenticate HTTP/1.1';
   it.each([
     ['HTTP/1.0', head('GET /api/authenticate HTTP/1.0', 'Host: h')],
     ['an absolute-form target', head('GET http://h/api/authenticate HTTP/1.1', 'Host: h')],
@@ -253,6 +258,7 @@ describe('parseHead', () => {
     ['a line without a colon', head(base, 'Host: h', 'X-A')],
     ['a space before the colon', head(base, 'Host: h', 'X-A : value')],
     ['an empty header name', head(base, 'Host: h', ': value')],
+    ['more headers than any sub-request carries', head(base, 'Host: h', ...Array.from({ length: 100 }, (_, i) => `X-${i}: v`))],
   ])('hands off %s', (_, text) => {
     expect(parseHead(text, PATHS, '127.0.0.1')).toBeUndefined();
   });
