@@ -1,11 +1,11 @@
 import type { Logger } from '../log/logger';
 import type { Metrics } from '../metrics/registry';
-import type { JwtSigner } from '../jwt/signer';
+import type { JwtSigner, SignedToken } from '../jwt/signer';
 import type { ClientAddressResolver } from './client-address';
 import type { AuthResult, Gateway } from './gateway';
 import { andThen, type MaybePromise } from './maybe';
 import { normalisePath, type PolicyEngine } from './policies';
-import type { GatewayRequest, GatewayResponse, Provider } from './types';
+import type { GatewayRequest, GatewayResponse, Provider, User } from './types';
 
 export interface GatewayHttpOptions {
   gateway: Gateway;
@@ -118,15 +118,28 @@ export class GatewayHttp {
       // nginx drops the body of an auth sub-request; the header lets it pass the reason on (deploy/nginx).
       return answer(403, { 'X-Auth-Denied': headerSafe(JSON.stringify(denial)) }, bodiless, () => ({ error: 'forbidden', message: 'a policy denies this request', ...denial }));
     }
-    return andThen(this.options.signer.signOrReuse(user, result.stable), ({ token }) => {
-      const headers: Record<string, string> = { Authorization: `Bearer ${token}` };
-      if (this.options.includeLegacyHeaders) {
-        headers['X-Auth-Username'] = headerSafe(user.username);
-        headers['X-Auth-Realm'] = headerSafe(user.realm);
-        headers['X-Auth-Roles'] = user.roles.map(headerSafe).join(',');
-      }
-      return answer(200, headers, bodiless, () => ({ authenticated: true, username: user.username, realm: user.realm }));
+    return andThen(this.options.signer.signOrReuse(user, result.stable), (signed) => {
+      if (bodiless) return { status: 200, headers: this.allowedHeaders(signed, user), body: '' };
+      return answer(200, { ...this.allowedHeaders(signed, user) }, false, () => ({ authenticated: true, username: user.username, realm: user.realm }));
     });
+  }
+
+  /** The headers of a 200 for one signed JWT: made once per JWT (it stands for one user), frozen and shared. */
+  private readonly headersBySignedToken = new WeakMap<SignedToken, Readonly<Record<string, string>>>();
+
+  private allowedHeaders(signed: SignedToken, user: User): Readonly<Record<string, string>> {
+    let headers = this.headersBySignedToken.get(signed);
+    if (!headers) {
+      const made: Record<string, string> = { Authorization: `Bearer ${signed.token}`, 'Cache-Control': 'no-store' };
+      if (this.options.includeLegacyHeaders) {
+        made['X-Auth-Username'] = headerSafe(user.username);
+        made['X-Auth-Realm'] = headerSafe(user.realm);
+        made['X-Auth-Roles'] = user.roles.map(headerSafe).join(',');
+      }
+      headers = Object.freeze(made);
+      this.headersBySignedToken.set(signed, headers);
+    }
+    return headers;
   }
 
   private warnedMissingUri = false;
@@ -159,11 +172,24 @@ export class GatewayHttp {
       return answer(503, { 'Retry-After': RETRY_AFTER_SECONDS }, bodiless, () => ({ error: 'unavailable', message: 'an identity provider could not answer; try again' }));
     }
     if (this.debugging) this.options.logger.debug({ reason: result.reason }, 'unauthorized');
-    const response = answer(401, { 'WWW-Authenticate': this.challenge(request.header('x-auth-realm')) }, bodiless, () => UNAUTHORIZED);
+    const challenge = this.challenge(request.header('x-auth-realm'));
+    const response = bodiless ? this.bodilessUnauthorized(challenge) : answer(401, { 'WWW-Authenticate': challenge }, false, () => UNAUTHORIZED);
     // Refusing a checked-and-wrong secret takes a moment, so a client that waits for each answer
     // guesses slowly at the cost of a timer, not CPU. Garbage refused on its form is answered at once.
     if (!result.checked || this.options.failureDelayMs <= 0) return response;
     return new Promise((resolve) => setTimeout(() => resolve(response), this.options.failureDelayMs));
+  }
+
+  /** A sub-request's 401 for each challenge (a few, fixed by the config): made once, frozen and shared. */
+  private readonly unauthorizedByChallenge = new Map<string, GatewayResponse>();
+
+  private bodilessUnauthorized(challenge: string): GatewayResponse {
+    let response = this.unauthorizedByChallenge.get(challenge);
+    if (!response) {
+      response = Object.freeze({ status: 401, headers: Object.freeze({ 'WWW-Authenticate': challenge, 'Cache-Control': 'no-store' }), body: '' });
+      this.unauthorizedByChallenge.set(challenge, response);
+    }
+    return response;
   }
 
   /** One challenge per (scheme, realm), narrowed to the requested realm when it names one we have. */

@@ -262,14 +262,25 @@ function trimBlanks(value: string): string {
 
 /** The response as one string; every header the gateway sets is visible ASCII (`headerSafe`), checked again here. */
 export function serialise(response: GatewayResponse, headOnly: boolean, keepAlive: string): string {
-  let message = `HTTP/1.1 ${response.status} ${STATUS_CODES[response.status] ?? 'Unknown'}\r\n`;
-  for (const name in response.headers) {
-    const value = response.headers[name] ?? '';
-    if (!TOKEN.test(name) || !SAFE_VALUE.test(value)) throw new Error(`unsafe response header ${JSON.stringify(name)}`);
-    message += `${name}: ${value}\r\n`;
-  }
-  message += `Content-Length: ${Buffer.byteLength(response.body)}\r\nDate: ${httpDate()}\r\nConnection: keep-alive\r\nKeep-Alive: ${keepAlive}\r\n\r\n`;
+  const message = `HTTP/1.1 ${response.status} ${STATUS_CODES[response.status] ?? 'Unknown'}\r\n${headerLines(response.headers)}Content-Length: ${Buffer.byteLength(response.body)}\r\nDate: ${httpDate()}\r\nConnection: keep-alive\r\nKeep-Alive: ${keepAlive}\r\n\r\n`;
   return headOnly ? message : message + response.body;
+}
+
+/** Header lines of frozen header objects (the gateway shares them across requests), checked and written once. */
+const frozenHeaderLines = new WeakMap<object, string>();
+
+function headerLines(headers: Readonly<Record<string, string>>): string {
+  const frozen = Object.isFrozen(headers);
+  const known = frozen ? frozenHeaderLines.get(headers) : undefined;
+  if (known !== undefined) return known;
+  let lines = '';
+  for (const name in headers) {
+    const value = headers[name] ?? '';
+    if (!TOKEN.test(name) || !SAFE_VALUE.test(value)) throw new Error(`unsafe response header ${JSON.stringify(name)}`);
+    lines += `${name}: ${value}\r\n`;
+  }
+  if (frozen) frozenHeaderLines.set(headers, lines);
+  return lines;
 }
 
 let dateSecond = -1;

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { MaybePromise } from '@/lib/gateway/maybe';
 import type { GatewayRequest, GatewayResponse } from '@/lib/gateway/types';
-import { type FastPath, installFastPath, parseHead } from '@/lib/server/fast-path';
+import { type FastPath, installFastPath, parseHead, serialise } from '@/lib/server/fast-path';
 
 const PATHS: ReadonlySet<string> = new Set(['/api/authenticate', '/authenticate']);
 const WAIT_MS = 3000;
@@ -551,5 +551,16 @@ describe('installFastPath on a real server', () => {
     const next = await connect(port);
     next.write(auth('/fine'));
     expect((await next.read(1))[0]?.body).toBe('fast:GET /fine');
+  });
+});
+
+describe('serialise', () => {
+  it('writes a shared (frozen) header object the same way every time, and still refuses an unsafe one every time', () => {
+    const headers = Object.freeze({ Authorization: 'Bearer abc', 'Cache-Control': 'no-store' });
+    const first = serialise({ status: 200, headers, body: '' }, false, 'timeout=65');
+    expect(first).toMatch(/^HTTP\/1\.1 200 OK\r\nAuthorization: Bearer abc\r\nCache-Control: no-store\r\nContent-Length: 0\r\nDate: [^\r]+\r\nConnection: keep-alive\r\nKeep-Alive: timeout=65\r\n\r\n$/);
+    expect(serialise({ status: 200, headers, body: '' }, false, 'timeout=65').replace(/Date: [^\r]+/, '')).toBe(first.replace(/Date: [^\r]+/, ''));
+    const unsafe = Object.freeze({ 'X-Bad': 'a\r\nSet-Cookie: x=1' });
+    for (let i = 0; i < 2; i++) expect(() => serialise({ status: 200, headers: unsafe, body: '' }, false, 'timeout=65')).toThrow(/unsafe response header/);
   });
 });
