@@ -90,7 +90,7 @@ async function main(): Promise<void> {
   // Auth checks are answered from the socket; everything else (and anything unusual) goes to `server`.
   const fastPath = installFastPath(server, {
     paths: AUTHENTICATE_PATHS,
-    handle: (request) => runtime.http.handle(request),
+    handle: (request) => runtime.http.check(request),
     keepAliveMs: server.keepAliveTimeout,
     maxHeadBytes: MAX_HEADER_BYTES,
     onError: (error) => logger.error({ err: error }, 'request failed'),

@@ -70,8 +70,7 @@ export class Gateway {
     const attempts = this.attemptInOrder(parsed.credentials, realm, context);
     if (attempts.length === 0) return { kind: 'unauthorized', reason: realm === undefined ? 'no provider for these credentials' : `no provider for realm "${realm}"` };
     return andThen(firstAcceptedInOrder(attempts), (first) => {
-      // Stop providers still running for a result nobody needs.
-      if (attempts.some((a) => a.outcome instanceof Promise)) context.abort();
+      context.abort(); // stops providers still running for a result nobody needs
       return first.kind === 'accepted' ? this.complete(first.provider, first.identity) : first;
     });
   }
@@ -169,7 +168,7 @@ function credentialsOf(request: GatewayRequest, origin: RequestOrigin): ParsedAu
   return parsed.ok ? { ok: true, credentials: [...parsed.credentials, ...extra] } : parsed;
 }
 
-/** What the attempts of one request share; the abort signal is made only if a provider asks for it (cached answers never do). */
+/** What the attempts of one request share; the abort signal is made only if a provider asks for it (cached answers never do), so aborting costs nothing otherwise. */
 class AttemptContext implements ProviderContext {
   private controller: AbortController | undefined;
 
@@ -197,19 +196,21 @@ function firstAcceptedInOrder(attempts: Attempt[], from = 0, seen = { unavailabl
     const attempt = attempts[i];
     if (!attempt) continue;
     const { provider, outcome } = attempt;
-    if (outcome instanceof Promise) {
-      return outcome.then((settled) => {
-        attempts[i] = { provider, outcome: settled };
-        return firstAcceptedInOrder(attempts, i, seen);
-      });
-    }
-    if (outcome.status === 'accepted') return { kind: 'accepted', provider, identity: outcome.identity };
-    if (outcome.status === 'unavailable') seen.unavailable.push(provider.name);
-    if (outcome.status === 'rejected' && !outcome.offline) seen.checked = true;
+    if (outcome instanceof Promise) return outcome.then((settled) => accepted(provider, settled, seen) ?? firstAcceptedInOrder(attempts, i + 1, seen));
+    const found = accepted(provider, outcome, seen);
+    if (found) return found;
   }
   // Someone could not answer: the credential may be fine, so say "try again", not "wrong".
   if (seen.unavailable.length > 0) return { kind: 'unavailable', reason: `unavailable: ${seen.unavailable.join(', ')}` };
   return { kind: 'unauthorized', reason: 'no provider accepted the credentials', checked: seen.checked };
+}
+
+/** The acceptance in `outcome`, if it is one; otherwise notes what the refusal says. */
+function accepted(provider: Provider, outcome: ProviderOutcome, seen: { unavailable: string[]; checked: boolean }): FirstAccepted | undefined {
+  if (outcome.status === 'accepted') return { kind: 'accepted', provider, identity: outcome.identity };
+  if (outcome.status === 'unavailable') seen.unavailable.push(provider.name);
+  if (outcome.status === 'rejected' && !outcome.offline) seen.checked = true;
+  return undefined;
 }
 
 type TimedOutcome<T> = T | { status: 'unavailable'; reason: string };

@@ -33,23 +33,23 @@ const UNAUTHORIZED = { error: 'unauthorized', message: 'missing or invalid crede
 export class GatewayHttp {
   private readonly routes: Record<string, Route>;
   private readonly debugging: boolean;
-  /** WWW-Authenticate by realm asked for (`undefined`: none), made once; any other realm gets every provider's. */
-  private readonly challenges: Map<string | undefined, string>;
-  private readonly everyChallenge: string;
+  /** A 401's headers by realm asked for (`undefined`: none), made once and shared; any other realm gets every provider's challenge. */
+  private readonly challenges: Map<string | undefined, Readonly<Record<string, string>>>;
+  private readonly everyChallenge: Readonly<Record<string, string>>;
 
   constructor(private readonly options: GatewayHttpOptions) {
     this.debugging = options.logger.isLevelEnabled('debug');
     const configured = options.gateway.providers;
-    this.everyChallenge = this.challengeOf(configured);
-    this.challenges = new Map([...new Set(configured.map((p) => p.realm))].map((realm) => [realm, this.challengeOf(configured.filter((p) => p.realm === realm))]));
+    const unauthorized = (providers: readonly Provider[]) => Object.freeze({ 'WWW-Authenticate': challengeOf(providers), 'Cache-Control': 'no-store' });
+    this.everyChallenge = unauthorized(configured);
+    this.challenges = new Map([...new Set(configured.map((p) => p.realm))].map((realm) => [realm, unauthorized(configured.filter((p) => p.realm === realm))]));
     const authenticate: Route = (r) => this.authenticate(r);
     const whoami: Route = (r) => this.whoami(r);
     const providers: Route = async () => json(200, { providers: options.gateway.providers.map(({ name, type, realm }) => ({ name, type, realm: realm ?? null })) });
     const augmenters: Route = async () => json(200, { augmenters: options.gateway.augmenters.map(({ name, type, realm }) => ({ name, type, realm })) });
     const health: Route = async () => json(200, { status: 'ok' });
     this.routes = {
-      '/api/authenticate': authenticate,
-      '/authenticate': authenticate,
+      ...Object.fromEntries([...AUTHENTICATE_PATHS].map((path) => [path, authenticate])),
       '/api/whoami': whoami,
       '/whoami': whoami,
       '/api/providers': providers,
@@ -70,7 +70,15 @@ export class GatewayHttp {
    */
   handle(request: GatewayRequest): MaybePromise<GatewayResponse | null> {
     const route = this.routes[request.path];
-    if (!route) return null;
+    return route ? this.guarded(route, request) : null;
+  }
+
+  /** Answers an authentication check (the paths in `AUTHENTICATE_PATHS`), whatever its path. Never throws. */
+  check(request: GatewayRequest): MaybePromise<GatewayResponse> {
+    return this.guarded((r) => this.authenticate(r), request);
+  }
+
+  private guarded(route: Route, request: GatewayRequest): MaybePromise<GatewayResponse> {
     try {
       const response = route(request);
       return response instanceof Promise ? response.catch((error: unknown) => this.unexpected(error, request)) : response;
@@ -116,12 +124,11 @@ export class GatewayHttp {
     if (!decision.allowed) {
       const denial = { rule: decision.rule, missing: decision.missing };
       // nginx drops the body of an auth sub-request; the header lets it pass the reason on (deploy/nginx).
-      return answer(403, { 'X-Auth-Denied': headerSafe(JSON.stringify(denial)) }, bodiless, () => ({ error: 'forbidden', message: 'a policy denies this request', ...denial }));
+      return answer(403, { 'X-Auth-Denied': headerSafe(JSON.stringify(denial)), 'Cache-Control': 'no-store' }, bodiless, () => ({ error: 'forbidden', message: 'a policy denies this request', ...denial }));
     }
-    return andThen(this.options.signer.signOrReuse(user, result.stable), (signed) => {
-      if (bodiless) return { status: 200, headers: this.allowedHeaders(signed, user), body: '' };
-      return answer(200, { ...this.allowedHeaders(signed, user) }, false, () => ({ authenticated: true, username: user.username, realm: user.realm }));
-    });
+    return andThen(this.options.signer.signOrReuse(user, result.stable), (signed) =>
+      answer(200, this.allowedHeaders(signed, user), bodiless, () => ({ authenticated: true, username: user.username, realm: user.realm })),
+    );
   }
 
   /** The headers of a 200 for one signed JWT: made once per JWT (it stands for one user), frozen and shared. */
@@ -169,46 +176,20 @@ export class GatewayHttp {
 
   private failure(request: GatewayRequest, result: Exclude<AuthResult, { kind: 'authenticated' }>, bodiless: boolean): MaybePromise<GatewayResponse> {
     if (result.kind === 'unavailable') {
-      return answer(503, { 'Retry-After': RETRY_AFTER_SECONDS }, bodiless, () => ({ error: 'unavailable', message: 'an identity provider could not answer; try again' }));
+      return answer(503, { 'Retry-After': RETRY_AFTER_SECONDS, 'Cache-Control': 'no-store' }, bodiless, () => ({ error: 'unavailable', message: 'an identity provider could not answer; try again' }));
     }
     if (this.debugging) this.options.logger.debug({ reason: result.reason }, 'unauthorized');
-    const challenge = this.challenge(request.header('x-auth-realm'));
-    const response = bodiless ? this.bodilessUnauthorized(challenge) : answer(401, { 'WWW-Authenticate': challenge }, false, () => UNAUTHORIZED);
+    const response = answer(401, this.unauthorizedHeaders(request.header('x-auth-realm')), bodiless, () => UNAUTHORIZED);
     // Refusing a checked-and-wrong secret takes a moment, so a client that waits for each answer
     // guesses slowly at the cost of a timer, not CPU. Garbage refused on its form is answered at once.
     if (!result.checked || this.options.failureDelayMs <= 0) return response;
     return new Promise((resolve) => setTimeout(() => resolve(response), this.options.failureDelayMs));
   }
 
-  /** A sub-request's 401 for each challenge (a few, fixed by the config): made once, frozen and shared. */
-  private readonly unauthorizedByChallenge = new Map<string, GatewayResponse>();
-
-  private bodilessUnauthorized(challenge: string): GatewayResponse {
-    let response = this.unauthorizedByChallenge.get(challenge);
-    if (!response) {
-      response = Object.freeze({ status: 401, headers: Object.freeze({ 'WWW-Authenticate': challenge, 'Cache-Control': 'no-store' }), body: '' });
-      this.unauthorizedByChallenge.set(challenge, response);
-    }
-    return response;
-  }
-
-  /** One challenge per (scheme, realm), narrowed to the requested realm when it names one we have. */
-  private challenge(realm: string | undefined): string {
+  /** A 401's headers: one challenge per (scheme, realm), narrowed to the requested realm when it names one we have. */
+  private unauthorizedHeaders(realm: string | undefined): Readonly<Record<string, string>> {
     return this.challenges.get(realm) ?? this.everyChallenge;
   }
-
-  /** The providers' challenges, one per (scheme, realm). */
-  private challengeOf(providers: readonly Provider[]): string {
-    const challenges = new Set<string>();
-    for (const provider of providers) {
-      for (const scheme of provider.schemes) {
-        if (scheme === 'Other' || scheme === 'ClientCert' || scheme === 'Session') continue; // asked for by TLS or the portal, not by a challenge
-        challenges.add(provider.realm ? `${scheme} realm="${quoted(provider.realm)}"` : scheme);
-      }
-    }
-    return challenges.size > 0 ? [...challenges].join(', ') : 'Bearer';
-  }
-
 
   private async ready(): Promise<GatewayResponse> {
     try {
@@ -231,12 +212,23 @@ export function json(status: number, body: unknown, headers: Record<string, stri
 
 /**
  * An answer to an authentication: JSON for a direct caller, the same status and headers without a
- * body for an auth sub-request (the body is only made when it is sent).
+ * body for an auth sub-request (the body is only made when it is sent). `headers` are used as they
+ * are (the shared, frozen ones are written once by the server's fast path).
  */
-function answer(status: number, headers: Record<string, string>, bodiless: boolean, body: () => unknown): GatewayResponse {
-  if (!bodiless) return json(status, body(), headers);
-  headers['Cache-Control'] = 'no-store';
-  return { status, headers, body: '' };
+function answer(status: number, headers: Readonly<Record<string, string>>, bodiless: boolean, body: () => unknown): GatewayResponse {
+  return bodiless ? { status, headers, body: '' } : json(status, body(), headers);
+}
+
+/** The providers' challenges, one per (scheme, realm). */
+function challengeOf(providers: readonly Provider[]): string {
+  const challenges = new Set<string>();
+  for (const provider of providers) {
+    for (const scheme of provider.schemes) {
+      if (scheme === 'Other' || scheme === 'ClientCert' || scheme === 'Session') continue; // asked for by TLS or the portal, not by a challenge
+      challenges.add(provider.realm ? `${scheme} realm="${quoted(provider.realm)}"` : scheme);
+    }
+  }
+  return challenges.size > 0 ? [...challenges].join(', ') : 'Bearer';
 }
 
 /** Header values must be visible ASCII; anything else is percent-encoded instead of crashing the response. */

@@ -62,9 +62,10 @@ export interface Provider {
   readonly realm: string | undefined;
   readonly schemes: readonly Scheme[];
   /**
-   * Whether the credential could be one of this provider's by its form alone (a JWT, our token
-   * format with a valid checksum…): cheap and synchronous. Unclaimed credentials are never verified,
-   * so garbage costs no attempt; absent means every credential of `schemes` is claimed.
+   * Whether the credential could be one of this provider's by its form alone (a JWT of its issuer,
+   * the shape of our tokens…): cheap and synchronous. Unclaimed credentials are never verified, so
+   * garbage costs no attempt; absent means every credential of `schemes` is claimed. Providers are
+   * asked in config order, and one that accepts synchronously ends the check.
    */
   claims?(credential: Credential): boolean;
   /**

@@ -17,8 +17,8 @@ import type { GatewayRequest, GatewayResponse } from '../gateway/types';
 export interface FastPathOptions {
   /** Exact request paths (before any query) answered here. */
   paths: ReadonlySet<string>;
-  /** The gateway: an answer, synchronously when it can. */
-  handle(request: GatewayRequest): MaybePromise<GatewayResponse | null>;
+  /** The gateway's answer to a check, synchronously when it can; never throws. */
+  handle(request: GatewayRequest): MaybePromise<GatewayResponse>;
   /** Idle connections are closed after this long (Node's `keepAliveTimeout`). */
   keepAliveMs: number;
   /** A head longer than this goes to Node (which refuses it with 431 over its own limit). */
@@ -125,13 +125,12 @@ class FastConnection {
       const end = chunk.indexOf(HEAD_END, offset);
       const request = end === -1 || end - offset > this.options.maxHeadBytes ? undefined : parseHead(chunk.toString('latin1', offset, end), this.options.paths, this.remoteAddress);
       if (!request) return this.handOff(chunk.subarray(offset));
-      let answer: MaybePromise<GatewayResponse | null>;
+      let answer: MaybePromise<GatewayResponse>;
       try {
         answer = this.options.handle(request);
       } catch (error) {
         return this.fail(error);
       }
-      if (answer === null) return this.handOff(chunk.subarray(offset)); // not a gateway path after all: nothing was done
       offset = end + HEAD_END.length;
       if (answer instanceof Promise) return this.answerLater(answer, request.method, chunk, offset);
       this.send(answer, request.method);
@@ -140,26 +139,21 @@ class FastConnection {
   }
 
   /** Reads nothing more until the answer is sent: answers go out in request order. */
-  private answerLater(answer: Promise<GatewayResponse | null>, method: string, chunk: Buffer, offset: number): void {
+  private answerLater(answer: Promise<GatewayResponse>, method: string, chunk: Buffer, offset: number): void {
     this.waiting = true;
     this.socket.pause();
-    answer
-      .then((response) => {
-        if (!response) throw new Error('the gateway did not answer an authenticate path');
-        return response;
-      })
-      .then(
-        (response) => {
-          this.waiting = false;
-          this.lastActive = Date.now();
-          if (this.socket.destroyed || this.closing) return;
-          this.send(response, method);
-          if (this.closing) return;
-          if (this.ended) this.socket.end();
-          else this.consume(chunk, offset);
-        },
-        (error: unknown) => this.fail(error),
-      );
+    answer.then(
+      (response) => {
+        this.waiting = false;
+        this.lastActive = Date.now();
+        if (this.socket.destroyed) return;
+        this.send(response, method);
+        if (this.closing) return;
+        if (this.ended) this.socket.end();
+        else this.consume(chunk, offset);
+      },
+      (error: unknown) => this.fail(error),
+    );
   }
 
   private send(response: GatewayResponse, method: string): void {

@@ -3,12 +3,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
+import { SERVER_BUNDLE } from '../../scripts/build-server.mjs';
 import { freePort } from './ports';
 import { createPostgresDatabase, type DatabaseKind, type TestDatabase } from './postgres';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-/** server.ts compiled by scripts/build-server.mjs: what `npm start` runs. */
-const SERVER_BUNDLE = '.next/aot/server.mjs';
 const MAX_OUTPUT = 1 << 20;
 
 export interface StartOptions {

@@ -162,7 +162,7 @@ async function listen(server: Server): Promise<number> {
   return (server.address() as AddressInfo).port;
 }
 
-async function startServer(options: { answer?: (request: GatewayRequest) => MaybePromise<GatewayResponse | null>; keepAliveMs?: number } = {}): Promise<Harness> {
+async function startServer(options: { answer?: (request: GatewayRequest) => MaybePromise<GatewayResponse>; keepAliveMs?: number } = {}): Promise<Harness> {
   const { answer = fastAnswer, keepAliveMs = 65_000 } = options;
   const server = http.createServer(nodeHandler);
   server.keepAliveTimeout = keepAliveMs;
@@ -520,16 +520,6 @@ describe('installFastPath on a real server', () => {
     client.write(req('GET', '/other'));
     await client.read(2);
     expect(fast.size).toBe(0);
-  });
-
-  it('hands a request to Node when the gateway does not answer it', async () => {
-    const { port, handled } = await startServer({ answer: () => null });
-    const client = await connect(port);
-    client.write(auth('/x') + auth('/y'));
-    const responses = await client.read(2);
-    expect(servedBy(responses)).toEqual(['node', 'node']);
-    expect(responses[0]?.body).toBe('node:GET /api/authenticate');
-    expect(handled).toHaveLength(1);
   });
 
   it('answers 503 and closes when the gateway throws, and goes on serving', async () => {

@@ -18,6 +18,7 @@ describe('gateway core under random headers', () => {
       providers: [
         { type: 'plain', name: 'users', realm: 'local', users: [{ username: 'alice', password: 'alice-pw', roles: ['user'] }] },
         { type: 'jwt', name: 'idp', realm: 'idp', cert_uri: idp.jwksUri },
+        { type: 'tokens', name: 'tokens' },
       ],
       augmenters: [{ type: 'plain_advanced', name: 'adv', realm: 'local', match: { username: ['alice'] }, augment: { roles: ['x'], attributes: { a: 'b' } } }],
       services: [{ name: 'svc', scopes: ['read'] }],
@@ -60,16 +61,25 @@ describe('gateway core under random headers', () => {
     { requiredKeys: [] },
   );
 
+  const attempts = async () => (await runtime.metrics.registry.metrics()).split('\n').filter((l) => l.startsWith('auth_provider_attempts_total{')).join('\n');
+  const check = (authorization: string) => runtime.http.handle({ method: 'GET', path: '/api/authenticate', header: (name) => ({ authorization, 'x-original-uri': '/x' })[name], remoteAddress: '127.0.0.1' });
+
   it('refuses a flood of garbage at once: 401, no provider attempt, nothing left waiting', async () => {
-    const attempts = async () => (await runtime.metrics.registry.metrics()).split('\n').filter((l) => l.startsWith('auth_provider_attempts_total{')).join('\n');
     const before = await attempts();
     for (let i = 0; i < 2000; i++) {
-      const garbage = `Bearer aot_${i.toString(36).padStart(16, '0')}_${'x'.repeat(42)}`;
-      const answer = runtime.http.handle({ method: 'GET', path: '/api/authenticate', header: (name) => ({ authorization: garbage, 'x-original-uri': '/x' })[name], remoteAddress: '127.0.0.1' });
+      const answer = check(`Bearer not-a-token-${i.toString(36)}.${'x'.repeat(42)}`);
       expect(answer).not.toBeInstanceOf(Promise); // answered within the call: no timer, no queue
       expect(answer).toMatchObject({ status: 401, body: '' });
     }
     expect(await attempts()).toBe(before);
+  });
+
+  it('refuses a flood of our-shaped tokens with bad checksums at once: no lookup, no delay, nothing left waiting', async () => {
+    for (let i = 0; i < 2000; i++) {
+      const answer = check(`Bearer aot_${i.toString(36).padStart(16, '0')}_${'x'.repeat(42)}`);
+      expect(answer).not.toBeInstanceOf(Promise); // a database lookup or the failure delay would be a promise
+      expect(answer).toMatchObject({ status: 401, body: '' });
+    }
   });
 
   it('never throws and only answers 200, 401, 403 or 503', async () => {
