@@ -40,4 +40,9 @@ function done(summary, latency, requests)
   for code, n in pairs(total) do parts[#parts + 1] = string.format('"%d": %d', code, n) end
   io.write(string.format('STATUSES {%s}\n', table.concat(parts, ", ")))
   io.write(string.format('LATENCY {"p50": %.3f, "p99": %.3f}\n', latency:percentile(50) / 1000, latency:percentile(99) / 1000))
+  -- The tail from p90 up, so that the p99 of several short runs together can be worked out.
+  local tail = {}
+  for p = 90, 99.9, 0.1 do tail[#tail + 1] = string.format('[%.1f, %.3f]', p, latency:percentile(p) / 1000) end
+  tail[#tail + 1] = string.format('[100, %.3f]', latency.max / 1000)
+  io.write(string.format('TAIL [%s]\n', table.concat(tail, ", ")))
 end
