@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import type { ProviderConfig } from '../config/schema';
-import { constantTimeEqual, hashSecret, verifySecret } from '../crypto/secrets';
+import { constantTimeEqual, credentialKey, hashSecret, verifySecret } from '../crypto/secrets';
 import type { WorkQueue } from '../crypto/work-queue';
 import { basicOf } from '../gateway/credentials';
 import { frozenIdentity } from '../gateway/identity';
@@ -13,6 +13,7 @@ type PlainUser = PlainConfig['users'][number];
 
 const VERDICT_TTL_MS = 30_000;
 const SUSPECT_TTL_MS = 10 * 60_000;
+const PROVEN_TTL_MS = 60 * 60_000;
 
 /** Static Basic users from the config: argon2id `password_hash`, or auth-o-tron's plaintext `password`. */
 export class PlainProvider implements Provider {
@@ -26,15 +27,23 @@ export class PlainProvider implements Provider {
   private dummyHash: Promise<string> | undefined;
   // Verdicts for recently seen credentials (keyed by a keyed hash, never the password), filled once for
   // concurrent callers: a busy client costs one argon2 verification per TTL (Authelia #5006).
-  private readonly verdicts = new SingleFlightCache<Identity>({ ttlMs: VERDICT_TTL_MS, negativeTtlMs: VERDICT_TTL_MS, max: 20_000 });
+  private readonly verdicts: SingleFlightCache<Identity>;
   /** Usernames that recently saw a wrong password: their guesses share one core at most. */
   private readonly suspects = new LRUCache<string, true>({ max: 20_000, ttl: SUSPECT_TTL_MS });
+  /**
+   * Keyed hashes of credentials whose password argon2 confirmed. The users come from the config, so
+   * when a verdict expires such a credential needs no argon2 again and never waits in the suspect
+   * lane: guesses against a username cannot lock its owner out.
+   */
+  private readonly proven = new LRUCache<string, true>({ max: 20_000, ttl: PROVEN_TTL_MS });
 
   constructor(
     config: PlainConfig,
     private readonly argon2: WorkQueue,
     private readonly suspectArgon2: WorkQueue,
+    verdictTtlMs = VERDICT_TTL_MS,
   ) {
+    this.verdicts = new SingleFlightCache<Identity>({ ttlMs: verdictTtlMs, negativeTtlMs: verdictTtlMs, max: 20_000 });
     this.name = config.name;
     this.realm = config.realm;
     this.users = new Map(config.users.map((u) => [u.username, u]));
@@ -50,7 +59,11 @@ export class PlainProvider implements Provider {
     if (!basic) return { status: 'rejected', reason: 'malformed basic credential', offline: true };
     const verdict = this.verdicts.get(credential.value, async () => {
       const identity = this.identities.get(basic.username);
-      if ((await this.checkPassword(basic.username, this.users.get(basic.username), basic.password)) && identity) return { status: 'ok', value: identity };
+      const key = credentialKey(credential.value);
+      if ((this.proven.has(key) || (await this.checkPassword(basic.username, this.users.get(basic.username), basic.password))) && identity) {
+        this.proven.set(key, true);
+        return { status: 'ok', value: identity };
+      }
       this.suspects.set(basic.username, true);
       return { status: 'rejected', reason: 'wrong username or password' };
     });

@@ -36,6 +36,7 @@ const CACHE_SIZE = 50_000;
 // Wrong secrets for an existing id are remembered briefly, so repeated guesses cost no argon2.
 const FAILURE_TTL_MS = 30_000;
 const SUSPECT_TTL_MS = 10 * 60_000;
+const PROVEN_TTL_MS = 60 * 60_000;
 const NOT_OURS: ProviderOutcome = { status: 'rejected', reason: 'not one of our tokens, or a bad checksum', offline: true };
 
 /** This product's opaque tokens: `Bearer <token>`, or Basic `username:<token>` (OpenCloud style). */
@@ -48,6 +49,13 @@ export class TokensProvider implements Provider {
   private readonly failures = new LRUCache<string, true>({ max: CACHE_SIZE, ttl: FAILURE_TTL_MS });
   /** Token ids that recently saw a wrong secret. */
   private readonly suspects = new LRUCache<string, true>({ max: CACHE_SIZE, ttl: SUSPECT_TTL_MS });
+  /**
+   * Credentials whose secret argon2 confirmed, with the stored hash it matched. When the verified
+   * cache expires, such a credential is read from the database again (revocation, expiry, owner,
+   * scopes) but needs no argon2 and never waits in the suspect lane: guesses against a token id
+   * cannot lock its owner out. Proof against a different stored hash counts for nothing.
+   */
+  private readonly proven = new LRUCache<string, string>({ max: CACHE_SIZE, ttl: PROVEN_TTL_MS });
   private readonly inflight = new Map<string, Promise<Verified | Exclude<ProviderOutcome, { status: 'accepted' }>>>();
   private generation = 0;
 
@@ -109,7 +117,7 @@ export class TokensProvider implements Provider {
   private async lookup(key: string, parsed: ParsedToken): Promise<Verified | Exclude<ProviderOutcome, { status: 'accepted' }>> {
     // Someone guessing secrets for this id gets a narrow, rate-limited lane for the whole check
     // (database and argon2), so a flood of guesses costs neither the database nor the cores.
-    const suspect = this.suspects.has(parsed.id);
+    const suspect = this.suspects.has(parsed.id) && !this.proven.has(key);
     const check = () => this.check(key, parsed, suspect);
     try {
       return suspect ? await this.options.suspectArgon2.run(check) : await check();
@@ -132,12 +140,14 @@ export class TokensProvider implements Provider {
     if (refusal) return { status: 'rejected', reason: refusal };
 
     const hash = row.secretHash;
-    const matches = suspect ? await verifySecret(hash, parsed.secret) : await this.options.argon2.run(() => verifySecret(hash, parsed.secret));
+    const matches =
+      this.proven.get(key) === hash || (suspect ? await verifySecret(hash, parsed.secret) : await this.options.argon2.run(() => verifySecret(hash, parsed.secret)));
     if (!matches) {
       this.failures.set(key, true);
       this.suspects.set(parsed.id, true);
       return { status: 'rejected', reason: 'wrong secret' };
     }
+    this.proven.set(key, hash);
 
     const entry: Verified = {
       tokenId: row.id,

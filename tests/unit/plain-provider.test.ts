@@ -15,10 +15,10 @@ const basic = (user: string, password: string) => ({ scheme: 'Basic' as const, v
 
 describe('plain provider', async () => {
   const hash = await hashSecret('right');
-  const setup = () => {
+  const setup = (verdictTtlMs?: number) => {
     const main = new CountingQueue(2, 32);
     const suspect = new CountingQueue(1, 4);
-    const provider = new PlainProvider({ type: 'plain', name: 'p', realm: 'r', users: [{ username: 'ann', password_hash: hash, roles: ['x'], attributes: {} }] }, main, suspect);
+    const provider = new PlainProvider({ type: 'plain', name: 'p', realm: 'r', users: [{ username: 'ann', password_hash: hash, roles: ['x'], attributes: {} }] }, main, suspect, verdictTtlMs);
     return { main, suspect, provider };
   };
 
@@ -38,6 +38,18 @@ describe('plain provider', async () => {
     expect((await provider.verify(basic('ann', 'right'))).status).toBe('accepted'); // the owner still gets in
     expect(suspect.runs).toBe(2);
     expect(main.runs).toBe(1);
+  });
+
+  it('lets the owner back in after the verdict expires without argon2 or the narrow lane, while guesses still go there', async () => {
+    const { main, suspect, provider } = setup(50);
+    expect((await provider.verify(basic('ann', 'right'))).status).toBe('accepted');
+    expect((await provider.verify(basic('ann', 'guess-1'))).status).toBe('rejected'); // ann is now a suspect
+    await new Promise((resolve) => setTimeout(resolve, 80)); // both verdicts have expired
+    expect((await provider.verify(basic('ann', 'right'))).status).toBe('accepted');
+    expect(main.runs).toBe(2);
+    expect(suspect.runs).toBe(0);
+    expect((await provider.verify(basic('ann', 'guess-1'))).status).toBe('rejected'); // a wrong password proves nothing
+    expect(suspect.runs).toBe(1);
   });
 
   it('answers "unavailable" rather than queueing without bound', async () => {
