@@ -36,6 +36,11 @@ const ROUNDS = QUICK ? 2 : 15;
 const ROUND_SECONDS = 1;
 /** Before its rounds, each scenario runs this long unmeasured (only its answers are checked): the first requests of a new kind of credential meet cold code. */
 const WARMUP_SECONDS = 1;
+/** Rounds of the direct (no nginx) server-CPU comparison. */
+const DIRECT_ROUNDS = QUICK ? 1 : 4;
+/** Rounds of valid users alone and under a flood. */
+const FLOOD_ROUNDS = QUICK ? 1 : 5;
+const FLOOD_ROUND_SECONDS = QUICK ? 2 : 4;
 const MIXED_DURATION = QUICK ? 10 : 60;
 const CONNECTIONS = 50;
 const SEEDED_TOKENS = QUICK ? 10_000 : 100_000;
@@ -69,7 +74,7 @@ interface Row {
   vsBare: number;
   /** The lowest and highest of those paired ratios. */
   vsBareRange?: [number, number];
-  /** p99 against bare Node's: the worst round of each when the scenario ran in rounds. */
+  /** p99 against bare Node's: of all the rounds' requests together when the scenario ran in rounds. */
   p99VsBare: number;
   vsBareAtStart: number;
   vsNext: number;
@@ -97,12 +102,18 @@ function machineTicks(): { idle: number; total: number } {
   return { idle: (values[3] ?? 0) + (values[4] ?? 0), total: values.reduce((a, b) => a + b, 0) };
 }
 
+interface WrkOptions {
+  /** Sent as X-Original-URI, as nginx does, when wrk calls a server directly. */
+  originalUri?: string;
+  threads?: number;
+}
+
 /** Runs wrk; `serverPids` are the processes whose CPU per request is reported (summed). */
-async function wrk(url: string, headers: string[], seconds: number, connections = CONNECTIONS, serverPids: number[] = []): Promise<WrkResult> {
+async function wrk(url: string, headers: string[], seconds: number, connections = CONNECTIONS, serverPids: number[] = [], options: WrkOptions = {}): Promise<WrkResult> {
   const serverCpu = () => serverPids.reduce((sum, pid) => sum + processCpuUs(pid), 0);
   const cpuBefore = serverCpu();
   const ticksBefore = machineTicks();
-  const result = await runWrk(url, headers, seconds, connections);
+  const result = await runWrk(url, headers, seconds, connections, options);
   const ticksAfter = machineTicks();
   const answered = Object.values(result.statuses).reduce((a, b) => a + b, 0);
   return {
@@ -112,11 +123,12 @@ async function wrk(url: string, headers: string[], seconds: number, connections 
   };
 }
 
-function runWrk(url: string, headers: string[], seconds: number, connections: number): Promise<WrkResult> {
+function runWrk(url: string, headers: string[], seconds: number, connections: number, options: WrkOptions): Promise<WrkResult> {
   const file = path.join(work, `headers-${Math.random().toString(36).slice(2)}.txt`);
   writeFileSync(file, `${headers.join('\n')}\n`);
   return new Promise((resolve, reject) => {
-    const child = spawn('wrk', ['-t2', `-c${connections}`, `-d${seconds}s`, '--timeout', '10s', '-s', path.join(ROOT, 'bench/wrk-headers.lua'), url], { env: { ...process.env, HEADERS_FILE: file } });
+    const env = { ...process.env, HEADERS_FILE: file, ...(options.originalUri ? { ORIGINAL_URI: options.originalUri } : {}) };
+    const child = spawn('wrk', [`-t${options.threads ?? 2}`, `-c${connections}`, `-d${seconds}s`, '--timeout', '10s', '-s', path.join(ROOT, 'bench/wrk-headers.lua'), url], { env });
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     child.stderr.on('data', (c: Buffer) => (out += c.toString()));
@@ -349,21 +361,55 @@ async function main(): Promise<void> {
   await scenario('IdP JWT via JWKS', 200, `${nginx.url}/gateway/x`, jwts);
   await scenario('garbage token (bad checksum) → 401', 401, `${nginx.url}/gateway/x`, garbage);
   await scenario('policy denies → 403', 403, `${nginx.url}/gateway/admin/x`, [basic]);
+  // The server's own CPU per check, without nginx: wrk straight at the app and at bare Node (same requests, rounds interleaved).
+  const direct: Record<string, { app: number; bare: number }> = {};
+  const directCases: Array<[string, string[], string]> = [['opaque token', [seeded(1)], '/x'], ['Basic', [basic], '/x'], ['IdP JWT', jwts, '/x'], ['garbage 401', garbage, '/x'], ['policy 403', [basic], '/gateway/admin/x']];
+  const directSamples = new Map<string, { app: number[]; bare: number[] }>();
+  for (let round = 0; round < DIRECT_ROUNDS; round++) {
+    for (const [name, headers, originalUri] of directCases) {
+      if (ONLY && !ONLY.test(name)) continue;
+      const samples = directSamples.get(name) ?? { app: [], bare: [] };
+      directSamples.set(name, samples);
+      const options = { originalUri, threads: 1 };
+      samples.bare.push((await wrk(`http://127.0.0.1:${bares[0]!.port}/`, headers, ROUND_SECONDS * 2, 20, [bares[0]!.child.pid ?? 0], options)).serverCpuUs ?? 0);
+      samples.app.push((await wrk(`${app.url}/api/authenticate`, headers, ROUND_SECONDS * 2, 20, [app.pid], options)).serverCpuUs ?? 0);
+    }
+  }
+  for (const [name, samples] of directSamples) direct[name] = { app: median(samples.app), bare: median(samples.bare) };
+  const directNote = `server CPU per check with wrk straight at the server (no nginx; median of ${DIRECT_ROUNDS} rounds of ${ROUND_SECONDS * 2} s, each beside bare Node given the same requests): ${Object.entries(direct).map(([name, { app, bare }]) => `${name} ${app.toFixed(1)} µs (bare ${bare.toFixed(1)})`).join(', ')}`;
+  console.log(directNote);
   const pairedNote = `a cached check runs ${WARMUP_SECONDS} s unmeasured, then ${ROUNDS} rounds of ${ROUND_SECONDS} s, each beside ${ROUND_SECONDS} s of bare Node (the order alternating); "× bare Node" is the median of the rounds' ratios (lowest–highest in brackets), req/s their mean, p99 that of all the rounds' requests together, and "p99 × bare" against that of the bare rounds; bare Node gets the same requests (credentials and all); the other rows are against the bare-Node baseline at the start`;
-  if (HOT_ONLY || (ONLY && !ONLY.test('flood'))) return void console.log(`\n${tableOf(rows_)}\n\n${pairedNote}`);
+  if (HOT_ONLY || (ONLY && !ONLY.test('flood'))) return void console.log(`\n${tableOf(rows_)}\n\n${pairedNote}\n${directNote}`);
 
   // Flood: valid users alone, then the same load beside garbage and wrong-secret tokens.
   // Warm valid users (ids 1 and 2 are also under attack: their owners must still get through).
   const validMix = [seeded(1), seeded(2), seeded(50), basic, ...jwts.slice(0, 3)];
-  const validAlone = await wrk(`${nginx.url}/gateway/x`, validMix, DURATION, 25);
-  const [validUnderFlood, flood] = await Promise.all([
-    wrk(`${nginx.url}/gateway/x`, validMix, DURATION, 25),
-    wrk(`${nginx.url}/gateway/x`, [...garbage, ...wrongSecret], DURATION, 25),
-  ]);
+  // Paired rounds again (alone, then under a flood, the order alternating): one long run of each only measures the drift.
+  const aloneRounds: WrkResult[] = [];
+  const underFloodRounds: WrkResult[] = [];
+  const floodRounds: WrkResult[] = [];
+  const floodRatios: number[] = [];
+  const alone = () => wrk(`${nginx.url}/gateway/x`, validMix, FLOOD_ROUND_SECONDS, 25);
+  const underFlood = () => Promise.all([wrk(`${nginx.url}/gateway/x`, validMix, FLOOD_ROUND_SECONDS, 25), wrk(`${nginx.url}/gateway/x`, [...garbage, ...wrongSecret], FLOOD_ROUND_SECONDS, 25)]);
+  for (let round = 0; round < FLOOD_ROUNDS; round++) {
+    const aloneBefore = round % 2 === 0 ? await alone() : undefined;
+    const [valid, flood] = await underFlood();
+    const aloneRound = aloneBefore ?? (await alone());
+    aloneRounds.push(aloneRound);
+    underFloodRounds.push(valid);
+    floodRounds.push(flood);
+    floodRatios.push(valid.rps / aloneRound.rps);
+    console.log(`  flood round ${round + 1}: valid users ${Math.round(valid.rps)} req/s under the flood, ${Math.round(aloneRound.rps)} alone: × ${(valid.rps / aloneRound.rps).toFixed(2)}`);
+  }
+  const validAlone = combined(aloneRounds);
+  const validUnderFlood = combined(underFloodRounds);
+  const flood = combined(floodRounds);
   record('valid users alone (25 connections)', 200, validAlone);
   record('valid users during a garbage flood', 200, validUnderFlood);
   record('the flood itself (garbage + guessed secrets)', 401, { ...flood, statuses: Object.fromEntries(Object.entries(flood.statuses).filter(([code]) => code !== '500')) });
-  if (ONLY) return void console.log(`\n${tableOf(rows_)}\n\nvalid users during the flood: ${Math.round((validUnderFlood.rps / validAlone.rps) * 100)} % of their req/s alone`);
+  const floodSlowdown = { rps: median(floodRatios), range: [Math.min(...floodRatios), Math.max(...floodRatios)], p99: validUnderFlood.p99 / validAlone.p99 };
+  const floodNote = `valid users during a flood of garbage and guessed secrets (${FLOOD_ROUNDS} rounds of ${FLOOD_ROUND_SECONDS} s under the flood, each beside ${FLOOD_ROUND_SECONDS} s alone): median ${(floodSlowdown.rps * 100).toFixed(0)} % of their requests/s alone (${floodSlowdown.range.map((r) => `${(r * 100).toFixed(0)}`).join('–')} %), p99 × ${floodSlowdown.p99.toFixed(2)}`;
+  if (ONLY) return void console.log(`\n${tableOf(rows_)}\n\n${floodNote}`);
 
   // Mixed load over the 100,000-token database; RSS sampled throughout.
   const mixed = [
@@ -412,11 +458,14 @@ async function main(): Promise<void> {
     settings: { durationSeconds: DURATION, mixedDurationSeconds: MIXED_DURATION, connections: CONNECTIONS, seededTokens: SEEDED_TOKENS, replicas: REPLICAS },
     argon2VerificationsPerSecond: Math.round(argon2PerSecond),
     coldTokensVsArgon2: (coldResult?.rps ?? 0) / argon2PerSecond,
-    floodSlowdown: { rps: validUnderFlood.rps / validAlone.rps, p99: validUnderFlood.p99 / validAlone.p99 },
+    floodSlowdown,
+    floodNote,
     rssDuringMixedMb: { first: samples[0] ?? 0, last: samples.at(-1) ?? 0, max: Math.max(0, ...samples), samples },
     revocationLatencyMs: latencies.map((l) => Math.round(l)),
     mixedShedByGateway: mixedShed,
     pairedNote,
+    directNote,
+    serverCpuDirectUs: direct,
     rows: rows_,
   };
   mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
@@ -425,8 +474,9 @@ async function main(): Promise<void> {
   const table = tableOf(rows_);
   console.log(`\n${table}\n`);
   console.log(summary.pairedNote);
+  console.log(summary.directNote);
   console.log(`raw argon2id verifications/s: ${summary.argon2VerificationsPerSecond}; cold tokens reach ${(summary.coldTokensVsArgon2 * 100).toFixed(0)} % of it`);
-  console.log(`valid users during the flood: ${(summary.floodSlowdown.rps * 100).toFixed(0)} % of their req/s alone, p99 × ${summary.floodSlowdown.p99.toFixed(2)}`);
+  console.log(summary.floodNote);
   console.log(`answers the gateway shed with 503 during the mixed load: ${summary.mixedShedByGateway}`);
   console.log(`server RSS during the mixed load: first ${summary.rssDuringMixedMb.first} MB, last ${summary.rssDuringMixedMb.last} MB, max ${summary.rssDuringMixedMb.max} MB`);
   console.log(`revocation seen by the other replica after: ${summary.revocationLatencyMs.join(', ')} ms`);
@@ -492,19 +542,20 @@ function tableOf(rows: Row[]): string {
 }
 
 /** The README shows the latest full run, with the machine it ran on. */
-function updateReadme(table: string, summary: { pairedNote: string; mixedShedByGateway: number; ranAt: string; machine: { cpus: number; model: string; memoryGb: number; node: string }; argon2VerificationsPerSecond: number; coldTokensVsArgon2: number; floodSlowdown: { rps: number; p99: number }; rssDuringMixedMb: { first: number; last: number; max: number }; revocationLatencyMs: number[] }): void {
+function updateReadme(table: string, summary: { pairedNote: string; directNote: string; mixedShedByGateway: number; ranAt: string; machine: { cpus: number; model: string; memoryGb: number; node: string }; argon2VerificationsPerSecond: number; coldTokensVsArgon2: number; floodNote: string; rssDuringMixedMb: { first: number; last: number; max: number }; revocationLatencyMs: number[] }): void {
   const readmePath = path.join(ROOT, 'README.md');
   const readme = readFileSync(readmePath, 'utf8');
   const { machine } = summary;
   const block = [
     '<!-- bench:start -->',
-    `Latest run: ${summary.ranAt.slice(0, 16).replace('T', ' ')} UTC on ${machine.cpus} × ${machine.model}, ${machine.memoryGb} GB, Node ${machine.node}; ${DURATION} s per scenario, ${CONNECTIONS} connections, ${REPLICAS} app process(es) and as many bare baselines (wrk and nginx share the machine).`,
+    `Latest run: ${summary.ranAt.slice(0, 16).replace('T', ' ')} UTC on ${machine.cpus} × ${machine.model}, ${machine.memoryGb} GB, Node ${machine.node}; ${DURATION} s per baseline, ${CONNECTIONS} connections, ${REPLICAS} app process(es) and as many bare baselines (wrk and nginx share the machine).`,
     '',
     table,
     '',
     `- ${summary.pairedNote}`,
+    `- ${summary.directNote}`,
     `- raw argon2id verifications/s on this machine: ${summary.argon2VerificationsPerSecond}; cold tokens reach ${(summary.coldTokensVsArgon2 * 100).toFixed(0)} % of that`,
-    `- valid users during a flood of garbage and guessed secrets: ${(summary.floodSlowdown.rps * 100).toFixed(0)} % of their requests/s alone, p99 × ${summary.floodSlowdown.p99.toFixed(2)}`,
+    `- ${summary.floodNote}`,
     `- answers the gateway shed with 503 + Retry-After during the mixed load (nginx shows them as 500): ${summary.mixedShedByGateway}`,
     `- server RSS during the ${MIXED_DURATION} s mixed load: ${summary.rssDuringMixedMb.first} MB at the start, ${summary.rssDuringMixedMb.last} MB at the end, ${summary.rssDuringMixedMb.max} MB at most`,
     `- a revocation seen by the other replica after ${summary.revocationLatencyMs.join(', ')} ms`,
