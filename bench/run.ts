@@ -330,26 +330,16 @@ async function main(): Promise<void> {
   const scenario = async (name: string, expect: number, url: string, headers: string[], connections = CONNECTIONS) => {
     if (ONLY && !ONLY.test(name)) return undefined;
     const warmup = await wrk(url, headers, WARMUP_SECONDS, connections);
-    const rounds: WrkResult[] = [];
-    const bareRounds: WrkResult[] = [];
-    const ratios: number[] = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      // Bare Node gets the very same requests (credentials and all), so only the answer differs.
-      const bare = () => wrk(`${nginx.url}/bare/x`, headers, ROUND_SECONDS, connections);
-      const measured = () => wrk(url, headers, ROUND_SECONDS, connections, appPids);
-      const bareBefore = round % 2 === 0 ? await bare() : undefined;
-      const measuredRound = await measured();
-      const bareRound = bareBefore ?? (await bare());
-      rounds.push(measuredRound);
-      bareRounds.push(bareRound);
-      ratios.push(measuredRound.rps / bareRound.rps);
-      console.log(`  round ${round + 1}: ${Math.round(measuredRound.rps)} req/s (p99 ${measuredRound.p99.toFixed(1)} ms) beside bare ${Math.round(bareRound.rps)} (p99 ${bareRound.p99.toFixed(1)} ms): × ${(measuredRound.rps / bareRound.rps).toFixed(2)}`);
-    }
+    // Bare Node gets the very same requests (credentials and all), so only the answer differs.
+    const pairs = await pairedRounds(ROUNDS, () => wrk(`${nginx.url}/bare/x`, headers, ROUND_SECONDS, connections), () => wrk(url, headers, ROUND_SECONDS, connections, appPids));
+    const rounds = pairs.map((p) => p.measured);
+    const ratios = pairs.map((p) => p.measured.rps / p.reference.rps);
+    pairs.forEach(({ reference, measured }, i) => console.log(`  round ${i + 1}: ${Math.round(measured.rps)} req/s (p99 ${measured.p99.toFixed(1)} ms) beside bare ${Math.round(reference.rps)} (p99 ${reference.p99.toFixed(1)} ms): × ${ratios[i]!.toFixed(2)}`));
     const result = combined(rounds);
     // Answers during the warm-up count too: an error there is still an error.
     for (const [code, n] of Object.entries(warmup.statuses)) result.statuses[code] = (result.statuses[code] ?? 0) + n;
     result.socketErrors += warmup.socketErrors;
-    return record(name, expect, result, { ratios, bare: combined(bareRounds) });
+    return record(name, expect, result, { ratios, bare: combined(pairs.map((p) => p.reference)) });
   };
   const coldScenario = async (name: string, url: string, headers: string[], connections: number) =>
     ONLY && !ONLY.test(name) ? undefined : record(name, 200, await wrk(url, headers, DURATION, connections, appPids));
@@ -385,25 +375,15 @@ async function main(): Promise<void> {
   // Warm valid users (ids 1 and 2 are also under attack: their owners must still get through).
   const validMix = [seeded(1), seeded(2), seeded(50), basic, ...jwts.slice(0, 3)];
   // Paired rounds again (alone, then under a flood, the order alternating): one long run of each only measures the drift.
-  const aloneRounds: WrkResult[] = [];
-  const underFloodRounds: WrkResult[] = [];
-  const floodRounds: WrkResult[] = [];
-  const floodRatios: number[] = [];
   const alone = () => wrk(`${nginx.url}/gateway/x`, validMix, FLOOD_ROUND_SECONDS, 25);
   const underFlood = () => Promise.all([wrk(`${nginx.url}/gateway/x`, validMix, FLOOD_ROUND_SECONDS, 25), wrk(`${nginx.url}/gateway/x`, [...garbage, ...wrongSecret], FLOOD_ROUND_SECONDS, 25)]);
-  for (let round = 0; round < FLOOD_ROUNDS; round++) {
-    const aloneBefore = round % 2 === 0 ? await alone() : undefined;
-    const [valid, flood] = await underFlood();
-    const aloneRound = aloneBefore ?? (await alone());
-    aloneRounds.push(aloneRound);
-    underFloodRounds.push(valid);
-    floodRounds.push(flood);
-    floodRatios.push(valid.rps / aloneRound.rps);
-    console.log(`  flood round ${round + 1}: valid users ${Math.round(valid.rps)} req/s under the flood, ${Math.round(aloneRound.rps)} alone: × ${(valid.rps / aloneRound.rps).toFixed(2)}`);
-  }
-  const validAlone = combined(aloneRounds);
-  const validUnderFlood = combined(underFloodRounds);
-  const flood = combined(floodRounds);
+  await wrk(`${nginx.url}/gateway/x`, validMix, WARMUP_SECONDS, 25); // first uses of the valid tokens verify them: not part of either side
+  const floodPairs = await pairedRounds(FLOOD_ROUNDS, alone, underFlood);
+  const floodRatios = floodPairs.map(({ reference, measured: [valid] }) => valid.rps / reference.rps);
+  floodPairs.forEach(({ reference, measured: [valid] }, i) => console.log(`  flood round ${i + 1}: valid users ${Math.round(valid.rps)} req/s under the flood, ${Math.round(reference.rps)} alone: × ${floodRatios[i]!.toFixed(2)}`));
+  const validAlone = combined(floodPairs.map((p) => p.reference));
+  const validUnderFlood = combined(floodPairs.map((p) => p.measured[0]));
+  const flood = combined(floodPairs.map((p) => p.measured[1]));
   record('valid users alone (25 connections)', 200, validAlone);
   record('valid users during a garbage flood', 200, validUnderFlood);
   record('the flood itself (garbage + guessed secrets)', 401, { ...flood, statuses: Object.fromEntries(Object.entries(flood.statuses).filter(([code]) => code !== '500')) });
@@ -483,6 +463,17 @@ async function main(): Promise<void> {
   console.log(`p99 of the mixed load vs bare Node: × ${(mixedRow.p99 / (bareResult.p99 || 1)).toFixed(2)}; bare Node req/s ${Math.round(bareRps)}`);
   console.log('wrote bench/results/latest.json');
   if (!QUICK) updateReadme(table, summary);
+}
+
+/** `count` runs of `measured`, each right beside a run of `reference`, the order alternating so a steady drift favours neither. */
+async function pairedRounds<R, M>(count: number, reference: () => Promise<R>, measured: () => Promise<M>): Promise<Array<{ reference: R; measured: M }>> {
+  const pairs: Array<{ reference: R; measured: M }> = [];
+  for (let round = 0; round < count; round++) {
+    const before = round % 2 === 0 ? await reference() : undefined;
+    const measuredRun = await measured();
+    pairs.push({ reference: before ?? (await reference()), measured: measuredRun });
+  }
+  return pairs;
 }
 
 function median(values: number[]): number {

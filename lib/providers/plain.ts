@@ -1,8 +1,9 @@
 import { LRUCache } from 'lru-cache';
 import type { ProviderConfig } from '../config/schema';
-import { constantTimeEqual, credentialKey, hashSecret, verifySecret } from '../crypto/secrets';
+import { ProvenSecrets } from '../crypto/proven';
+import { constantTimeEqual, hashSecret, verifySecret } from '../crypto/secrets';
 import type { WorkQueue } from '../crypto/work-queue';
-import { basicOf } from '../gateway/credentials';
+import { basicOf, cacheKeyOf } from '../gateway/credentials';
 import { frozenIdentity } from '../gateway/identity';
 import { andThen, type MaybePromise } from '../gateway/maybe';
 import type { Credential, Identity, Provider, ProviderOutcome } from '../gateway/types';
@@ -13,7 +14,6 @@ type PlainUser = PlainConfig['users'][number];
 
 const VERDICT_TTL_MS = 30_000;
 const SUSPECT_TTL_MS = 10 * 60_000;
-const PROVEN_TTL_MS = 60 * 60_000;
 
 /** Static Basic users from the config: argon2id `password_hash`, or auth-o-tron's plaintext `password`. */
 export class PlainProvider implements Provider {
@@ -30,12 +30,8 @@ export class PlainProvider implements Provider {
   private readonly verdicts: SingleFlightCache<Identity>;
   /** Usernames that recently saw a wrong password: their guesses share one core at most. */
   private readonly suspects = new LRUCache<string, true>({ max: 20_000, ttl: SUSPECT_TTL_MS });
-  /**
-   * Keyed hashes of credentials whose password argon2 confirmed. The users come from the config, so
-   * when a verdict expires such a credential needs no argon2 again and never waits in the suspect
-   * lane: guesses against a username cannot lock its owner out.
-   */
-  private readonly proven = new LRUCache<string, true>({ max: 20_000, ttl: PROVEN_TTL_MS });
+  /** The users come from the config, so a credential confirmed once stays right while it is remembered. */
+  private readonly proven = new ProvenSecrets(20_000);
 
   constructor(
     config: PlainConfig,
@@ -59,9 +55,11 @@ export class PlainProvider implements Provider {
     if (!basic) return { status: 'rejected', reason: 'malformed basic credential', offline: true };
     const verdict = this.verdicts.get(credential.value, async () => {
       const identity = this.identities.get(basic.username);
-      const key = credentialKey(credential.value);
-      if ((this.proven.has(key) || (await this.checkPassword(basic.username, this.users.get(basic.username), basic.password))) && identity) {
-        this.proven.set(key, true);
+      const user = this.users.get(basic.username);
+      const key = cacheKeyOf(credential);
+      const storedHash = user?.password_hash ?? ''; // plaintext users: the proof needs no hash to hold on to
+      if ((this.proven.has(key, storedHash) || (await this.checkPassword(basic.username, user, basic.password))) && identity) {
+        this.proven.remember(key, storedHash);
         return { status: 'ok', value: identity };
       }
       this.suspects.set(basic.username, true);

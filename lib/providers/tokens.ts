@@ -3,6 +3,7 @@ import { credentialKey } from '../crypto/secrets';
 import { MISSED_MESSAGES, type Database } from '../../db/client';
 import { getTokenForVerification, type TokenForVerification } from '../../db/tokens';
 import { verifySecret } from '../crypto/secrets';
+import { ProvenSecrets } from '../crypto/proven';
 import type { WorkQueue } from '../crypto/work-queue';
 import { describeError, isAppError } from '../errors';
 import { basicOf, cacheKeyOf } from '../gateway/credentials';
@@ -36,7 +37,6 @@ const CACHE_SIZE = 50_000;
 // Wrong secrets for an existing id are remembered briefly, so repeated guesses cost no argon2.
 const FAILURE_TTL_MS = 30_000;
 const SUSPECT_TTL_MS = 10 * 60_000;
-const PROVEN_TTL_MS = 60 * 60_000;
 const NOT_OURS: ProviderOutcome = { status: 'rejected', reason: 'not one of our tokens, or a bad checksum', offline: true };
 
 /** This product's opaque tokens: `Bearer <token>`, or Basic `username:<token>` (OpenCloud style). */
@@ -49,13 +49,8 @@ export class TokensProvider implements Provider {
   private readonly failures = new LRUCache<string, true>({ max: CACHE_SIZE, ttl: FAILURE_TTL_MS });
   /** Token ids that recently saw a wrong secret. */
   private readonly suspects = new LRUCache<string, true>({ max: CACHE_SIZE, ttl: SUSPECT_TTL_MS });
-  /**
-   * Credentials whose secret argon2 confirmed, with the stored hash it matched. When the verified
-   * cache expires, such a credential is read from the database again (revocation, expiry, owner,
-   * scopes) but needs no argon2 and never waits in the suspect lane: guesses against a token id
-   * cannot lock its owner out. Proof against a different stored hash counts for nothing.
-   */
-  private readonly proven = new LRUCache<string, string>({ max: CACHE_SIZE, ttl: PROVEN_TTL_MS });
+  /** Re-read from the database when their cache entry expires (revocation, expiry, owner, scopes), but no argon2 again. */
+  private readonly proven = new ProvenSecrets(CACHE_SIZE);
   private readonly inflight = new Map<string, Promise<Verified | Exclude<ProviderOutcome, { status: 'accepted' }>>>();
   private generation = 0;
 
@@ -141,13 +136,13 @@ export class TokensProvider implements Provider {
 
     const hash = row.secretHash;
     const matches =
-      this.proven.get(key) === hash || (suspect ? await verifySecret(hash, parsed.secret) : await this.options.argon2.run(() => verifySecret(hash, parsed.secret)));
+      this.proven.has(key, hash) || (suspect ? await verifySecret(hash, parsed.secret) : await this.options.argon2.run(() => verifySecret(hash, parsed.secret)));
     if (!matches) {
       this.failures.set(key, true);
       this.suspects.set(parsed.id, true);
       return { status: 'rejected', reason: 'wrong secret' };
     }
-    this.proven.set(key, hash);
+    this.proven.remember(key, hash);
 
     const entry: Verified = {
       tokenId: row.id,
