@@ -145,6 +145,8 @@ export const configSchema = z
         host: z.string().min(1).optional(),
         port: z.coerce.number().int().min(0).max(65535).optional(),
         trusted_proxies: z.array(z.string().min(1)).default(['127.0.0.1/32', '::1/128']),
+        // Sent by the proxy's auth location only (X-Aot-Proxy-Secret): proves a request came from there.
+        proxy_secret: z.string().min(16, 'at least 16 characters').optional(),
       })
       .default({ trusted_proxies: ['127.0.0.1/32', '::1/128'] }),
     providers: z.array(providerSchema).default([]),
@@ -205,8 +207,11 @@ export const configSchema = z
         max_lifetime: durationSeconds.default(365 * 86400),
         default_lifetime: durationSeconds.default(30 * 86400),
         cache_ttl: durationSeconds.default(30),
+        // Each token is an argon2 hash and a row: bound what one user can make.
+        max_per_user: z.coerce.number().int().positive().default(100),
+        creations_per_minute: z.coerce.number().int().positive().default(10),
       })
-      .default({ prefix: 'aot', max_lifetime: 365 * 86400, default_lifetime: 30 * 86400, cache_ttl: 30 }),
+      .default({ prefix: 'aot', max_lifetime: 365 * 86400, default_lifetime: 30 * 86400, cache_ttl: 30, max_per_user: 100, creations_per_minute: 10 }),
     database: z.strictObject({ url: z.string().min(1).optional(), path: z.string().min(1).default('./data/pglite') }).default({ path: './data/pglite' }),
   })
   .superRefine((config, ctx) => {
