@@ -26,20 +26,23 @@ async function main(): Promise<void> {
   // app sits behind nginx (or is reached directly). Set AUTH_URL to pin one public origin instead.
   process.env.AUTH_TRUST_HOST ??= 'true';
 
-  let loaded;
-  try {
-    loaded = loadConfig();
-  } catch (error) {
+  const configProblems = (error: unknown): never => {
     if (!(error instanceof ConfigError)) throw error;
     for (const problem of error.problems) console.error(`config error: ${problem}`);
     process.exit(2);
+  };
+  let loaded: ReturnType<typeof loadConfig>;
+  try {
+    loaded = loadConfig();
+  } catch (error) {
+    return configProblems(error);
   }
 
   if (!existsSync(path.join(process.cwd(), '.next', 'BUILD_ID'))) {
     console.error('no production build in .next: run `npm run build` (npm start does it for you)');
     process.exit(1);
   }
-  const runtime = await createRuntime(loaded);
+  const runtime = await createRuntime(loaded).catch(configProblems);
   installRuntime(Promise.resolve(runtime));
   const { logger, config } = runtime;
   const host = config.server.host ?? '0.0.0.0';

@@ -13,3 +13,8 @@ export async function getOrCreateAppSecret(db: Db, name: string, generate: () =>
   if (!row) throw new Error(`app secret ${name} could not be stored`);
   return row.value;
 }
+
+export async function hasAppSecret(db: Db, name: string): Promise<boolean> {
+  const [row] = await db.select({ name: appSecrets.name }).from(appSecrets).where(eq(appSecrets.name, name)).limit(1);
+  return row !== undefined;
+}

@@ -1,5 +1,5 @@
 import 'server-only';
-import { and, asc, eq, ilike, or, sql } from 'drizzle-orm';
+import { and, asc, eq, ilike, isNotNull, or, sql } from 'drizzle-orm';
 import { insertAuditEntry, type NewAuditEntry } from './audit';
 import type { Db } from './client';
 import { users } from './schema';
@@ -74,4 +74,9 @@ export async function setUserDisabled(db: Db, id: string, disabled: boolean, aud
     if (row) await insertAuditEntry(tx, audit);
     return row;
   });
+}
+
+/** Every disabled user's realm and name: few, and read at start and after a missed notification. */
+export async function listDisabledUsers(db: Db): Promise<Array<Pick<UserRow, 'id' | 'realm' | 'username'>>> {
+  return db.select({ id: users.id, realm: users.realm, username: users.username }).from(users).where(isNotNull(users.disabledAt));
 }

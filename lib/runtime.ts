@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { openDatabase, type Database } from '../db/client';
 import { ensureActiveSigningKey, listPublishedSigningKeys } from '../db/signing-keys';
 import { createAugmenter } from './augmenters';
+import { guardDemoDatabase } from './config/demo-guard';
 import { loadConfig, type LoadedConfig } from './config/load';
 import type { Config } from './config/schema';
 import { ClientAddressResolver } from './gateway/client-address';
@@ -19,6 +20,7 @@ import { sessionSecret } from './portal/secret';
 import { LastUsedRecorder } from './tokens/last-used';
 import { TokenService } from './tokens/service';
 import { AdminService } from './portal/admin';
+import { DisabledUsers } from './users/disabled';
 
 /** Everything one process needs, built once from the config and shared by the custom server and Next's routes. */
 export interface Runtime {
@@ -55,6 +57,12 @@ export async function createRuntime(loaded: LoadedConfig, logger = createLogger(
   for (const warning of loaded.warnings) logger.warn(warning);
 
   const database = await openDatabase(config.database);
+  try {
+    await guardDemoDatabase(database, loaded.demo, config.database.url ? 'database.url' : config.database.path);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
   const keys = await signingKeys(config, database);
   const metrics = createMetrics();
   const argon2 = new WorkQueue(availableParallelism(), ARGON2_QUEUE_PER_CORE * availableParallelism());
@@ -63,9 +71,10 @@ export async function createRuntime(loaded: LoadedConfig, logger = createLogger(
   const providers = config.providers.map((p) => createProvider(p, { config, database, argon2, suspectArgon2, lastUsed }));
   // With a portal, people signed in to it also pass browser paths behind nginx (its session cookie).
   if (config.portal) providers.push(new PortalSessionProvider({ realm: config.portal.realm, database, secret: () => sessionSecret(database) }));
-  await Promise.all(providers.map((p) => p.start?.()));
+  const disabledUsers = new DisabledUsers(database, logger);
+  await Promise.all([disabledUsers.start(), ...providers.map((p) => p.start?.())]);
   const augmenters = config.augmenters.map((a) => createAugmenter(a, { timeoutMs: config.auth.timeout_in_ms }));
-  const gateway = new Gateway({ providers, augmenters, catalog: catalogOf(config), timeoutMs: config.auth.timeout_in_ms, logger, metrics });
+  const gateway = new Gateway({ providers, augmenters, catalog: catalogOf(config), timeoutMs: config.auth.timeout_in_ms, isDisabled: (realm, username) => disabledUsers.isDisabled(realm, username), logger, metrics });
   const signer = new JwtSigner(keys.current, { issuer: config.jwt.iss, audience: config.jwt.aud, lifetimeSeconds: config.jwt.exp });
   const addresses = new ClientAddressResolver(config.server.trusted_proxies);
   const http = new GatewayHttp({
@@ -73,6 +82,7 @@ export async function createRuntime(loaded: LoadedConfig, logger = createLogger(
     signer,
     policies: new PolicyEngine(config.policies, config.default_policy),
     addresses,
+    proxySecret: config.server.proxy_secret,
     includeLegacyHeaders: config.include_legacy_headers,
     failureDelayMs: config.auth.failure_delay_ms,
     checkReady: () => database.ping(),
@@ -93,6 +103,7 @@ export async function createRuntime(loaded: LoadedConfig, logger = createLogger(
     metrics,
     async close() {
       keys.stop();
+      disabledUsers.close();
       await lastUsed.close();
       await Promise.allSettled([...providers, ...augmenters].map((p) => p.close?.()));
       await database.close();

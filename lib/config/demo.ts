@@ -21,6 +21,8 @@ export function demoConfig(): Record<string, unknown> {
     default_policy: 'allow',
     jwt: { iss: 'auth-o-tron-demo', aud: 'demo-backends', exp: 300 },
     portal: { realm: 'local', admin_roles: ['admin'] },
+    // Its own directory: a real installation (./data/pglite) never starts on the demo's users and keys.
+    database: { path: './data/demo' },
     logging: { level: 'info', format: 'console' },
   };
 }

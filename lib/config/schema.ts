@@ -219,6 +219,10 @@ export const configSchema = z
     config.providers.forEach((p, i) => {
       if (names.has(p.name)) ctx.addIssue({ code: 'custom', path: ['providers', i, 'name'], message: `duplicate provider name "${p.name}"` });
       names.add(p.name);
+      // A forwarded certificate is believed only with the secret that proves it came from the auth location.
+      if (p.type === 'x509' && config.server.proxy_secret === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['server', 'proxy_secret'], message: `required by the x509 provider "${p.name}": the proxy's auth location sends it as X-Aot-Proxy-Secret (see deploy/nginx)` });
+      }
     });
     const catalog = new Set(config.services.flatMap((s) => s.scopes.map((scope) => `${s.name}:${scope}`)));
     config.policies.forEach((policy, i) =>

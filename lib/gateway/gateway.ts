@@ -6,7 +6,7 @@ import { hasSessionCookie, parseAuthorization, type ParsedAuthorization } from '
 import { andThen, type MaybePromise } from './maybe';
 import type { Augmenter, Credential, GatewayRequest, Identity, Provider, ProviderContext, ProviderOutcome, RequestOrigin, User } from './types';
 
-const UNKNOWN_ORIGIN: RequestOrigin = { clientAddress: () => undefined, fromTrustedProxy: () => false };
+const UNKNOWN_ORIGIN: RequestOrigin = { clientAddress: () => undefined, fromAuthProxy: () => false, allowsSession: () => false };
 
 export type AuthResult =
   /**
@@ -24,6 +24,8 @@ export interface GatewayOptions {
   /** Every scope of the `services` catalog: what a user authenticated directly may do. */
   catalog: Record<string, string[]>;
   timeoutMs: number;
+  /** Users disabled in the portal: refused whichever provider vouches for them. */
+  isDisabled?: (realm: string, username: string) => boolean;
   logger: Logger;
   metrics: Metrics;
 }
@@ -71,7 +73,9 @@ export class Gateway {
     if (attempts.length === 0) return { kind: 'unauthorized', reason: realm === undefined ? 'no provider for these credentials' : `no provider for realm "${realm}"` };
     return andThen(firstAcceptedInOrder(attempts), (first) => {
       context.abort(); // stops providers still running for a result nobody needs
-      return first.kind === 'accepted' ? this.complete(first.provider, first.identity) : first;
+      if (first.kind !== 'accepted') return first;
+      if (this.options.isDisabled?.(first.identity.realm, first.identity.username)) return { kind: 'unauthorized', reason: 'user disabled' };
+      return this.complete(first.provider, first.identity);
     });
   }
 
@@ -149,15 +153,16 @@ export class Gateway {
 
 /**
  * The `Authorization` credentials plus the client certificate nginx forwards (`$ssl_client_escaped_cert`).
- * Anyone can send that header, so it only counts from a trusted proxy; nginx sends it empty without a certificate.
+ * Anyone can send that header, so it only counts when proven to come from the proxy's auth location;
+ * nginx sends it empty without a certificate.
  */
 function credentialsOf(request: GatewayRequest, origin: RequestOrigin): ParsedAuthorization {
   const forwarded = request.header('x-ssl-client-cert')?.trim();
-  const certificate = forwarded && origin.fromTrustedProxy() ? forwarded : undefined;
+  const certificate = forwarded && origin.fromAuthProxy() ? forwarded : undefined;
   const cookie = request.header('cookie');
   const authorization = request.header('authorization');
-  // Browsers signed in to the portal carry its session cookie (nginx forwards Cookie to /_auth).
-  const session = cookie !== undefined && hasSessionCookie(cookie);
+  // Browsers signed in to the portal carry its session cookie (nginx forwards Cookie to its browser auth location).
+  const session = cookie !== undefined && hasSessionCookie(cookie) && origin.allowsSession();
   if (!certificate && !session) return parseAuthorization(authorization);
   const extra: Credential[] = [
     ...(certificate ? [{ scheme: 'ClientCert' as const, value: certificate }] : []),

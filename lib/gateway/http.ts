@@ -4,7 +4,8 @@ import type { JwtSigner, SignedToken } from '../jwt/signer';
 import type { ClientAddressResolver } from './client-address';
 import type { AuthResult, Gateway } from './gateway';
 import { andThen, type MaybePromise } from './maybe';
-import { normalisePath, type PolicyEngine } from './policies';
+import { CheckOrigin } from './check-origin';
+import type { PolicyEngine, PolicyDecision } from './policies';
 import type { GatewayRequest, GatewayResponse, Provider, User } from './types';
 
 export interface GatewayHttpOptions {
@@ -12,6 +13,8 @@ export interface GatewayHttpOptions {
   policies: PolicyEngine;
   signer: JwtSigner;
   addresses: ClientAddressResolver;
+  /** `server.proxy_secret`: what the proxy's auth location sends to prove a request came from it. */
+  proxySecret?: string;
   includeLegacyHeaders: boolean;
   /** How long a refusal of presented credentials waits before it is sent (`auth.failure_delay_ms`). */
   failureDelayMs: number;
@@ -28,6 +31,8 @@ export const AUTHENTICATE_PATHS: ReadonlySet<string> = new Set(['/api/authentica
 
 type Route = (request: GatewayRequest) => MaybePromise<GatewayResponse>;
 const UNAUTHORIZED = { error: 'unauthorized', message: 'missing or invalid credentials' } as const;
+type Decision = PolicyDecision | { allowed: false; rule: 'original-request'; reason: string; missing: Record<string, never> };
+const ALLOWED: Decision = { allowed: true };
 
 /** The gateway's HTTP surface, independent of the server that hosts it (custom Node server or Next route). */
 export class GatewayHttp {
@@ -95,8 +100,9 @@ export class GatewayHttp {
 
   private authenticate(request: GatewayRequest): MaybePromise<GatewayResponse> {
     const started = performance.now();
-    return andThen(this.authenticateRequest(request), (result) =>
-      andThen(this.answer(request, result), (response) => {
+    const origin = this.originOf(request);
+    return andThen(this.options.gateway.authenticate(request, origin), (result) =>
+      andThen(this.answer(request, origin, result), (response) => {
         const outcome = response.status === 200 ? 'success' : response.status === 403 ? 'forbidden' : result.kind;
         this.options.metrics.authRequests(outcome, result.kind === 'authenticated' ? result.user.realm : '').inc();
         this.options.metrics.authDuration(outcome).observe((performance.now() - started) / 1000);
@@ -105,30 +111,40 @@ export class GatewayHttp {
     );
   }
 
-  private answer(request: GatewayRequest, result: AuthResult): MaybePromise<GatewayResponse> {
+  private answer(request: GatewayRequest, origin: CheckOrigin, result: AuthResult): MaybePromise<GatewayResponse> {
     // nginx never reads the body of an auth sub-request, and an unread body stops it reusing the
     // upstream connection: every check would pay a new TCP connection (measured: ~4 × fewer checks/s).
-    // A sub-request is the one naming the original request; its headers carry all it needs.
-    const originalUri = request.header('x-original-uri');
-    const bodiless = originalUri !== undefined;
+    // A sub-request is the one naming the original request the nginx way; its headers carry all it needs.
+    const bodiless = request.header('x-original-uri') !== undefined || request.header('x-original-url') !== undefined;
     if (result.kind !== 'authenticated') return this.failure(request, result, bodiless);
 
     const { user } = result;
-    if (originalUri === undefined) this.warnMissingOriginalUri();
-    const decision = this.options.policies.decide(
-      { method: request.header('x-original-method') ?? request.method, host: request.header('x-original-host'), path: normalisePath(originalUri) },
-      user,
-    );
+    const decision = this.decide(origin, user);
     // Per-request lines are debug (not even built otherwise): at thousands of checks a second, the metrics tell the story.
     if (this.debugging) this.options.logger.debug({ username: user.username, realm: user.realm, provider: user.auth.provider, allowed: decision.allowed }, 'authenticated');
     if (!decision.allowed) {
       const denial = { rule: decision.rule, missing: decision.missing };
+      const message = decision.rule === 'original-request' ? decision.reason : 'a policy denies this request';
       // nginx drops the body of an auth sub-request; the header lets it pass the reason on (deploy/nginx).
-      return answer(403, { 'X-Auth-Denied': headerSafe(JSON.stringify(denial)), 'Cache-Control': 'no-store' }, bodiless, () => ({ error: 'forbidden', message: 'a policy denies this request', ...denial }));
+      return answer(403, { 'X-Auth-Denied': headerSafe(JSON.stringify(decision.rule === 'original-request' ? { rule: decision.rule, reason: decision.reason } : denial)), 'Cache-Control': 'no-store' }, bodiless, () => ({ error: 'forbidden', message, ...denial }));
     }
     return andThen(this.options.signer.signOrReuse(user, result.stable), (signed) =>
       answer(200, this.allowedHeaders(signed, user), bodiless, () => ({ authenticated: true, username: user.username, realm: user.realm })),
     );
+  }
+
+  /**
+   * Policies need to know the request being authorised. With rules configured, a check that does not
+   * say (or says it from a peer we do not believe, or names a path that cannot be decoded) is refused:
+   * a rule must never silently match nothing.
+   */
+  private decide(origin: CheckOrigin, user: User): Decision {
+    const { policies } = this.options;
+    if (!policies.active) return ALLOWED;
+    const original = origin.original();
+    if (!original) return { allowed: false, rule: 'original-request', reason: 'original request unknown', missing: {} };
+    if (!original.path.ok) return { allowed: false, rule: 'original-request', reason: `original request refused: ${original.path.reason}`, missing: {} };
+    return policies.decide({ method: original.method, host: original.host, path: original.path.path }, user);
   }
 
   /** The headers of a 200 for one signed JWT: made once per JWT (it stands for one user), frozen and shared. */
@@ -149,29 +165,16 @@ export class GatewayHttp {
     return headers;
   }
 
-  private warnedMissingUri = false;
-
-  /** Path rules cannot apply without the original URI; say so once rather than fail open silently. */
-  private warnMissingOriginalUri(): void {
-    if (this.warnedMissingUri || !this.options.policies.hasPathRules) return;
-    this.warnedMissingUri = true;
-    this.options.logger.warn('X-Original-URI is missing: policies with a path cannot match; set it in the nginx auth location (deploy/nginx)');
-  }
-
   private whoami(request: GatewayRequest): MaybePromise<GatewayResponse> {
-    return andThen(this.authenticateRequest(request), (result) => {
+    return andThen(this.options.gateway.authenticate(request, this.originOf(request)), (result) => {
       if (result.kind !== 'authenticated') return this.failure(request, result, false);
       const { username, realm, roles, attributes, scopes, auth } = result.user;
       return json(200, { version: 1, username, realm, roles, attributes, scopes, auth });
     });
   }
 
-  private authenticateRequest(request: GatewayRequest): MaybePromise<AuthResult> {
-    const { addresses } = this.options;
-    return this.options.gateway.authenticate(request, {
-      clientAddress: () => addresses.resolve(request.remoteAddress, (name) => request.header(name)),
-      fromTrustedProxy: () => addresses.isTrusted(request.remoteAddress),
-    });
+  private originOf(request: GatewayRequest): CheckOrigin {
+    return new CheckOrigin(request, this.options.addresses, this.options.proxySecret);
   }
 
   private failure(request: GatewayRequest, result: Exclude<AuthResult, { kind: 'authenticated' }>, bodiless: boolean): MaybePromise<GatewayResponse> {

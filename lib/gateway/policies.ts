@@ -2,11 +2,11 @@ import picomatch from 'picomatch';
 import type { PolicyConfig } from '../config/schema';
 import type { User } from './types';
 
-export interface OriginalRequest {
+/** What rules match on: the original request with its path already decoded (lib/gateway/paths). */
+export interface MatchedRequest {
   method: string;
   host?: string;
-  /** Normalised path of the request being authorised; undefined when nginx did not send one. */
-  path?: string;
+  path: string;
 }
 
 export interface Missing {
@@ -21,39 +21,15 @@ export type PolicyDecision = { allowed: true } | { allowed: false; rule: number 
 
 interface CompiledPolicy {
   index: number;
-  matches: (request: OriginalRequest) => boolean;
+  matches: (request: MatchedRequest) => boolean;
   require: PolicyConfig['require'];
-}
-
-const NEEDS_NORMALISING = /[%?#]|\/\.|\/\//;
-
-/** Normalises an `X-Original-URI` so `/v1/../admin`, `/admin//x` or `%2e%2e` cannot slip past a rule. */
-export function normalisePath(uri: string | undefined): string | undefined {
-  if (uri === undefined || uri === '') return undefined;
-  // Nothing to decode, resolve or strip (no %, dot segment, empty segment, query or fragment): as sent.
-  if (uri.startsWith('/') && !NEEDS_NORMALISING.test(uri)) return uri;
-  const raw = uri.split(/[?#]/)[0] ?? '';
-  let decoded = raw;
-  try {
-    decoded = decodeURIComponent(raw);
-  } catch {
-    // malformed escapes stay as written
-  }
-  const segments: string[] = [];
-  for (const segment of decoded.split('/')) {
-    if (segment === '' || segment === '.') continue;
-    if (segment === '..') segments.pop();
-    else segments.push(segment);
-  }
-  const trailingSlash = segments.length > 0 && /\/\.{0,2}$/.test(decoded) ? '/' : '';
-  return `/${segments.join('/')}${trailingSlash}`;
 }
 
 export class PolicyEngine {
   private readonly rules: CompiledPolicy[];
 
   constructor(policies: PolicyConfig[], private readonly defaultPolicy: 'allow' | 'deny') {
-    this.hasPathRules = policies.some((p) => p.match.path !== undefined);
+    this.active = policies.length > 0;
     this.rules = policies.map((policy, index) => {
       const { host, methods, path } = policy.match;
       const pathMatches = path ? picomatch(path, { dot: true }) : undefined;
@@ -64,15 +40,16 @@ export class PolicyEngine {
         matches: (request) =>
           (!lowerHost || request.host?.toLowerCase().replace(/:\d+$/, '') === lowerHost) &&
           (!methods || methods.includes(request.method.toUpperCase())) &&
-          (!pathMatches || (request.path !== undefined && pathMatches(request.path))),
+          (!pathMatches || pathMatches(request.path)),
       };
     });
   }
 
-  readonly hasPathRules: boolean;
+  /** Rules exist, so a check must say which request it is about (fail closed otherwise). */
+  readonly active: boolean;
 
   /** The first rule whose match fits decides; `default_policy` applies when none does. */
-  decide(request: OriginalRequest, user: User): PolicyDecision {
+  decide(request: MatchedRequest, user: User): PolicyDecision {
     const rule = this.rules.find((r) => r.matches(request));
     if (!rule) return this.defaultPolicy === 'allow' ? { allowed: true } : { allowed: false, rule: 'default', missing: { denied: true } };
     const missing = missingRequirements(rule.require, user);

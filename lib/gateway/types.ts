@@ -51,8 +51,10 @@ export interface ProviderContext {
 export interface RequestOrigin {
   /** The client's address (forwarded headers count only from trusted proxies). */
   clientAddress(): string | undefined;
-  /** The direct peer is in `server.trusted_proxies`, so its `X-SSL-Client-Cert` is believed. */
-  fromTrustedProxy(): boolean;
+  /** Proven to come from the proxy's auth location (`server.proxy_secret`), so its `X-SSL-Client-Cert` is believed. */
+  fromAuthProxy(): boolean;
+  /** A portal session cookie may act for this request (a safe method, or the same origin). */
+  allowsSession(): boolean;
 }
 
 export interface Provider {

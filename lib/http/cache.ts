@@ -1,5 +1,4 @@
 import { LRUCache } from 'lru-cache';
-import { credentialKey } from '../crypto/secrets';
 import type { MaybePromise } from '../gateway/maybe';
 
 /** The result of one upstream check: `ok` and `rejected` are worth remembering, `unavailable` never is. */
@@ -46,12 +45,12 @@ export class SingleFlightCache<T> {
   }
 
   /**
-   * The cached answer for `credential`, or the result of `fill`. The fill is shared by every caller
-   * waiting on the same key, so it must not depend on one caller's abort signal; `signal` only stops
-   * this caller waiting. A remembered answer comes back synchronously.
+   * The cached answer for `key`, or the result of `fill`. A key made from a secret must be its keyed
+   * hash (`cacheKeyOf`), never the secret. The fill is shared by every caller waiting on the same key,
+   * so it must not depend on one caller's abort signal; `signal` only stops this caller waiting. A
+   * remembered answer comes back synchronously.
    */
-  get(credential: string, fill: () => Promise<Step<T>>, signal?: AbortSignal): MaybePromise<Step<T>> {
-    const key = credentialKey(credential);
+  get(key: string, fill: () => Promise<Step<T>>, signal?: AbortSignal): MaybePromise<Step<T>> {
     const hit = this.entries.get(key);
     if (hit) return hit;
 
@@ -63,9 +62,14 @@ export class SingleFlightCache<T> {
     return signal ? abortable(pending, signal) : pending;
   }
 
-  /** The remembered answer for `credential`, if any: never starts a fill. */
-  peek(credential: string): Cached<T> | undefined {
-    return this.entries.get(credentialKey(credential));
+  /** The remembered answer for `key`, if any: never starts a fill. */
+  peek(key: string): Cached<T> | undefined {
+    return this.entries.get(key);
+  }
+
+  /** The keys remembered (tests: none is a secret). */
+  keys(): string[] {
+    return [...this.entries.keys()];
   }
 
   get size(): number {

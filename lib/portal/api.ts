@@ -3,6 +3,7 @@ import { ensureUser } from '../../db/users';
 import { AppError, isAppError } from '../errors';
 import type { Runtime } from '../runtime';
 import { getRuntime } from '../runtime';
+import { PORTAL_SESSION_TYPE } from '../providers/portal-session';
 import { PEER_ADDRESS_HEADER } from '../server/peer';
 import type { Actor } from '../tokens/service';
 import { requireAdmin } from './admin';
@@ -61,14 +62,18 @@ export async function resolveActor(runtime: Runtime, request: Request): Promise<
   const adminRoles = runtime.config.portal?.admin_roles ?? ['admin'];
 
   if (header('authorization')) {
-    const result = await runtime.gateway.authenticate({ method: request.method, path: new URL(request.url).pathname, header, remoteAddress: peer }, { clientAddress: () => clientAddress, fromTrustedProxy: () => false });
+    // The session cookie may be what the gateway accepts (the header being garbage): the CSRF check
+    // then applies as for any cookie, so the provider that accepted decides, not the header's presence.
+    const origin = { clientAddress: () => clientAddress, fromAuthProxy: () => false, allowsSession: () => true };
+    const result = await runtime.gateway.authenticate({ method: request.method, path: new URL(request.url).pathname, header, remoteAddress: peer }, origin);
     if (result.kind === 'unavailable') throw new AppError('unavailable', 'an identity provider could not answer; try again');
     if (result.kind === 'unauthorized') throw new AppError('unauthorized', 'missing or invalid credentials');
     const { user } = result;
     if (user.auth.method === 'tokens') throw new AppError('forbidden', 'an API token cannot manage tokens: sign in, or use your password or identity-provider token');
     const row = await ensureUser(runtime.database.db, { realm: user.realm, username: user.username, roles: user.roles, attributes: user.attributes });
     if (row.disabledAt) throw new AppError('forbidden', 'this account is disabled');
-    return { via: 'credential', actor: { userId: row.id, realm: row.realm, username: row.username, isAdmin: user.roles.some((r) => adminRoles.includes(r)), clientAddress, userAgent } };
+    const via: Via = user.auth.method === PORTAL_SESSION_TYPE ? 'session' : 'credential';
+    return { via, actor: { userId: row.id, realm: row.realm, username: row.username, isAdmin: user.roles.some((r) => adminRoles.includes(r)), clientAddress, userAgent } };
   }
 
   const session = await sessionActor();

@@ -1,3 +1,4 @@
+import { cacheKeyOf } from '../gateway/credentials';
 import { z } from 'zod';
 import { frozenIdentity } from '../gateway/identity';
 import { andThen, type MaybePromise } from '../gateway/maybe';
@@ -32,7 +33,7 @@ export class EfasApiProvider implements Provider {
   }
 
   verify(credential: Credential, context: ProviderContext): MaybePromise<ProviderOutcome> {
-    return andThen(this.cache.get(credential.value, () => this.lookup(credential.value), context.signal), (step) => (step.status === 'ok' ? { status: 'accepted', identity: step.value } : outcomeOf(step)));
+    return andThen(this.cache.get(cacheKeyOf(credential), () => this.lookup(credential.value), context.signal), (step) => (step.status === 'ok' ? { status: 'accepted', identity: step.value } : outcomeOf(step)));
   }
 
   private async lookup(token: string): Promise<Step<Identity>> {

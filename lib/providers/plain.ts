@@ -49,14 +49,15 @@ export class PlainProvider implements Provider {
 
   /** Synchronous for a credential seen recently: its cached verdict answers without decoding it again. */
   verify(credential: Credential): MaybePromise<ProviderOutcome> {
-    const seen = this.verdicts.peek(credential.value);
+    // Keyed by the keyed hash like every cache: the raw value is the password in base64.
+    const key = cacheKeyOf(credential);
+    const seen = this.verdicts.peek(key);
     if (seen) return outcomeOf(seen);
     const basic = basicOf(credential);
     if (!basic) return { status: 'rejected', reason: 'malformed basic credential', offline: true };
-    const verdict = this.verdicts.get(credential.value, async () => {
+    const verdict = this.verdicts.get(key, async () => {
       const identity = this.identities.get(basic.username);
       const user = this.users.get(basic.username);
-      const key = cacheKeyOf(credential);
       const storedHash = user?.password_hash ?? ''; // plaintext users: the proof needs no hash to hold on to
       if ((this.proven.has(key, storedHash) || (await this.checkPassword(basic.username, user, basic.password))) && identity) {
         this.proven.remember(key, storedHash);

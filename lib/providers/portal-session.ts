@@ -11,6 +11,7 @@ import { sessionClaimsSchema } from '../portal/session-claims';
 import { TOKENS_CHANNEL } from '../tokens/channel';
 
 const CACHE_TTL_MS = 30_000;
+export const PORTAL_SESSION_TYPE = 'portal-session';
 
 export interface PortalSessionOptions {
   realm: string;
@@ -29,7 +30,7 @@ interface Verified {
  * portal's session cookie (nginx forwards `Cookie` to /_auth). A disabled user is refused at once.
  */
 export class PortalSessionProvider implements Provider {
-  readonly type = 'portal-session';
+  readonly type = PORTAL_SESSION_TYPE;
   readonly name = 'portal-session';
   readonly schemes = ['Session'] as const;
   readonly realm: string;

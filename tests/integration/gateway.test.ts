@@ -61,8 +61,11 @@ describe.each(DATABASE_KINDS)('gateway over HTTP (%s)', (database) => {
     await Promise.all([idp, downIdp, hangingIdp].map((s) => s?.close()));
   });
 
-  const call = (headers: Record<string, string> = {}, path = '/api/authenticate', method = 'GET') =>
-    fetch(`${app.url}${path}`, { method, headers, redirect: 'manual' });
+  // Policies are configured, so a check must name its original request: by default the way Caddy and
+  // Traefik do (X-Forwarded-*), which gets JSON answers; `original()` below sends nginx's headers.
+  const FORWARDED = { 'X-Forwarded-Uri': '/', 'X-Forwarded-Method': 'GET' };
+  const call = (headers: Record<string, string> = {}, path = '/api/authenticate', method = 'GET', named = true) =>
+    fetch(`${app.url}${path}`, { method, headers: named && /authenticate$/.test(path) ? { ...FORWARDED, ...headers } : headers, redirect: 'manual' });
 
   async function verifiedClaims(response: Response): Promise<JWTPayload> {
     const bearer = response.headers.get('authorization') ?? '';
@@ -285,6 +288,38 @@ describe.each(DATABASE_KINDS)('gateway over HTTP (%s)', (database) => {
 
     it('does not apply policies to unauthenticated requests (401 first)', async () => {
       expect((await call(original('/admin/x'))).status).toBe(401);
+    });
+
+    it('fails closed: a check that names no original request is refused, never matched against nothing', async () => {
+      const response = await call({ Authorization: ALICE }, '/api/authenticate', 'GET', false);
+      expect(response.status).toBe(403);
+      expect(response.headers.get('authorization')).toBeNull();
+      expect(await response.json()).toMatchObject({ error: 'forbidden', message: 'original request unknown' });
+      expect((await call({ Authorization: ALICE }, '/api/whoami')).status).toBe(200); // identity-only callers
+    });
+
+    it.each(['/admin/x%ff', '/%61dmin/x%ff', '/v1/x/%2e%2e/admin/y%ff', '/admin/%zz', '/a%00/admin', '/../admin'])('refuses a path it cannot decode (%s) with 403, never matching it raw', async (uri) => {
+      const response = await call({ Authorization: JORG, ...original(uri) });
+      expect(response.status).toBe(403);
+      expect(deniedBy(response)).toMatchObject({ rule: 'original-request', reason: expect.stringContaining('original request refused') });
+    });
+
+    it('reads the original request from each proxy\'s header set, the first present winning', async () => {
+      const admin = { roles_all: ['admin'] };
+      const ingress = await call({ Authorization: ALICE, 'X-Original-URL': 'https://api.example.org/admin/x', 'X-Original-Method': 'GET' }, '/api/authenticate', 'GET', false);
+      expect(ingress.status).toBe(403);
+      expect(deniedBy(ingress)).toMatchObject({ missing: admin });
+      const caddy = await call({ Authorization: ALICE, 'X-Forwarded-Uri': '/admin/x', 'X-Forwarded-Method': 'GET', 'X-Forwarded-Host': 'api.example.org' });
+      expect(caddy.status).toBe(403);
+      expect(await caddy.json()).toMatchObject({ error: 'forbidden', missing: admin }); // Caddy passes the body on
+      // nginx's set comes first: a forwarded set beside it does not decide.
+      const both = await call({ Authorization: ALICE, ...original('/admin/x'), 'X-Forwarded-Uri': '/public' });
+      expect(both.status).toBe(403);
+      for (const url of ['/admin/x', 'api.example.org/admin', 'https:///admin', 'ftp://api.example.org/x', '']) {
+        const bad = await call({ Authorization: ALICE, 'X-Original-URL': url }, '/api/authenticate', 'GET', false);
+        expect(bad.status, url).toBe(403);
+        expect(deniedBy(bad), url).toMatchObject({ rule: 'original-request' });
+      }
     });
   });
 

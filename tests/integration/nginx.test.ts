@@ -10,7 +10,7 @@ import { hashSecret } from '../../lib/crypto/secrets';
 import { DATABASE_KINDS, startApp, type RunningApp } from '../support/app';
 import { startEchoBackend, type EchoBackend } from '../support/echo-backend';
 import { startTestIssuer, type TestIssuer } from '../support/jwks-server';
-import { freePort, rawRequest, startNginx, type RawResponse, type RunningNginx } from '../support/nginx';
+import { freePort, rawRequest, startNginx, TEST_PROXY_SECRET, type RawResponse, type RunningNginx } from '../support/nginx';
 
 const ISS = 'https://auth.nginx-test.example';
 const AUD = 'nginx-test-backend';
@@ -209,8 +209,12 @@ describe.each(DATABASE_KINDS)('nginx in front of the gateway (%s)', (database) =
     expect(jwks.keys.length).toBeGreaterThan(0);
     expect(jwks).toEqual(JSON.parse((await rawRequest(app.url, '/.well-known/jwks.json')).body));
 
-    // auth-o-tron's path, through the portal location.
-    const answer = await rawRequest(nginx.url, '/authenticate', { headers: { Authorization: basic(ALICE) } });
+    // auth-o-tron's path, through the portal location: with policies configured, a check that names no
+    // original request is refused (nginx clears X-Original-* there); asked as an auth sub-request, it answers.
+    const direct = await rawRequest(nginx.url, '/authenticate', { headers: { Authorization: basic(ALICE), 'X-Original-URI': '/api/v1/items' } });
+    expect(direct.status).toBe(403);
+    expect(json(direct)).toMatchObject({ message: 'original request unknown' });
+    const answer = await rawRequest(app.url, '/authenticate', { headers: { Authorization: basic(ALICE), 'X-Original-URI': '/api/v1/items' } });
     expect(answer.status).toBe(200);
     const token = /^Bearer (\S+)$/.exec(answer.headers.authorization ?? '')?.[1] ?? '';
     const { payload } = await jwtVerify(token, createLocalJWKSet(jwks), { issuer: ISS, audience: AUD });
@@ -404,20 +408,21 @@ describe('nginx TLS listener and what /_auth forwards', () => {
     expect(backend.received).toHaveLength(0);
   });
 
-  it('forwards only what the gateway reads: forged X-Original-* and certificate headers are dropped', async () => {
+  const FORGED = {
+    'X-Original-URI': '/public',
+    'X-Original-URL': 'http://elsewhere.example/public',
+    'X-Original-Method': 'GET',
+    'X-Original-Host': 'elsewhere.example',
+    'X-Forwarded-Uri': '/public',
+    'X-Forwarded-Method': 'GET',
+    'X-SSL-Client-Cert': 'forged',
+    'X-Aot-Proxy-Secret': 'guessed',
+  };
+
+  it('forwards only what the gateway reads to the API check: forged X-Original-*, certificate, secret and cookies are dropped', async () => {
     const response = await rawRequest(nginx.url, '/api/v1/items?x=1', {
       method: 'DELETE',
-      headers: {
-        Authorization: 'Basic c3R1Yjpvaw==',
-        'X-Auth-Realm': 'stub-realm',
-        'X-Original-URI': '/public',
-        'X-Original-Method': 'GET',
-        'X-Original-Host': 'elsewhere.example',
-        'X-SSL-Client-Cert': 'forged',
-        'X-Forwarded-For': '203.0.113.9',
-        Cookie: 'session=secret',
-        Host: 'api.example.org',
-      },
+      headers: { Authorization: 'Basic c3R1Yjpvaw==', 'X-Auth-Realm': 'stub-realm', ...FORGED, 'X-Forwarded-For': '203.0.113.9', Cookie: 'session=secret', Origin: 'https://evil.example', Host: 'api.example.org' },
     });
     expect(response.status).toBe(200);
     const seen = gateway.seen[0] ?? {};
@@ -429,11 +434,40 @@ describe('nginx TLS listener and what /_auth forwards', () => {
       'x-original-host': 'api.example.org',
       'x-forwarded-for': '203.0.113.9, 127.0.0.1', // the app trusts only what its trusted proxies appended
       'x-real-ip': '127.0.0.1',
+      'x-aot-proxy-secret': TEST_PROXY_SECRET,
     });
-    expect(seen['x-ssl-client-cert']).toBeUndefined();
-    expect(seen.cookie).toBe('session=secret'); // the portal session cookie lets signed-in browsers through
-    expect(seen['content-length']).toBeUndefined();
+    for (const name of ['x-ssl-client-cert', 'x-original-url', 'x-forwarded-uri', 'x-forwarded-method', 'content-length', 'origin']) expect(seen[name], name).toBeUndefined();
+    expect(seen.cookie).toBeUndefined(); // API locations never carry the portal session (CSRF)
   });
+
+  it('forwards the cookie, Origin and Sec-Fetch-Site for browser locations only', async () => {
+    const response = await rawRequest(nginx.url, '/app/page', {
+      method: 'POST',
+      headers: { Authorization: 'Basic c3R1Yjpvaw==', ...FORGED, Cookie: 'authjs.session-token=x', Origin: 'http://api.example.org', 'Sec-Fetch-Site': 'same-origin', Host: 'api.example.org' },
+    });
+    expect(response.status).toBe(200);
+    expect(gateway.seen[0]).toMatchObject({
+      cookie: 'authjs.session-token=x',
+      origin: 'http://api.example.org',
+      'sec-fetch-site': 'same-origin',
+      'x-original-uri': '/app/page',
+      'x-original-method': 'POST',
+      'x-aot-proxy-secret': TEST_PROXY_SECRET,
+    });
+    expect(gateway.seen[0]?.['x-ssl-client-cert']).toBeUndefined();
+  });
+
+  it.each(['/api/authenticate', '/authenticate', '/api/whoami', '/whoami', '/tokens', '/api/tokens'])(
+    'clears every header the gateway trusts on the way to the app itself (%s)',
+    async (appPath) => {
+      await rawRequest(nginx.url, appPath, { method: 'POST', headers: { Authorization: 'Basic c3R1Yjpvaw==', ...FORGED } });
+      await rawRequest(nginx.tlsUrl ?? '', appPath, { headers: FORGED, tls: { ca: pem('ca'), cert: pem('clientCert'), key: pem('clientKey') } });
+      expect(gateway.seen).toHaveLength(2);
+      for (const seen of gateway.seen) {
+        for (const name of Object.keys(FORGED).map((n) => n.toLowerCase())) expect(seen[name], `${appPath}: ${name}`).toBeUndefined();
+      }
+    },
+  );
 });
 
 describe('client certificates end to end: nginx verifies TLS, the x509 provider maps the user', () => {
@@ -449,6 +483,7 @@ describe('client certificates end to end: nginx verifies TLS, the x509 provider 
     files = makeCertificates(dir);
     app = await startApp({
       config: {
+        server: { proxy_secret: TEST_PROXY_SECRET },
         providers: [{ type: 'x509', name: 'client-certificates', realm: 'certs', ca: files.ca, roles: ['certificate-user'] }],
         jwt: { iss: ISS, aud: AUD, exp: 120 },
       },
@@ -477,5 +512,23 @@ describe('client certificates end to end: nginx verifies TLS, the x509 provider 
   it('answers 401 without a certificate, and nginx refuses one from another CA', async () => {
     expect((await rawRequest(nginx.tlsUrl ?? '', '/api/v1/items', { tls: { ca: pem('ca') } })).status).toBe(401);
     expect((await rawRequest(nginx.tlsUrl ?? '', '/api/v1/items', { tls: { ca: pem('ca'), cert: pem('strangerCert'), key: pem('strangerKey') } })).status).toBe(400);
+  });
+
+  it('gives no JWT for a forged certificate header (someone\'s public certificate) on any path', async () => {
+    backend.clear();
+    const forged = { 'X-SSL-Client-Cert': encodeURIComponent(pem('clientCert')), 'X-Aot-Proxy-Secret': 'a-guess-at-the-secret' };
+    for (const base of [nginx.url, nginx.tlsUrl ?? '']) {
+      for (const target of ['/api/v1/items', '/app/x', '/api/authenticate', '/authenticate', '/api/whoami', '/whoami']) {
+        const response = await rawRequest(base, target, { headers: forged, ...(base.startsWith('https') ? { tls: { ca: pem('ca') } } : {}) });
+        expect(response.status, `${base}${target}`).toBe(target.startsWith('/app/') ? 302 : 401); // browsers go to sign-in
+        expect(response.headers.authorization, `${base}${target}`).toBeUndefined();
+        expect(response.body).not.toContain('alice');
+      }
+    }
+    // Straight at the app from a trusted peer: the header alone, or with a wrong secret, proves nothing either.
+    for (const headers of [{ 'X-SSL-Client-Cert': forged['X-SSL-Client-Cert'] }, forged]) {
+      for (const target of ['/api/authenticate', '/api/whoami']) expect((await rawRequest(app.url, target, { headers })).status).toBe(401);
+    }
+    expect(backend.received.filter((r) => r.claims?.username === 'alice')).toHaveLength(0);
   });
 });

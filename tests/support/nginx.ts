@@ -31,7 +31,12 @@ export interface NginxOptions {
   tls?: NginxTlsOptions;
   /** Directives added to the server block, e.g. test-only locations. */
   extraServerConfig?: string;
+  /** What the auth locations send as X-Aot-Proxy-Secret (the app's `server.proxy_secret`). */
+  proxySecret?: string;
 }
+
+/** The proxy secret test nginx instances send unless told otherwise; apps that need one configure it. */
+export const TEST_PROXY_SECRET = 'test-proxy-secret-0123456789';
 
 export interface RenderOptions extends NginxOptions {
   prefix: string;
@@ -78,6 +83,7 @@ export function renderNginxConfig(example: string, options: RenderOptions): stri
   );
   rewrite(/^(\s*)server 127\.0\.0\.1:8080;.*$/, (_, indent) => `${indent}server ${options.backendAddress};`);
   rewrite(/^(\s*)listen 80;.*$/, (_, indent) => `${indent}listen 127.0.0.1:${options.port};`);
+  rewrite(/^(\s*)proxy_set_header X-Aot-Proxy-Secret "replace-with-server\.proxy_secret";.*$/, (_, indent) => `${indent}proxy_set_header X-Aot-Proxy-Secret "${options.proxySecret ?? TEST_PROXY_SECRET}";`, 2);
 
   const { tls, tlsPort } = options;
   if (tls && tlsPort !== undefined) {

@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { hashSecret } from '@/lib/crypto/secrets';
+import { credentialKey, hashSecret } from '@/lib/crypto/secrets';
+import type { SingleFlightCache } from '@/lib/http/cache';
 import { WorkQueue } from '@/lib/crypto/work-queue';
 import { PlainProvider } from '@/lib/providers/plain';
 
@@ -57,5 +59,21 @@ describe('plain provider', async () => {
     const outcomes = await Promise.all(Array.from({ length: 60 }, (_, i) => provider.verify(basic('ann', `burst-${i}`))));
     expect(outcomes.some((o) => o.status === 'unavailable')).toBe(true);
     expect(outcomes.every((o) => o.status !== 'accepted')).toBe(true);
+  });
+
+  it('keys its verdicts by the keyed hash, never by the credential (base64 of the password) or a plain hash of it', async () => {
+    const { provider } = setup();
+    const credential = basic('ann', 'right');
+    await provider.verify(credential);
+    await provider.verify(basic('ann', 'wrong'));
+    const keys = (provider as unknown as { verdicts: SingleFlightCache<unknown> }).verdicts.keys();
+    expect(keys).toHaveLength(2);
+    const plainHashes = [credential.value, 'ann:right'].flatMap((v) => ['sha256', 'sha1', 'md5'].flatMap((alg) => ['hex', 'base64', 'base64url'].map((enc) => createHash(alg).update(v).digest(enc as 'hex'))));
+    for (const key of keys) {
+      expect(key).not.toContain(credential.value);
+      expect(key).not.toContain('right');
+      expect(plainHashes).not.toContain(key);
+    }
+    expect(keys).toContain(credentialKey(credential.value));
   });
 });

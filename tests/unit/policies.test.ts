@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normalisePath, PolicyEngine } from '@/lib/gateway/policies';
+import { PolicyEngine } from '@/lib/gateway/policies';
 import type { User } from '@/lib/gateway/types';
 
 const user = (overrides: Partial<User> = {}): User => ({
@@ -10,22 +10,6 @@ const user = (overrides: Partial<User> = {}): User => ({
   scopes: { polytope: ['read'] },
   auth: { method: 'plain', provider: 'p' },
   ...overrides,
-});
-
-describe('normalisePath', () => {
-  it.each([
-    ['/v1/data', '/v1/data'],
-    ['/v1/../admin', '/admin'],
-    ['/v1/%2e%2e/admin', '/admin'],
-    ['//admin///x', '/admin/x'],
-    ['/a/./b/', '/a/b/'],
-    ['/../../etc', '/etc'],
-    ['/x?y=/admin', '/x'],
-    ['/%zz/bad-escape', '/%zz/bad-escape'],
-    ['relative', '/relative'],
-  ])('%s → %s', (input, expected) => expect(normalisePath(input)).toBe(expected));
-
-  it('is undefined without a URI', () => expect(normalisePath(undefined)).toBeUndefined());
 });
 
 describe('PolicyEngine', () => {
@@ -49,9 +33,10 @@ describe('PolicyEngine', () => {
     expect(engine.decide({ method: 'GET', path: '/closed/a' }, user())).toMatchObject({ allowed: false, missing: { denied: true } });
   });
 
-  it('applies default_policy when no rule matches, including requests without a URI', () => {
+  it('applies default_policy when no rule matches', () => {
     expect(engine.decide({ method: 'GET', path: '/public' }, user())).toMatchObject({ allowed: false, rule: 'default' });
-    expect(engine.decide({ method: 'GET' }, user())).toMatchObject({ allowed: false, rule: 'default' });
-    expect(new PolicyEngine([], 'allow').decide({ method: 'GET' }, user())).toEqual({ allowed: true });
+    expect(new PolicyEngine([], 'allow').decide({ method: 'GET', path: '/x' }, user())).toEqual({ allowed: true });
+    expect(new PolicyEngine([], 'allow').active).toBe(false);
+    expect(engine.active).toBe(true);
   });
 });

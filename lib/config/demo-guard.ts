@@ -1,0 +1,22 @@
+import { getOrCreateAppSecret, hasAppSecret } from '../../db/app-secrets';
+import type { Database } from '../../db/client';
+import { ConfigError } from './load';
+
+const DEMO_MARK = 'installation.demo';
+
+/**
+ * The demo's users have published passwords and anyone may have its tokens: a database the demo
+ * wrote is marked, and a configured installation refuses to start on it rather than keep trusting them.
+ */
+export async function guardDemoDatabase(database: Database, demo: boolean, where: string): Promise<void> {
+  if (demo) {
+    await getOrCreateAppSecret(database.db, DEMO_MARK, () => new Date().toISOString());
+    return;
+  }
+  if (await hasAppSecret(database.db, DEMO_MARK)) {
+    throw new ConfigError([
+      `database: ${where} holds the demo's data (its users' passwords are published and its signing key and tokens are not yours);` +
+        ` delete or move it (for the embedded database: rm -rf ${where}), or point database.url / database.path elsewhere, then start again`,
+    ]);
+  }
+}
