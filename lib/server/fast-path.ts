@@ -13,6 +13,9 @@ import type { GatewayRequest, GatewayResponse } from '../gateway/types';
  * else — a portal page, a partial head, a body, an odd header — hands the connection, from the first
  * byte of that request, to Node's own parser, which stays the authority on HTTP. So this path never
  * refuses a request itself, and it holds no partial state between reads.
+ *
+ * A client may half-close its side (FIN) right after its requests: every request it sent is still
+ * answered, in order, by this path or by Node, and then the connection is closed.
  */
 export interface FastPathOptions {
   /** Exact request paths (before any query) answered here. */
@@ -52,6 +55,10 @@ const UNAVAILABLE = 'HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\nConte
  * connection handling at the first request the fast path does not answer.
  */
 export function installFastPath(server: Server, options: FastPathOptions): FastPath {
+  // By default Node ends a connection as soon as the client half-closes it, so answers it has not
+  // written yet are lost: those to requests handed over with (or behind) the FIN, or still being
+  // worked out. With this Node ends it after its last answer, as the fast path does.
+  (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   const nodeListeners = server.listeners('connection') as Array<(socket: Socket) => void>;
   server.removeAllListeners('connection');
   const connections = new Set<FastConnection>();
@@ -85,7 +92,7 @@ export function installFastPath(server: Server, options: FastPathOptions): FastP
 class FastConnection {
   /** An answer is being worked out: nothing more is read until it is sent. */
   waiting = false;
-  /** The client has closed its side: close ours once the last answer is out. */
+  /** The client has closed its side and every request it sent has been read: close ours once the last answer is out. */
   private ended = false;
   /** A request failed and the connection is closing: nothing after it is answered. */
   private closing = false;
@@ -132,16 +139,19 @@ class FastConnection {
         return this.fail(error);
       }
       offset = end + HEAD_END.length;
-      if (answer instanceof Promise) return this.answerLater(answer, request.method, chunk, offset);
+      if (answer instanceof Promise) return this.answerLater(answer, request.method, chunk.subarray(offset));
       this.send(answer, request.method);
     }
     this.resumeIfIdle();
   }
 
   /** Reads nothing more until the answer is sent: answers go out in request order. */
-  private answerLater(answer: Promise<GatewayResponse>, method: string, chunk: Buffer, offset: number): void {
+  private answerLater(answer: Promise<GatewayResponse>, method: string, rest: Buffer): void {
     this.waiting = true;
     this.socket.pause();
+    // The requests behind this one wait in the socket's own buffer, which holds back 'end' until
+    // they are read: a FIN that came with them does not end the connection before they are answered.
+    if (rest.length > 0) this.socket.unshift(rest);
     answer.then(
       (response) => {
         this.waiting = false;
@@ -149,8 +159,9 @@ class FastConnection {
         if (this.socket.destroyed) return;
         this.send(response, method);
         if (this.closing) return;
+        // 'end' came while this answer was worked out, so nothing was buffered behind it.
         if (this.ended) this.socket.end();
-        else this.consume(chunk, offset);
+        else this.resumeIfIdle();
       },
       (error: unknown) => this.fail(error),
     );
@@ -171,7 +182,10 @@ class FastConnection {
     this.waiting = false;
     this.closing = true;
     this.socket.removeListener('data', this.onData);
-    if (!this.socket.destroyed) this.socket.end(UNAVAILABLE);
+    if (this.socket.destroyed) return;
+    this.socket.end(UNAVAILABLE);
+    // What the client sent behind the failed request is read and dropped, so its FIN can close the socket.
+    this.socket.resume();
   }
 
   private resumeIfIdle(): void {

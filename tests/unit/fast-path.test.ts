@@ -119,9 +119,9 @@ async function connect(port: number, headOnly: (index: number) => boolean = () =
 }
 
 /** Polls until a server-side effect is visible (a socket's 'close' reaches the server a moment after the client's). */
-async function eventually(condition: () => boolean, what: string): Promise<void> {
+async function eventually(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
   const deadline = Date.now() + WAIT_MS;
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
@@ -162,9 +162,11 @@ async function listen(server: Server): Promise<number> {
   return (server.address() as AddressInfo).port;
 }
 
-async function startServer(options: { answer?: (request: GatewayRequest) => MaybePromise<GatewayResponse>; keepAliveMs?: number } = {}): Promise<Harness> {
-  const { answer = fastAnswer, keepAliveMs = 65_000 } = options;
-  const server = http.createServer(nodeHandler);
+async function startServer(
+  options: { answer?: (request: GatewayRequest) => MaybePromise<GatewayResponse>; keepAliveMs?: number; node?: (req: IncomingMessage, res: ServerResponse) => void } = {},
+): Promise<Harness> {
+  const { answer = fastAnswer, keepAliveMs = 65_000, node = nodeHandler } = options;
+  const server = http.createServer(node);
   server.keepAliveTimeout = keepAliveMs;
   const handled: GatewayRequest[] = [];
   const errors: unknown[] = [];
@@ -541,6 +543,116 @@ describe('installFastPath on a real server', () => {
     const next = await connect(port);
     next.write(auth('/fine'));
     expect((await next.read(1))[0]?.body).toBe('fast:GET /fine');
+  });
+});
+
+describe('a client that half-closes its side after its requests (FIN, as `printf ... | nc` sends)', () => {
+  /** How a request is answered: by the fast path at once or after a wait, or handed to Node, which answers at once or after a wait. */
+  type Answer = 'fast' | 'fast-later' | 'node' | 'node-later';
+  const later = (how: string | undefined) => how?.endsWith('-later') === true;
+
+  /** Request `i`; one for Node is on a path the fast path does not answer, so it and every request behind it go to Node. */
+  const request = (i: number, how: Answer, waitMs = 5) =>
+    req('GET', how.startsWith('fast') ? '/api/authenticate' : `/other/${i}`, `X-Original-URI: /${i}`, `X-Answer: ${how}`, `X-Wait: ${waitMs}`);
+
+  const answer = (request: GatewayRequest): MaybePromise<GatewayResponse> => {
+    const response = { status: 200, headers: { 'X-Served-By': 'fast' }, body: `fast:${request.header('x-original-uri') ?? '-'}` };
+    return later(request.header('x-answer')) ? delay(Number(request.header('x-wait'))).then(() => response) : response;
+  };
+  const node = (req: IncomingMessage, res: ServerResponse) => {
+    const body = `node:${String(req.headers['x-original-uri'])}`;
+    const send = () => {
+      res.writeHead(200, { 'X-Served-By': 'node', 'Content-Length': Buffer.byteLength(body) });
+      res.end(body);
+    };
+    if (later(String(req.headers['x-answer']))) setTimeout(send, Number(req.headers['x-wait']));
+    else send();
+  };
+
+  const openConnections = (server: Server) =>
+    new Promise<number>((resolve, reject) => server.getConnections((error, count) => (error ? reject(error) : resolve(count))));
+  /** The server has let go of every connection: none on the fast path, none open at all. */
+  const released = (harness: Harness) =>
+    eventually(async () => harness.fast.size === 0 && (await openConnections(harness.server)) === 0, 'the server to release the connection');
+
+  /** What the client gets for `hows`: the fast path answers up to the first request it hands off; Node answers that one and the rest. */
+  const expected = (hows: readonly Answer[]) => {
+    const handOff = hows.findIndex((how) => how.startsWith('node'));
+    return hows.map((_, i) => `${handOff === -1 || i < handOff ? 'fast' : 'node'}:/${i}`);
+  };
+
+  async function pipelineThenEnd(harness: Harness, bytes: string): Promise<RawResponse[]> {
+    const client = await connect(harness.port);
+    client.write(bytes);
+    client.socket.end();
+    await client.untilClosed();
+    await released(harness);
+    return client.responses();
+  }
+
+  it('answers every one of several checks whose answers wait, in order, then closes', async () => {
+    const harness = await startServer({ answer, node });
+    const hows: Answer[] = ['fast-later', 'fast-later', 'fast', 'fast-later'];
+    const responses = await pipelineThenEnd(harness, hows.map((how, i) => request(i, how)).join(''));
+    expect(responses.map((r) => r.body)).toEqual(expected(hows));
+  });
+
+  it('a request handed to Node behind the FIN is answered by Node, even when its answer waits, then the connection closes', async () => {
+    const harness = await startServer({ answer, node });
+    for (const hows of [
+      ['fast', 'node-later', 'fast'],
+      ['fast-later', 'node', 'fast-later'],
+    ] satisfies Answer[][]) {
+      const responses = await pipelineThenEnd(harness, hows.map((how, i) => request(i, how)).join(''));
+      expect(responses.map((r) => r.body)).toEqual(expected(hows));
+    }
+  });
+
+  it('answers 2 to 20 pipelined requests, in order, then closes (property: answered at once or later, by the fast path or by Node)', async () => {
+    const harness = await startServer({ answer, node });
+    const requests = fc.array(fc.record({ how: fc.constantFrom<Answer>('fast', 'fast-later', 'node', 'node-later'), waitMs: fc.integer({ min: 0, max: 10 }) }), {
+      minLength: 2,
+      maxLength: 20,
+    });
+    await fc.assert(
+      fc.asyncProperty(requests, async (sent) => {
+        const responses = await pipelineThenEnd(harness, sent.map(({ how, waitMs }, i) => request(i, how, waitMs)).join(''));
+        expect(responses.map((r) => r.body)).toEqual(expected(sent.map(({ how }) => how)));
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('answers the whole requests before one the FIN cut short, then closes (property)', async () => {
+    const harness = await startServer({ answer, node });
+    const requests = fc.array(fc.record({ how: fc.constantFrom<Answer>('fast', 'fast-later'), waitMs: fc.integer({ min: 0, max: 10 }) }), { minLength: 1, maxLength: 10 });
+    await fc.assert(
+      fc.asyncProperty(requests, fc.nat(), async (sent, cut) => {
+        const whole = request(sent.length, 'fast');
+        const partial = whole.slice(0, 1 + (cut % (whole.length - 1)));
+        const responses = await pipelineThenEnd(harness, sent.map(({ how, waitMs }, i) => request(i, how, waitMs)).join('') + partial);
+        expect(responses.slice(0, sent.length).map((r) => r.body)).toEqual(expected(sent.map(({ how }) => how)));
+        // The cut-short request is Node's to judge: at most its 400, never an answer to it.
+        expect(responses.slice(sent.length).map((r) => r.status)).toEqual(responses.length > sent.length ? [400] : []);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('closes a connection the client half-closes without sending anything', async () => {
+    const harness = await startServer({ answer, node });
+    expect(await pipelineThenEnd(harness, '')).toEqual([]);
+  });
+
+  it('answers 503 to a check whose answer fails after a wait, drops the requests behind it, and closes', async () => {
+    const harness = await startServer({
+      answer: (request) =>
+        request.header('x-original-uri') === '/0' ? delay(5).then(() => ({ status: 200, headers: { 'X-Bad': 'café' }, body: '' })) : answer(request),
+    });
+    const responses = await pipelineThenEnd(harness, request(0, 'fast-later') + request(1, 'fast') + request(2, 'fast-later'));
+    expect(responses.map((r) => r.status)).toEqual([503]);
+    expect(harness.handled.map((r) => r.header('x-original-uri'))).toEqual(['/0']);
+    expect(harness.errors).toHaveLength(1);
   });
 });
 
