@@ -1,5 +1,6 @@
 import 'server-only';
-import { and, desc, eq, gt, ilike, isNotNull, isNull, lte, or, sql, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, gt, ilike, isNotNull, isNull, lte, notExists, or, sql, type SQL } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
 import type { Db } from './client';
 import { insertAuditEntry, type NewAuditEntry } from './audit';
 import { tokens, users } from './schema';
@@ -33,12 +34,46 @@ export interface TokenFilter {
 
 const ownerColumns = { id: users.id, realm: users.realm, username: users.username };
 
-export async function insertToken(db: Db, token: NewToken, audit: NewAuditEntry): Promise<TokenRow> {
+/** A write bounded by the owner's number of active tokens: done, or refused (nothing written) with the count found. */
+export type CappedWrite = { written: true; row: TokenRow } | { written: false; active: number };
+
+const successor = alias(tokens, 'successor');
+
+/**
+ * The owner's active tokens (not revoked, not expired), each counted once: a token rotated with a
+ * grace period keeps working until then, but its replacement stands for it.
+ */
+export async function countActiveTokens(db: Pick<Db, 'select'>, ownerId: string, now = new Date()): Promise<number> {
+  const replaced = db
+    .select({ id: successor.id })
+    .from(successor)
+    .where(and(eq(successor.ownerId, tokens.ownerId), eq(successor.rotatedFrom, tokens.id), isNull(successor.revokedAt), gt(successor.expiresAt, now)));
+  const [row] = await db
+    .select({ active: count() })
+    .from(tokens)
+    .where(and(eq(tokens.ownerId, ownerId), isNull(tokens.revokedAt), gt(tokens.expiresAt, now), notExists(replaced)));
+  return row?.active ?? 0;
+}
+
+/**
+ * Serialises the owner's token writes until the transaction ends, so a count taken after it stays
+ * true until the insert commits (two concurrent creations cannot both see room for one more).
+ * `no key update` is the weakest lock that conflicts with itself; it does not block foreign-key checks.
+ */
+async function lockOwner(tx: Pick<Db, 'select'>, ownerId: string): Promise<void> {
+  await tx.select({ id: users.id }).from(users).where(eq(users.id, ownerId)).for('no key update');
+}
+
+/** Inserts a token and its audit row, unless its owner already has `maxActive` active tokens. */
+export async function insertToken(db: Db, token: NewToken, audit: NewAuditEntry, maxActive: number): Promise<CappedWrite> {
   return db.transaction(async (tx) => {
+    await lockOwner(tx, token.ownerId);
+    const active = await countActiveTokens(tx, token.ownerId);
+    if (active >= maxActive) return { written: false, active };
     const [row] = await tx.insert(tokens).values(token).returning();
     if (!row) throw new Error('token insert returned nothing');
     await insertAuditEntry(tx, audit);
-    return row;
+    return { written: true, row };
   });
 }
 
@@ -81,9 +116,24 @@ export async function revokeToken(db: Db, id: string, revokedBy: string, audit: 
   });
 }
 
-/** Replaces a token by a new one; the old one stops at `oldStopsAt` (now, or after a grace period). */
-export async function rotateToken(db: Db, oldId: string, replacement: NewToken, oldStopsAt: Date, audit: NewAuditEntry): Promise<TokenRow> {
+/**
+ * Replaces a token by a new one; the old one stops at `oldStopsAt` (now, or after a grace period).
+ * A replacement takes the old token's place under the owner's cap, so it is never refused for it;
+ * only rotating a token that was already replaced (it adds a second replacement) must fit under `maxActive`.
+ */
+export async function rotateToken(db: Db, oldId: string, replacement: NewToken, oldStopsAt: Date, audit: NewAuditEntry, maxActive: number): Promise<CappedWrite> {
   return db.transaction(async (tx) => {
+    await lockOwner(tx, replacement.ownerId);
+    const now = new Date();
+    const [replaced] = await tx
+      .select({ id: tokens.id })
+      .from(tokens)
+      .where(and(eq(tokens.ownerId, replacement.ownerId), eq(tokens.rotatedFrom, oldId), isNull(tokens.revokedAt), gt(tokens.expiresAt, now)))
+      .limit(1);
+    if (replaced) {
+      const active = await countActiveTokens(tx, replacement.ownerId, now);
+      if (active >= maxActive) return { written: false, active };
+    }
     await tx
       .update(tokens)
       .set({ expiresAt: sql`least(${tokens.expiresAt}, ${oldStopsAt.toISOString()}::timestamptz)` })
@@ -91,7 +141,7 @@ export async function rotateToken(db: Db, oldId: string, replacement: NewToken, 
     const [row] = await tx.insert(tokens).values(replacement).returning();
     if (!row) throw new Error('token insert returned nothing');
     await insertAuditEntry(tx, audit);
-    return row;
+    return { written: true, row };
   });
 }
 

@@ -27,6 +27,8 @@ const TEST_CONFIG = {
   default_policy: 'allow',
   jwt: JWT,
   portal: { realm: 'local', admin_roles: ['admin'] },
+  // alice creates and rotates about 10 tokens within a minute across the specs (the default limit).
+  tokens: { creations_per_minute: 100 },
 };
 
 export type DemoUsername = (typeof DEMO_USERS)[number]['username'];

@@ -33,6 +33,17 @@ export class AppError extends Error {
   get status(): number {
     return httpStatus(this.code);
   }
+
+  /** The whole seconds (at least 1) the caller should wait before trying again, when the error names them (`details.retry_after`). */
+  get retryAfter(): number | undefined {
+    const value = this.details?.retry_after;
+    return typeof value === 'number' && Number.isFinite(value) ? Math.max(1, Math.ceil(value)) : undefined;
+  }
+}
+
+/** A 429 that says when to try again: `retry_after` is in the body and becomes the `Retry-After` header. */
+export function tooManyRequests(message: string, retryAfterSeconds: number): AppError {
+  return new AppError('too_many_requests', message, { retry_after: Math.max(1, Math.ceil(retryAfterSeconds)) });
 }
 
 export function httpStatus(code: ErrorCode): number {

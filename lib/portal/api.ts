@@ -132,7 +132,8 @@ export function errorResponse(error: unknown, runtime: Runtime): Response {
     return jsonResponse(422, { error: 'invalid_input', message: 'the request has invalid fields', fields });
   }
   if (isAppError(error)) {
-    const headers: Record<string, string> = error.code === 'unavailable' ? { 'Retry-After': '5' } : {};
+    const retryAfter = error.retryAfter ?? (error.code === 'unavailable' ? 5 : undefined);
+    const headers: Record<string, string> = retryAfter === undefined ? {} : { 'Retry-After': String(retryAfter) };
     return jsonResponse(error.status, { error: error.code, message: error.message, ...error.details }, headers);
   }
   runtime.logger.error({ err: error }, 'portal API request failed');

@@ -1,7 +1,7 @@
 import 'server-only';
 import type { Database } from '../../db/client';
 import type { TokenRow, TokenStatus, TokenWithOwner } from '../../db/tokens';
-import { getTokenWithOwner, insertToken, listTokens as listTokenRows, revokeToken as revokeTokenRow, rotateToken as rotateTokenRow } from '../../db/tokens';
+import { countActiveTokens, getTokenWithOwner, insertToken, listTokens as listTokenRows, revokeToken as revokeTokenRow, rotateToken as rotateTokenRow } from '../../db/tokens';
 import { getUserById } from '../../db/users';
 import type { Config } from '../config/schema';
 import { parseDurationSeconds } from '../config/duration';
@@ -9,6 +9,7 @@ import { hashSecret } from '../crypto/secrets';
 import { AppError } from '../errors';
 import { newToken, newTokenId } from './format';
 import { TOKENS_CHANNEL } from './channel';
+import { capReached, issuanceRateLimited, SlidingWindowLimiter } from './limits';
 import { createdTokenView, createTokenInput, rotateTokenInput, tokenView, type CreatedTokenView, type TokenView } from './schemas';
 
 /** Who is acting, as established by the portal session or a directly accepted credential. */
@@ -56,7 +57,12 @@ function toView({ token, owner }: TokenWithOwner, prefix: string): TokenView {
 }
 
 export class TokenService {
-  constructor(private readonly deps: TokenServiceDeps) {}
+  /** New secrets (creations and rotations) per acting user: each costs an argon2 hash. In this process's memory (see the class). */
+  private readonly issuance: SlidingWindowLimiter;
+
+  constructor(private readonly deps: TokenServiceDeps) {
+    this.issuance = new SlidingWindowLimiter(deps.config.tokens.creations_per_minute);
+  }
 
   private get db() {
     return this.deps.database.db;
@@ -73,14 +79,23 @@ export class TokenService {
     if (invalid.length > 0) throw new AppError('invalid_input', 'unknown scopes', { fields: { scopes: invalid.map((s) => `unknown scope "${s}"`) } });
     const expiresAt = this.expiryOf(input.expires_in, input.expires_at);
     const owner = ownerId === actor.userId ? undefined : await this.ownerForAdmin(actor, ownerId);
+    const whose = owner ? `${owner.realm}/${owner.username}` : undefined;
+    // Cheap refusals first, then the argon2 hash; the insert checks the cap again under the owner's lock.
+    const { max_per_user: maxActive } = this.deps.config.tokens;
+    const activeNow = await countActiveTokens(this.db, ownerId);
+    if (activeNow >= maxActive) throw capReached(activeNow, maxActive, whose);
+    this.takeIssuance(actor);
 
     const id = newTokenId();
     const { token, secret } = newToken(this.prefix, id);
-    const row = await insertToken(
+    const result = await insertToken(
       this.db,
       { id, ownerId, name: input.name, description: input.description ?? null, scopes: [...new Set(input.scopes)], secretHash: await hashSecret(secret), expiresAt, createdBy: actorName(actor) },
-      this.audit(actor, owner ? 'token.create_for_user' : 'token.create', owner ? `${owner.realm}/${owner.username}` : actorName(actor), id, { name: input.name, scopes: input.scopes, expires_at: expiresAt.toISOString() }),
+      this.audit(actor, owner ? 'token.create_for_user' : 'token.create', whose ?? actorName(actor), id, { name: input.name, scopes: input.scopes, expires_at: expiresAt.toISOString() }),
+      maxActive,
     );
+    if (!result.written) throw capReached(result.active, maxActive, whose);
+    const { row } = result;
     const ownerRef = owner ?? { id: actor.userId, realm: actor.realm, username: actor.username };
     return createdTokenView.parse({
       token: toView({ token: row, owner: ownerRef }, this.prefix),
@@ -114,19 +129,32 @@ export class TokenService {
     if (statusOf(existing.token) !== 'active') throw new AppError('conflict', `the token is ${statusOf(existing.token)} and cannot be rotated`);
     const graceSeconds = grace === '0' ? 0 : (parseDurationSeconds(grace) ?? 0);
     if (graceSeconds > 30 * 86400) throw new AppError('invalid_input', 'grace period too long', { fields: { grace_period: ['at most 30d'] } });
+    this.takeIssuance(actor);
 
     const newId = newTokenId();
     const { token, secret } = newToken(this.prefix, newId);
     const old = existing.token;
-    const row = await rotateTokenRow(
+    const whose = `${existing.owner.realm}/${existing.owner.username}`;
+    const maxActive = this.deps.config.tokens.max_per_user;
+    const result = await rotateTokenRow(
       this.db,
       id,
       { id: newId, ownerId: old.ownerId, name: old.name, description: old.description, scopes: old.scopes, secretHash: await hashSecret(secret), expiresAt: old.expiresAt, createdBy: actorName(actor), rotatedFrom: id },
       new Date(Date.now() + graceSeconds * 1000),
-      this.audit(actor, 'token.rotate', `${existing.owner.realm}/${existing.owner.username}`, id, { new_token_id: newId, grace_seconds: graceSeconds }),
+      this.audit(actor, 'token.rotate', whose, id, { new_token_id: newId, grace_seconds: graceSeconds }),
+      maxActive,
     );
+    // Only a token that was already replaced can be refused: a second replacement adds a token.
+    if (!result.written) throw capReached(result.active, maxActive, existing.owner.id === actor.userId ? undefined : whose);
+    const { row } = result;
     await this.deps.database.notify(TOKENS_CHANNEL, `token:${id}`);
     return createdTokenView.parse({ token: toView({ token: row, owner: existing.owner }, this.prefix), secret: token, warning: 'Copy this token now: it is shown once and cannot be recovered.' });
+  }
+
+  /** Counts a new secret for the acting user (whoever the token is for), or refuses before any hashing. */
+  private takeIssuance(actor: Actor): void {
+    const decision = this.issuance.take(actor.userId);
+    if (!decision.allowed) throw issuanceRateLimited(this.deps.config.tokens.creations_per_minute, decision.retryAfterSeconds);
   }
 
   /** Another user's token looks exactly like a missing one, so ids cannot be probed. */

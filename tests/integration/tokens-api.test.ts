@@ -50,7 +50,8 @@ describe.each(DATABASE_KINDS)('scoped tokens through the JSON API and the gatewa
           { name: 'mars', scopes: ['retrieve'] },
         ],
         portal: { realm: 'local', admin_roles: ['admin'] },
-        tokens: { max_lifetime: '90d', default_lifetime: '30d', cache_ttl: '30s' },
+        // alice creates and rotates more than the default 10 tokens a minute here (tokens-limits.test.ts tests the limit).
+        tokens: { max_lifetime: '90d', default_lifetime: '30d', cache_ttl: '30s', creations_per_minute: 100 },
         jwt: { iss: 'tokens-test', exp: 300 },
       },
     });
