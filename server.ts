@@ -141,7 +141,7 @@ function printDemoBanner(host: string, port: number): void {
     `  Gateway: ${base}/api/authenticate   JWKS: ${base}/.well-known/jwks.json`,
     '  Demo users (Basic, realm "local"):',
     ...DEMO_USERS.map((u) => `    ${u.username} / ${u.password}   roles: ${u.roles.join(', ')}`),
-    `  Try: curl -i -u alice:alice-demo-password ${base}/api/authenticate`,
+    `  Try: curl -i -u alice:alice-demo-password -H 'X-Original-URI: /data' ${base}/api/authenticate`,
     '',
   ];
   console.log(lines.join('\n'));

@@ -110,6 +110,13 @@ describe('bad configs are refused with one line per problem naming the key', () 
     ]);
   });
 
+  it('refuses an x509 provider without server.proxy_secret (a forwarded certificate must prove where it came from), and a short secret', () => {
+    const x509 = 'providers:\n  - {type: x509, name: certs, realm: c, ca: "-----BEGIN CERTIFICATE-----"}\n';
+    expect(problemsOf(x509).some((p) => p.startsWith('server.proxy_secret: required by the x509 provider "certs"'))).toBe(true);
+    expect(problemsOf(`server: {proxy_secret: short}\n`)).toEqual(['server.proxy_secret: at least 16 characters']);
+    expect(loadConfig({ AOT_CONFIG_PATH: writeConfig(x509), AOT_SERVER__PROXY_SECRET: 'a-long-enough-proxy-secret' }).config.server.proxy_secret).toBe('a-long-enough-proxy-secret');
+  });
+
   it('refuses a missing explicit config file', () => {
     expect(() => loadConfig({ AOT_CONFIG_PATH: '/nonexistent/config.yaml' })).toThrow(ConfigError);
   });
