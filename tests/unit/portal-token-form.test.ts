@@ -3,7 +3,7 @@ import { expiryOptions } from '@/app/(portal)/_lib/expiry';
 import { tokenBodyFromForm } from '@/app/(portal)/_lib/token-form';
 
 const DAY = 86_400;
-const tokens = { prefix: 'aot', max_lifetime: 90 * DAY, default_lifetime: 30 * DAY, cache_ttl: 30 };
+const tokens = { prefix: 'aot', max_lifetime: 90 * DAY, default_lifetime: 30 * DAY, cache_ttl: 30, max_per_user: 100, creations_per_minute: 10 };
 
 const form = (entries: Array<[string, string]>) => {
   const data = new FormData();
