@@ -5,11 +5,14 @@ import { expect, test } from './fixtures';
 
 const EVIL_HOST = 'evil.example';
 
-/** Every host the page asked for (documents, redirects, assets), to prove none was off-site. */
-function hostsRequested(page: Page): Set<string> {
-  const hosts = new Set<string>();
-  page.on('request', (request) => hosts.add(new URL(request.url()).hostname));
-  return hosts;
+/** Every host the page asked for (documents, redirects, assets), and every 5xx answer it got. */
+function watch(page: Page): { hosts: Set<string>; serverErrors: string[] } {
+  const seen = { hosts: new Set<string>(), serverErrors: [] as string[] };
+  page.on('request', (request) => seen.hosts.add(new URL(request.url()).hostname));
+  page.on('response', (response) => {
+    if (response.status() >= 500) seen.serverErrors.push(`${response.status()} ${response.url()}`);
+  });
+  return seen;
 }
 
 test.describe('return path after sign-in', () => {
@@ -23,7 +26,7 @@ test.describe('return path after sign-in', () => {
 
   for (const [name, callbackUrl] of variants) {
     test(`a ${name} after the first slash neither fails nor leaves the portal`, async ({ page, portal, portalApp }) => {
-      const hosts = hostsRequested(page);
+      const { hosts, serverErrors } = watch(page);
       const signinUrl = `/signin?callbackUrl=${callbackUrl}`;
 
       const signedOut = await page.goto(signinUrl);
@@ -31,14 +34,23 @@ test.describe('return path after sign-in', () => {
       await portal.signInWithIdp('alice');
       await page.waitForURL((url) => url.hostname === 'localhost');
       expect(new URL(page.url()).origin).toBe(portalApp.url);
-      await expect(page.getByRole('heading', { name: 'Your tokens' })).toBeVisible();
+      expect(serverErrors).toEqual([]);
+      // Signed in (not `/signin?error=…`), on the default page since the value was refused.
+      expect(`${new URL(page.url()).pathname}${new URL(page.url()).search}`).toBe('/tokens');
 
       // Signed in, the sign-in page redirects at once: the same value must not send the browser away either.
-      const signedIn = await page.goto(signinUrl);
-      expect(signedIn?.status()).toBe(200);
+      // A navigation off-site fails (the host does not resolve): its message says where it went.
+      const signedIn = await page.goto(signinUrl).then(
+        (response) => response?.status(),
+        (error: unknown) => String(error),
+      );
+      expect(signedIn).toBe(200);
       expect(new URL(page.url()).origin).toBe(portalApp.url);
-      expect(new URL(page.url()).pathname).toBe('/tokens');
       expect([...hosts].filter((host) => host.includes(EVIL_HOST))).toEqual([]);
+      expect(serverErrors).toEqual([]);
+      // Both times the refused value gave the default, the tokens page.
+      expect(new URL(page.url()).pathname).toBe('/tokens');
+      await expect(page.getByRole('heading', { name: 'Your tokens' })).toBeVisible();
     });
   }
 
@@ -98,6 +110,11 @@ test.describe('security headers', () => {
       const url = new URL(request.url());
       if (url.hostname === '127.0.0.1') idpOrigins.add(url.origin);
     });
+    // The policy must not break the portal: the browser reports what it blocks on the console.
+    const violations: string[] = [];
+    page.on('console', (message) => {
+      if (/Content Security Policy|Refused to/i.test(message.text())) violations.push(message.text());
+    });
     const signinResponse = await page.goto('/signin?callbackUrl=%2Fadmin');
     await portal.signInWithIdp('admin');
     await page.waitForURL((url) => url.hostname === 'localhost' && url.pathname === '/admin');
@@ -111,6 +128,13 @@ test.describe('security headers', () => {
     const assetUrl = await page.locator('script[src^="/_next/"]').first().getAttribute('src');
     expect(assetUrl).toBeTruthy();
     expectSecurityHeaders(await page.request.get(assetUrl ?? ''), 'a Next asset');
+    // Client-side navigation and a server action (sign out) under the policy.
+    await page.getByRole('banner').getByRole('link', { name: 'Tokens' }).click();
+    await expect(page.getByRole('heading', { name: 'Your tokens' })).toBeVisible();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL((url) => url.pathname === '/');
+    await expect(page.getByRole('button', { name: 'Sign in' })).toBeVisible();
+    expect(violations).toEqual([]);
   });
 
   test.describe('without JavaScript', () => {
