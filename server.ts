@@ -10,6 +10,7 @@ import { AUTHENTICATE_PATHS } from './lib/gateway/http';
 import { installFastPath } from './lib/server/fast-path';
 import { fromNodeRequest, pathnameOf, writeNodeResponse } from './lib/server/node-adapter';
 import { PEER_ADDRESS_HEADER } from './lib/server/peer';
+import { securityHeadersFor } from './lib/portal/security-headers';
 import type { GatewayResponse } from './lib/gateway/types';
 
 type RequestHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
@@ -68,9 +69,13 @@ async function main(): Promise<void> {
     if (!res.headersSent) res.writeHead(503, { 'Retry-After': '5' });
     res.end();
   };
+  // Set here rather than in next.config.ts: the policy names the IdP's origin, known only at run time
+  // (config, or the demo IdP once it listens). Next keeps headers already set, on pages, API and 404s.
+  const securityHeaders = securityHeadersFor(() => runtime.config.portal?.oidc?.issuer);
   const send = (req: IncomingMessage, res: ServerResponse, response: GatewayResponse | null): void => {
     if (response) return writeNodeResponse(res, response, req.method);
     req.headers[PEER_ADDRESS_HEADER] = req.socket.remoteAddress ?? '';
+    for (const [name, value] of Object.entries(securityHeaders())) res.setHeader(name, value);
     portal()
       .then((handleNext) => handleNext(req, res))
       .catch(failed(res));

@@ -5,6 +5,7 @@ import { getUserByName, upsertUserOnSignIn } from '@/db/users';
 import type { Config } from '../config/schema';
 import type { Runtime } from '../runtime';
 import { portalProfileFrom, rolesFromClaims, type PortalProfile } from './claims';
+import { safeReturnPath } from './return-path';
 import { sessionSecret } from './secret';
 import { sessionClaimsSchema, type SessionClaims } from './session-claims';
 import { fetchUserinfo } from './userinfo';
@@ -84,6 +85,11 @@ export async function buildAuthConfig(runtime: Runtime): Promise<NextAuthConfig>
       debug: () => undefined,
     },
     callbacks: {
+      // Every redirect next-auth makes (sign-in callbackUrl, its cookie, sign-out) stays on this origin;
+      // its default accepts any value starting with `/`, which a tab or newline can turn into another host.
+      redirect({ url, baseUrl }) {
+        return `${new URL(baseUrl).origin}${safeReturnPath(url, '/tokens', baseUrl)}`;
+      },
       async signIn({ user }) {
         const profile = portalProfileOf(user);
         if (!profile) return false;
