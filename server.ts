@@ -80,7 +80,13 @@ async function main(): Promise<void> {
       .then((handleNext) => handleNext(req, res))
       .catch(failed(res));
   };
+  // Responses Node is still working out: at shutdown each is told to close its connection after it.
+  const inFlight = new Set<ServerResponse>();
+  let stopping = false;
   const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {
+    if (stopping) res.shouldKeepAlive = false;
+    inFlight.add(res);
+    res.once('close', () => inFlight.delete(res));
     const path = pathnameOf(req.url);
     const answer = path === undefined ? null : runtime.http.handle(fromNodeRequest(req, path));
     // A cached check is answered within this call; only checks that wait go through a promise.
@@ -114,19 +120,38 @@ async function main(): Promise<void> {
   if (runtime.demo) printDemoBanner(host, actualPort);
   if (demoIdp) console.log([...demoIdpBanner(demoIdp, portalUrl(host, actualPort)), ''].join('\n'));
 
-  let stopping = false;
+  /**
+   * Rolling restarts lose nothing: stop accepting, answer every request already received (the fast
+   * path's and Node's, the last on each connection with `Connection: close`), close idle connections,
+   * and only then close the database, so nothing in flight finds it gone. Bounded by
+   * `server.shutdown_timeout`, after which the remaining connections are cut.
+   */
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down');
-    server.close();
+    const timeoutMs = config.server.shutdown_timeout * 1000;
+    logger.info({ signal, timeout_s: config.server.shutdown_timeout }, 'shutting down: answering the requests in hand');
+    const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const res of inFlight) if (!res.headersSent) res.shouldKeepAlive = false;
     server.closeIdleConnections();
-    fastPath.closeIdle();
-    setTimeout(() => {
-      server.closeAllConnections();
-      fastPath.closeAll();
-    }, 5000).unref();
-    Promise.allSettled([demoIdp?.close(), runtime.close()]).finally(() => process.exit(0));
+    fastPath.drain();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
+    Promise.race([drained, deadline])
+      .then((outcome) => {
+        clearTimeout(timer);
+        if (outcome === 'timeout') {
+          logger.warn({ open: inFlight.size }, 'shutdown timeout reached: closing the remaining connections');
+          server.closeAllConnections();
+          fastPath.closeAll();
+        }
+        return Promise.allSettled([demoIdp?.close(), runtime.close()]);
+      })
+      .finally(() => {
+        logger.info('stopped');
+        logger.flush?.();
+        process.exit(0);
+      });
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

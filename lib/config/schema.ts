@@ -147,8 +147,10 @@ export const configSchema = z
         trusted_proxies: z.array(z.string().min(1)).default(['127.0.0.1/32', '::1/128']),
         // Sent by the proxy's auth location only (X-Aot-Proxy-Secret): proves a request came from there.
         proxy_secret: z.string().min(16, 'at least 16 characters').optional(),
+        // SIGTERM: how long requests already received may take to be answered before connections are cut.
+        shutdown_timeout: durationSeconds.default(10),
       })
-      .default({ trusted_proxies: ['127.0.0.1/32', '::1/128'] }),
+      .default({ trusted_proxies: ['127.0.0.1/32', '::1/128'], shutdown_timeout: 10 }),
     providers: z.array(providerSchema).default([]),
     augmenters: z.array(augmenterSchema).default([]),
     jwt: z
