@@ -2,7 +2,10 @@ import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import path from 'node:path';
 import next from 'next';
-import { ConfigError, loadConfig } from './lib/config/load';
+import cluster from 'node:cluster';
+import { ConfigError, loadConfig, type LoadedConfig } from './lib/config/load';
+import { createLogger } from './lib/log/logger';
+import { superviseWorkers } from './lib/server/workers';
 import { DEMO_USERS } from './lib/config/demo';
 import { demoIdpBanner, startDemoIdpIfNeeded } from './lib/demo-idp';
 import { createRuntime, installRuntime } from './lib/runtime';
@@ -22,22 +25,28 @@ const MAX_HEADER_BYTES = 64 * 1024;
  * One process, one port: the gateway's paths are answered here directly with the core (no framework
  * routing on the hot path); every other request goes to Next (portal pages, portal API).
  */
-async function main(): Promise<void> {
-  // next-auth v5 refuses requests unless told the Host header is trustworthy: here it is, since the
-  // app sits behind nginx (or is reached directly). Set AUTH_URL to pin one public origin instead.
-  process.env.AUTH_TRUST_HOST ??= 'true';
+function configProblems(error: unknown): never {
+  if (!(error instanceof ConfigError)) throw error;
+  for (const problem of error.problems) console.error(`config error: ${problem}`);
+  process.exit(2);
+}
 
-  const configProblems = (error: unknown): never => {
-    if (!(error instanceof ConfigError)) throw error;
-    for (const problem of error.problems) console.error(`config error: ${problem}`);
-    process.exit(2);
-  };
-  let loaded: ReturnType<typeof loadConfig>;
+async function start(): Promise<void> {
+  let loaded: LoadedConfig;
   try {
     loaded = loadConfig();
   } catch (error) {
     return configProblems(error);
   }
+  const { server, logging } = loaded.config;
+  if (server.workers > 1 && cluster.isPrimary) return superviseWorkers({ count: server.workers, shutdownTimeoutS: server.shutdown_timeout, logger: createLogger(logging) });
+  await main(loaded);
+}
+
+async function main(loaded: LoadedConfig): Promise<void> {
+  // next-auth v5 refuses requests unless told the Host header is trustworthy: here it is, since the
+  // app sits behind nginx (or is reached directly). Set AUTH_URL to pin one public origin instead.
+  process.env.AUTH_TRUST_HOST ??= 'true';
 
   if (!existsSync(path.join(process.cwd(), '.next', 'BUILD_ID'))) {
     console.error('no production build in .next: run `npm run build` (npm start does it for you)');
@@ -177,7 +186,7 @@ function printDemoBanner(host: string, port: number): void {
   console.log(lines.join('\n'));
 }
 
-main().catch((error: unknown) => {
+start().catch((error: unknown) => {
   console.error(`auth-o-tron failed to start: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });

@@ -149,8 +149,10 @@ export const configSchema = z
         proxy_secret: z.string().min(16, 'at least 16 characters').optional(),
         // SIGTERM: how long requests already received may take to be answered before connections are cut.
         shutdown_timeout: durationSeconds.default(10),
+        // Processes sharing the port, each with its own caches: one per core answers the most checks.
+        workers: z.coerce.number().int().min(1).max(64).default(1),
       })
-      .default({ trusted_proxies: ['127.0.0.1/32', '::1/128'], shutdown_timeout: 10 }),
+      .default({ trusted_proxies: ['127.0.0.1/32', '::1/128'], shutdown_timeout: 10, workers: 1 }),
     providers: z.array(providerSchema).default([]),
     augmenters: z.array(augmenterSchema).default([]),
     jwt: z
@@ -232,6 +234,9 @@ export const configSchema = z
         if (!catalog.has(scope)) ctx.addIssue({ code: 'custom', path: ['policies', i, 'require', 'scopes', j], message: `scope "${scope}" is not in the services catalog` });
       }),
     );
+    if (config.server.workers > 1 && config.database.url === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['server', 'workers'], message: 'more than 1 needs database.url (Postgres): an embedded database belongs to one process' });
+    }
     if (config.tokens.default_lifetime > config.tokens.max_lifetime) {
       ctx.addIssue({ code: 'custom', path: ['tokens', 'default_lifetime'], message: 'must not exceed tokens.max_lifetime' });
     }
