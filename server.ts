@@ -13,6 +13,7 @@ import { AUTHENTICATE_PATHS } from './lib/gateway/http';
 import { installFastPath } from './lib/server/fast-path';
 import { fromNodeRequest, pathnameOf, writeNodeResponse } from './lib/server/node-adapter';
 import { PEER_ADDRESS_HEADER } from './lib/server/peer';
+import { canonicalRedirect } from './lib/portal/canonical-origin';
 import { securityHeadersFor } from './lib/portal/security-headers';
 import type { GatewayResponse } from './lib/gateway/types';
 
@@ -47,6 +48,9 @@ async function main(loaded: LoadedConfig): Promise<void> {
   // next-auth v5 refuses requests unless told the Host header is trustworthy: here it is, since the
   // app sits behind nginx (or is reached directly). Set AUTH_URL to pin one public origin instead.
   process.env.AUTH_TRUST_HOST ??= 'true';
+  const canonicalUrl = loaded.config.portal?.url;
+  // next-auth builds its callback URL from this; it must be the origin the IdP has registered.
+  if (canonicalUrl && !process.env.AUTH_URL) process.env.AUTH_URL = `${new URL(canonicalUrl).origin}/api/auth`;
 
   if (!existsSync(path.join(process.cwd(), '.next', 'BUILD_ID'))) {
     console.error('no production build in .next: run `npm run build` (npm start does it for you)');
@@ -83,6 +87,8 @@ async function main(loaded: LoadedConfig): Promise<void> {
   const securityHeaders = securityHeadersFor(() => runtime.config.portal?.oidc?.issuer);
   const send = (req: IncomingMessage, res: ServerResponse, response: GatewayResponse | null): void => {
     if (response) return writeNodeResponse(res, response, req.method);
+    const canonical = canonicalRedirect({ portalUrl: config.portal?.url, port: actualPort, requestOrigin: requestOrigin(req), proxied: req.headers['x-forwarded-host'] !== undefined, method: req.method, path: req.url ?? '/' });
+    if (canonical) return void res.writeHead(302, { Location: canonical, 'Cache-Control': 'no-store' }).end();
     req.headers[PEER_ADDRESS_HEADER] = req.socket.remoteAddress ?? '';
     for (const [name, value] of Object.entries(securityHeaders())) res.setHeader(name, value);
     portal()
@@ -164,6 +170,19 @@ async function main(loaded: LoadedConfig): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+/** The origin the browser used: behind a proxy its forwarded host and scheme (the server trusts them, as next-auth does). */
+function requestOrigin(req: IncomingMessage): string | undefined {
+  const first = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value)?.split(',')[0]?.trim() || undefined;
+  const hostHeader = first(req.headers['x-forwarded-host']) ?? first(req.headers.host);
+  const proto = first(req.headers['x-forwarded-proto']) === 'https' ? 'https' : 'http';
+  if (!hostHeader) return undefined;
+  try {
+    return new URL(`${proto}://${hostHeader}`).origin;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Browsers should use `localhost`: next-auth loops on a CSRF error when Next rewrites 127.x hosts. */

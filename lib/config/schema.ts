@@ -30,6 +30,8 @@ const jwtChecks = {
   audience: z.union([z.string(), z.array(z.string())]).optional(),
   algorithms: z.array(asymmetricAlgorithm).min(1).optional(),
   roles_claim: z.string().optional(),
+  // Which claim is the username (else preferred_username, else sub); IdPs with random `sub`s need it.
+  username_claim: z.string().min(1).optional(),
 };
 
 export const providerSchema = z.discriminatedUnion('type', [
@@ -193,6 +195,8 @@ export const configSchema = z
     default_policy: z.enum(['allow', 'deny']).default('allow'),
     portal: z
       .strictObject({
+        // The origin people sign in at (e.g. https://auth.example.org): other names redirect to it.
+        url: z.url().optional(),
         realm: realm.default('portal'),
         admin_roles: z.array(z.string()).default(['admin']),
         oidc: z
@@ -201,6 +205,7 @@ export const configSchema = z
             client_id: z.string().min(1),
             client_secret: z.string().min(1),
             roles_claim: z.string().optional(),
+            username_claim: z.string().min(1).optional(),
           })
           .optional(),
       })
