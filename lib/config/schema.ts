@@ -221,7 +221,14 @@ export const configSchema = z
         creations_per_minute: z.coerce.number().int().positive().default(10),
       })
       .default({ prefix: 'aot', max_lifetime: 365 * 86400, default_lifetime: 30 * 86400, cache_ttl: 30, max_per_user: 100, creations_per_minute: 10 }),
-    database: z.strictObject({ url: z.string().min(1).optional(), path: z.string().min(1).default('./data/pglite') }).default({ path: './data/pglite' }),
+    database: z
+      .strictObject({
+        url: z.string().min(1).optional(),
+        // A direct or session-mode connection for LISTEN, when `url` goes through a transaction-mode pooler.
+        listen_url: z.string().min(1).optional(),
+        path: z.string().min(1).default('./data/pglite'),
+      })
+      .default({ path: './data/pglite' }),
   })
   .superRefine((config, ctx) => {
     const names = new Set<string>();
@@ -241,6 +248,9 @@ export const configSchema = z
     );
     if (config.server.workers > 1 && config.database.url === undefined) {
       ctx.addIssue({ code: 'custom', path: ['server', 'workers'], message: 'more than 1 needs database.url (Postgres): an embedded database belongs to one process' });
+    }
+    if (config.database.listen_url !== undefined && config.database.url === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['database', 'listen_url'], message: 'needs database.url (the embedded database has no separate listener)' });
     }
     if (config.tokens.default_lifetime > config.tokens.max_lifetime) {
       ctx.addIssue({ code: 'custom', path: ['tokens', 'default_lifetime'], message: 'must not exceed tokens.max_lifetime' });

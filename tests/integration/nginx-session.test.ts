@@ -68,7 +68,8 @@ describe('the portal session cookie behind the shipped nginx config (CSRF)', () 
   });
 
   it('refuses a cross-site or same-site request that changes something at a browser location', async () => {
-    for (const headers of [{} as Record<string, string>, { 'Sec-Fetch-Site': 'cross-site', Origin: 'https://evil.example' }, { 'Sec-Fetch-Site': 'same-site', Origin: `https://evil.${HOST}` }, { Origin: 'https://evil.example' }]) {
+    const variants: Array<Record<string, string>> = [{}, { 'Sec-Fetch-Site': 'cross-site', Origin: 'https://evil.example' }, { 'Sec-Fetch-Site': 'same-site', Origin: `https://evil.${HOST}` }, { Origin: 'https://evil.example' }];
+    for (const headers of variants) {
       for (const method of ['POST', 'PUT', 'DELETE']) {
         const response = await send('/app/form', method, headers);
         expect(response.status, `${method} ${JSON.stringify(headers)}`).toBe(302); // to sign-in, never to the backend

@@ -71,6 +71,15 @@ describe('environment overrides', () => {
     expect(config.tokens).toMatchObject({ max_lifetime: 90 * 86400, default_lifetime: 72 * 3600, cache_ttl: 900 });
     expect(config.jwt.exp).toBe(600);
   });
+
+  it('reads database.listen_url from the file or DATABASE_LISTEN_URL (below AOT_DATABASE__LISTEN_URL), and only beside database.url', () => {
+    const withUrl = writeConfig('database: {url: postgres://pooler/aot, listen_url: postgres://direct/aot}\n');
+    expect(loadConfig({ AOT_CONFIG_PATH: withUrl }).config.database).toMatchObject({ url: 'postgres://pooler/aot', listen_url: 'postgres://direct/aot' });
+    const env = { AOT_CONFIG_PATH: fixture('nginx-example.yml'), DATABASE_URL: 'postgres://pooler/aot', DATABASE_LISTEN_URL: 'postgres://session/aot' };
+    expect(loadConfig(env).config.database.listen_url).toBe('postgres://session/aot');
+    expect(loadConfig({ ...env, AOT_DATABASE__LISTEN_URL: 'postgres://other/aot' }).config.database.listen_url).toBe('postgres://other/aot');
+    expect(problemsOf('database: {listen_url: postgres://direct/aot}\n')).toEqual(['database.listen_url: needs database.url (the embedded database has no separate listener)']);
+  });
 });
 
 describe('bad configs are refused with one line per problem naming the key', () => {
