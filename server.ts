@@ -28,6 +28,7 @@ const MAX_HEADER_BYTES = 64 * 1024;
 function configProblems(error: unknown): never {
   if (!(error instanceof ConfigError)) throw error;
   for (const problem of error.problems) console.error(`config error: ${problem}`);
+  for (const warning of error.warnings) console.error(`config warning: ${warning}`);
   process.exit(2);
 }
 
