@@ -1,7 +1,8 @@
 import type { NextConfig } from 'next';
 
 // auth-o-tron served its endpoints without the /api prefix; nginx configs written for it keep working.
-const legacyPaths = ['authenticate', 'whoami', 'health', 'providers', 'augmenters'];
+// `/health` has a route of its own: auth-o-tron's answers text, /api/health JSON.
+const legacyPaths = ['authenticate', 'whoami', 'providers', 'augmenters', 'ready', 'metrics'];
 
 const nextConfig: NextConfig = {
   poweredByHeader: false,
