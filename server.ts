@@ -53,6 +53,9 @@ async function start(): Promise<void> {
     }
     return superviseWorkers({ count: server.workers, shutdownTimeoutS: server.shutdown_timeout, logger });
   }
+  // A worker answers the primary's requests for its metrics from its first moment (with nothing until
+  // its runtime exists): a starting worker must not make a scrape wait for it.
+  if (cluster.isWorker) new AggregatorRegistry();
   await main(loaded);
 }
 
@@ -168,8 +171,7 @@ async function main(loaded: LoadedConfig): Promise<void> {
   // auth-o-tron's separate listener, on server.host as it; a cluster's primary serves it for its workers.
   let metricsListener: MetricsListener | undefined;
   if (cluster.isWorker) {
-    new AggregatorRegistry(); // answers the primary's requests for this worker's metrics
-    AggregatorRegistry.setRegistries([metrics.registry]);
+    AggregatorRegistry.setRegistries([metrics.registry]); // what this worker answers the primary with
   } else if (config.metrics?.enabled) {
     const { registry } = metrics;
     metricsListener = await startMetricsListener({ host, port: config.metrics.port, logger, render: async () => ({ contentType: registry.contentType, body: await registry.metrics() }) }).catch(metricsBindFailed);
