@@ -152,7 +152,8 @@ async function main(loaded: LoadedConfig): Promise<void> {
   const fastPath = installFastPath(server, {
     paths: AUTHENTICATE_PATHS,
     handle: (request) => {
-      const series = metrics.http(request.path, request.method);
+      // The route's fixed pattern, never the raw path: a path the fast path takes must not grow the series.
+      const series = metrics.http(runtime.http.routeOf(request.path) ?? 'unmatched', request.method);
       const started = series.begin();
       return andThen(runtime.http.check(request), (response) => {
         series.end(started, response.status);

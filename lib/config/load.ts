@@ -91,7 +91,8 @@ function uniqueNames<T extends { name: string }>(items: T[], section: string, wa
     while (taken.has(`${item.name}#${suffix}`)) suffix++;
     const name = `${item.name}#${suffix}`;
     taken.add(name);
-    warnings.push(`${section}.${i}.name: "${item.name}" is used more than once; accepted as auth-o-tron does, and called "${name}" in logs, metrics, /${section} and issued tokens`);
+    const where = section === 'providers' ? 'logs, metrics, /providers and issued tokens' : 'logs, metrics and /augmenters';
+    warnings.push(`${section}.${i}.name: "${item.name}" is used more than once; accepted as auth-o-tron does, and called "${name}" in ${where}`);
     return { ...item, name };
   });
 }

@@ -111,8 +111,13 @@ class HotHistogram extends HotMetric {
       observe(value: number) {
         this.sum += value;
         this.count += 1;
-        const index = bounds.findIndex((bound) => value <= bound);
-        if (index !== -1) this.counts[index] = (this.counts[index] ?? 0) + 1;
+        // A plain loop: no closure per observation (several happen per check).
+        for (let i = 0; i < bounds.length; i++) {
+          if (value <= (bounds[i] ?? Number.POSITIVE_INFINITY)) {
+            this.counts[i] = (this.counts[i] ?? 0) + 1;
+            return;
+          }
+        }
       },
     }));
   }
