@@ -11,6 +11,9 @@ import { DEMO_USERS } from './lib/config/demo';
 import { demoIdpBanner, startDemoIdpIfNeeded } from './lib/demo-idp';
 import { createRuntime, installRuntime } from './lib/runtime';
 import { AUTHENTICATE_PATHS } from './lib/gateway/http';
+import { andThen } from './lib/gateway/maybe';
+import { startMetricsListener, type MetricsListener } from './lib/server/metrics-listener';
+import { AggregatorRegistry } from 'prom-client';
 import { installFastPath } from './lib/server/fast-path';
 import { fromNodeRequest, pathnameOf, writeNodeResponse } from './lib/server/node-adapter';
 import { PEER_ADDRESS_HEADER } from './lib/server/peer';
@@ -33,6 +36,7 @@ const MAX_HEADER_BYTES = 64 * 1024;
 function configProblems(error: unknown): never {
   if (!(error instanceof ConfigError)) throw error;
   for (const problem of error.problems) console.error(`config error: ${problem}`);
+  for (const warning of error.warnings) console.error(`config warning: ${warning}`);
   process.exit(2);
 }
 
@@ -43,9 +47,35 @@ async function start(): Promise<void> {
   } catch (error) {
     return configProblems(error);
   }
-  const { server, logging } = loaded.config;
-  if (server.workers > 1 && cluster.isPrimary) return superviseWorkers({ count: server.workers, shutdownTimeoutS: server.shutdown_timeout, logger: createLogger(logging) });
+  const { server, logging, metrics } = loaded.config;
+  if (server.workers > 1 && cluster.isPrimary) {
+    const logger = createLogger(logging);
+    // Each worker counts its own requests: the primary answers scrapes with their sum, so a scrape
+    // is the whole pod's and not one worker's picked at random.
+    if (metrics?.enabled) {
+      const aggregator = new AggregatorRegistry();
+      await startMetricsListener({ host: server.host ?? '0.0.0.0', port: metrics.port, logger, render: async () => ({ contentType: aggregator.contentType, body: await aggregator.clusterMetrics() }) }).catch(metricsBindFailed);
+    }
+    return superviseWorkers({ count: server.workers, shutdownTimeoutS: server.shutdown_timeout, logger });
+  }
+  // A worker answers the primary's requests for its metrics from its first moment (with nothing until
+  // its runtime exists): a starting worker must not make a scrape wait for it.
+  if (cluster.isWorker) new AggregatorRegistry();
   await main(loaded);
+}
+
+function metricsBindFailed(error: unknown): never {
+  console.error(`could not start the metrics listener: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}
+
+/** The metrics route label of a request Next answers: auth-o-tron's token-store patterns, else a few bounded groups. */
+function nextRouteLabel(path: string | undefined, status: number): string {
+  if (path === '/token' || path === '/tokens') return path;
+  if (path?.startsWith('/token/')) return '/token/{token}';
+  if (status === 404 || path === undefined) return 'unmatched';
+  if (path.startsWith('/_next/')) return 'portal-assets';
+  return path.startsWith('/api/') ? 'portal-api' : 'portal';
 }
 
 async function main(loaded: LoadedConfig): Promise<void> {
@@ -103,11 +133,19 @@ async function main(loaded: LoadedConfig): Promise<void> {
   // Responses Node is still working out: at shutdown each is told to close its connection after it.
   const inFlight = new Set<ServerResponse>();
   let stopping = false;
+  const { metrics } = runtime;
   const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {
     if (stopping) res.shouldKeepAlive = false;
     inFlight.add(res);
-    res.once('close', () => inFlight.delete(res));
     const path = pathnameOf(req.url);
+    const method = req.method ?? 'GET';
+    const route = path === undefined ? undefined : runtime.http.routeOf(path);
+    // The in-flight gauge is per method: a request Next answers learns its route label only at the end.
+    const started = metrics.http(route ?? 'unmatched', method).begin();
+    res.once('close', () => {
+      inFlight.delete(res);
+      metrics.http(route ?? nextRouteLabel(path, res.statusCode), method).end(started, res.statusCode);
+    });
     const answer = path === undefined ? null : runtime.http.handle(fromNodeRequest(req, path));
     // A cached check is answered within this call; only checks that wait go through a promise.
     if (answer instanceof Promise) {
@@ -124,7 +162,15 @@ async function main(loaded: LoadedConfig): Promise<void> {
   // Auth checks are answered from the socket; everything else (and anything unusual) goes to `server`.
   const fastPath = installFastPath(server, {
     paths: AUTHENTICATE_PATHS,
-    handle: (request) => runtime.http.check(request),
+    handle: (request) => {
+      // The route's fixed pattern, never the raw path: a path the fast path takes must not grow the series.
+      const series = metrics.http(runtime.http.routeOf(request.path) ?? 'unmatched', request.method);
+      const started = series.begin();
+      return andThen(runtime.http.check(request), (response) => {
+        series.end(started, response.status);
+        return response;
+      });
+    },
     keepAliveMs: server.keepAliveTimeout,
     maxHeadBytes: MAX_HEADER_BYTES,
     onError: (error) => logger.error({ err: error }, 'request failed'),
@@ -134,6 +180,14 @@ async function main(loaded: LoadedConfig): Promise<void> {
   await new Promise<void>((resolve) => server.listen(port, host, resolve));
   const address = server.address();
   actualPort = typeof address === 'object' && address ? address.port : port;
+  // auth-o-tron's separate listener, on server.host as it; a cluster's primary serves it for its workers.
+  let metricsListener: MetricsListener | undefined;
+  if (cluster.isWorker) {
+    AggregatorRegistry.setRegistries([metrics.registry]); // what this worker answers the primary with
+  } else if (config.metrics?.enabled) {
+    const { registry } = metrics;
+    metricsListener = await startMetricsListener({ host, port: config.metrics.port, logger, render: async () => ({ contentType: registry.contentType, body: await registry.metrics() }) }).catch(metricsBindFailed);
+  }
   // Before "listening" is announced, so sign-in works by the time anyone is told to try it.
   const demoIdp = await startDemoIdpIfNeeded(runtime, actualPort);
   logger.info({ host, port: actualPort, config: loaded.source, database: runtime.database.kind }, 'auth-o-tron listening');
@@ -168,7 +222,7 @@ async function main(loaded: LoadedConfig): Promise<void> {
           server.closeAllConnections();
           fastPath.closeAll();
         }
-        return Promise.allSettled([demoIdp?.close(), runtime.close()]);
+        return Promise.allSettled([demoIdp?.close(), metricsListener?.close(), runtime.close()]);
       })
       .finally(() => {
         logger.info('stopped');

@@ -10,7 +10,7 @@ import { Gateway } from './gateway/gateway';
 import { GatewayHttp } from './gateway/http';
 import { PolicyEngine } from './gateway/policies';
 import { generateStoredKey, keySetFromConfig, keySetFromStored, type KeySet } from './jwt/keys';
-import { JwtSigner } from './jwt/signer';
+import { JwtSigner, emittedAudience } from './jwt/signer';
 import { createLogger, type Logger } from './log/logger';
 import { createMetrics, type Metrics } from './metrics/registry';
 import { WorkQueue } from './crypto/work-queue';
@@ -77,7 +77,7 @@ export async function createRuntime(loaded: LoadedConfig, logger = createLogger(
   await Promise.all([disabledUsers.start(), ...providers.map((p) => p.start?.())]);
   const augmenters = config.augmenters.map((a) => createAugmenter(a, { timeoutMs: config.auth.timeout_in_ms }));
   const gateway = new Gateway({ providers, augmenters, catalog: catalogOf(config), timeoutMs: config.auth.timeout_in_ms, isDisabled: (realm, username) => disabledUsers.isDisabled(realm, username), logger, metrics });
-  const signer = new JwtSigner(keys.current, { issuer: config.jwt.iss, audience: config.jwt.aud, lifetimeSeconds: config.jwt.exp });
+  const signer = new JwtSigner(keys.current, { issuer: config.jwt.iss, audience: emittedAudience(config.jwt), lifetimeSeconds: config.jwt.exp });
   const addresses = new ClientAddressResolver(config.server.trusted_proxies);
   const http = new GatewayHttp({
     gateway,

@@ -3,6 +3,8 @@ import { parseDocument, parse as parseYamlScalar } from 'yaml';
 import { z } from 'zod';
 import { configSchema, type Config } from './schema';
 import { demoConfig } from './demo';
+import { closestMatch } from './suggest';
+import { knownKeysAt } from './unknown-keys';
 
 export interface LoadedConfig {
   config: Config;
@@ -12,9 +14,15 @@ export interface LoadedConfig {
   warnings: string[];
 }
 
-/** A config that cannot be used; `problems` holds one line per problem, each naming its key path. */
+/**
+ * A config that cannot be used; `problems` holds one line per problem, each naming its key path, and
+ * `warnings` what was found besides (unknown keys often explain a problem: `sever:` leaves `server` unset).
+ */
 export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
+  constructor(
+    readonly problems: string[],
+    readonly warnings: string[] = [],
+  ) {
     super(`invalid configuration:\n${problems.join('\n')}`);
     this.name = 'ConfigError';
   }
@@ -26,7 +34,6 @@ type Tree = Record<string, unknown>;
 export function loadConfig(env: Env = process.env): LoadedConfig {
   const explicitPath = env.AOT_CONFIG_PATH;
   const path = explicitPath ?? './config.yaml';
-  const warnings: string[] = [];
   let raw: Tree;
   let demo = false;
 
@@ -40,15 +47,112 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
   }
 
   raw = upgradeVersion1(raw);
-  applyEnvOverrides(raw, env);
-  if (raw.store !== undefined) warnings.push('store: auth-o-tron\'s MongoDB token store is not used; opaque tokens live in the database (see README)');
-  if (raw.metrics !== undefined) warnings.push('metrics: the separate metrics port is not supported; the key is ignored');
+  const fromFile = structuredClone(raw);
+  const overrides = applyEnvOverrides(raw, env);
+  const { result, unknown } = parseDroppingUnknownKeys(raw);
+  const strict = result.success && result.data.server.strict_config;
+  const unknownKeys = unknown.flatMap((key) => describeUnknownKey(key, fromFile, overrides, strict ? 'refused (server.strict_config)' : 'ignored'));
+  if (!result.success) throw new ConfigError(formatIssues(result.error), unknownKeys);
+  if (strict && unknownKeys.length > 0) throw new ConfigError(unknownKeys);
 
-  const result = configSchema.safeParse(raw);
-  if (!result.success) throw new ConfigError(formatIssues(result.error));
-  const secret = result.data.jwt.secret;
-  if (secret !== undefined && secret.length < 32) warnings.push('jwt.secret: shorter than 32 characters; prefer asymmetric keys (remove jwt.secret) so backends need no shared secret');
-  return { config: result.data, demo, source: demo ? 'built-in demo config' : path, warnings };
+  const warnings = [...unknownKeys];
+  const config = normalise(result.data, warnings);
+  return { config, demo, source: demo ? 'built-in demo config' : path, warnings };
+}
+
+/**
+ * auth-o-tron's files as it read them, made unambiguous here: duplicate names get a suffix, empty
+ * strings it accepted are explained, and the token store's provider is added when the store is on.
+ */
+function normalise(parsed: Config, warnings: string[]): Config {
+  const config: Config = { ...parsed, providers: uniqueNames(parsed.providers, 'providers', warnings), augmenters: uniqueNames(parsed.augmenters, 'augmenters', warnings) };
+  const { jwt, store } = config;
+  if (jwt.iss === '') warnings.push('jwt.iss: empty; issued tokens carry iss "" (as auth-o-tron\'s did), so backends cannot tell them from another issuer\'s: set one');
+  if (jwt.aud === '') warnings.push('jwt.aud: empty; treated as unset, no aud is emitted');
+  if (jwt.secret === '') warnings.push('jwt.secret: empty; treated as unset (a key of no bytes would let anyone sign): tokens are signed with asymmetric keys published at /.well-known/jwks.json; set AOT_JWT__SECRET for HS256');
+  else if (jwt.secret !== undefined && jwt.secret.length < 32) warnings.push('jwt.secret: shorter than 32 characters; prefer asymmetric keys (remove jwt.secret) so backends need no shared secret');
+  if (store?.type !== undefined || store?.uri !== undefined || store?.database !== undefined) {
+    warnings.push(`store: the MongoDB settings are not used; ${store.enabled ? 'tokens made at /token live in this product\'s database' : 'opaque tokens live in the database (see README)'}`);
+  }
+  // auth-o-tron's store was itself a Bearer provider named token-store: tokens made at /token must work.
+  if (store?.enabled && !config.providers.some((p) => p.type === 'tokens')) config.providers = [...config.providers, { type: 'tokens', name: 'token-store' }];
+  return config;
+}
+
+/** Second and later uses of a name become `name#2`, `name#3`: logs, metrics, /providers and JWTs then say which one. */
+function uniqueNames<T extends { name: string }>(items: T[], section: string, warnings: string[]): T[] {
+  const seen = new Map<string, number>();
+  const taken = new Set(items.map((item) => item.name));
+  return items.map((item, i) => {
+    const count = (seen.get(item.name) ?? 0) + 1;
+    seen.set(item.name, count);
+    if (count === 1) return item;
+    let suffix = count;
+    while (taken.has(`${item.name}#${suffix}`)) suffix++;
+    const name = `${item.name}#${suffix}`;
+    taken.add(name);
+    const where = section === 'providers' ? 'logs, metrics, /providers and issued tokens' : 'logs, metrics and /augmenters';
+    warnings.push(`${section}.${i}.name: "${item.name}" is used more than once; accepted as auth-o-tron does, and called "${name}" in ${where}`);
+    return { ...item, name };
+  });
+}
+
+interface UnknownKey {
+  /** The object holding the key. */
+  path: PropertyKey[];
+  key: string;
+  /** Keys the schema knows there. */
+  known: string[];
+}
+
+type ParseResult = ReturnType<typeof configSchema.safeParse>;
+
+/**
+ * Parses with every unknown key removed (auth-o-tron ignored them), returning what was removed. A
+ * removal can reveal more (a provider's keys are only checked once its `type` fits), hence the rounds.
+ */
+function parseDroppingUnknownKeys(raw: Tree): { result: ParseResult; unknown: UnknownKey[] } {
+  const unknown: UnknownKey[] = [];
+  for (let round = 0; ; round++) {
+    const result = configSchema.safeParse(raw);
+    const unrecognized = result.success ? [] : result.error.issues.filter((issue) => issue.code === 'unrecognized_keys');
+    if (unrecognized.length === 0 || round === 10) return { result, unknown };
+    for (const issue of unrecognized) {
+      const known = knownKeysAt(configSchema, raw, issue.path);
+      const holder = valueAt(raw, issue.path);
+      for (const key of issue.keys) {
+        unknown.push({ path: issue.path, key, known });
+        if (typeof holder === 'object' && holder !== null) delete (holder as Tree)[key];
+      }
+    }
+  }
+}
+
+/** One warning per unknown key: where it came from (the file, an AOT_ variable) and what was probably meant. */
+function describeUnknownKey({ path, key, known }: UnknownKey, fromFile: Tree, overrides: EnvOverride[], fate: string): string[] {
+  const full = [...path.map(String), key];
+  const meant = closestMatch(key, known);
+  const lines: string[] = [];
+  if (valueAt(fromFile, full) !== undefined) lines.push(`${full.join('.')}: unknown key, ${fate}${meant ? ` (did you mean "${[...path.map(String), meant].join('.')}"?)` : ''}`);
+  for (const override of overrides) {
+    if (!full.every((segment, i) => override.path[i] === segment)) continue;
+    const suggestion = meant ? override.path.map((segment, i) => (i === path.length ? meant : segment)) : undefined;
+    lines.push(`${override.variable}: names no config key (${override.path.join('.')}), ${fate}${suggestion ? ` (did you mean ${envName(suggestion)}?)` : ''}`);
+  }
+  return lines.length > 0 ? lines : [`${full.join('.')}: unknown key, ${fate}`];
+}
+
+function envName(path: string[]): string {
+  return `AOT_${path.map((segment) => segment.toUpperCase()).join('__')}`;
+}
+
+function valueAt(tree: unknown, path: readonly PropertyKey[]): unknown {
+  let node = tree;
+  for (const segment of path) {
+    if (typeof node !== 'object' || node === null) return undefined;
+    node = (node as Record<PropertyKey, unknown>)[segment];
+  }
+  return node;
 }
 
 function parseYamlFile(path: string): Tree {
@@ -76,13 +180,22 @@ function upgradeVersion1(raw: Tree): Tree {
 // AOT_ variables that are settings of the process, not config keys.
 const NOT_CONFIG_KEYS = new Set(['AOT_CONFIG_PATH', 'AOT_DEMO_IDP_PORT']);
 
-/** `AOT_JWT__EXP=600` sets `jwt.exp`; values are read as YAML scalars so numbers and booleans keep their type. */
-function applyEnvOverrides(raw: Tree, env: Env): void {
-  const overrides = Object.entries(env).filter(([key]) => key.startsWith('AOT_') && !NOT_CONFIG_KEYS.has(key));
-  for (const [key, value] of overrides) {
-    if (value === undefined) continue;
-    const path = key.slice(4).toLowerCase().split('__');
+interface EnvOverride {
+  variable: string;
+  path: string[];
+}
+
+/**
+ * `AOT_JWT__EXP=600` sets `jwt.exp`; values are read as YAML scalars so numbers and booleans keep
+ * their type. Returns what was set, so a variable that names no key can be reported by its name.
+ */
+function applyEnvOverrides(raw: Tree, env: Env): EnvOverride[] {
+  const applied: EnvOverride[] = [];
+  for (const [variable, value] of Object.entries(env)) {
+    if (!variable.startsWith('AOT_') || NOT_CONFIG_KEYS.has(variable) || value === undefined) continue;
+    const path = variable.slice(4).toLowerCase().split('__');
     setPath(raw, path, parseEnvValue(value));
+    applied.push({ variable, path });
   }
   const port = env.PORT;
   if (port && env.AOT_SERVER__PORT === undefined) setPath(raw, ['server', 'port'], Number(port));
@@ -90,6 +203,7 @@ function applyEnvOverrides(raw: Tree, env: Env): void {
   if (host && env.AOT_SERVER__HOST === undefined) setPath(raw, ['server', 'host'], host);
   if (env.DATABASE_URL && env.AOT_DATABASE__URL === undefined) setPath(raw, ['database', 'url'], env.DATABASE_URL);
   if (env.DATABASE_LISTEN_URL && env.AOT_DATABASE__LISTEN_URL === undefined) setPath(raw, ['database', 'listen_url'], env.DATABASE_LISTEN_URL);
+  return applied;
 }
 
 function parseEnvValue(value: string): unknown {

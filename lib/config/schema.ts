@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { durationSeconds } from './duration';
 
-// Keys follow auth-o-tron's config (versions 1.0.0 and 2.0.0) so its files load unchanged; objects are
-// strict so a typo is reported instead of silently ignored.
+// Keys follow auth-o-tron's config (versions 1.0.0 and 2.0.0) so its files load unchanged. Objects are
+// strict so that a typo is found: the loader turns each unknown key into a warning with a suggestion
+// (auth-o-tron ignored them silently) and drops it, or refuses it with `server.strict_config`.
 
 const name = z.string().min(1);
 const realm = z.string().min(1);
@@ -153,16 +154,23 @@ export const configSchema = z
         shutdown_timeout: durationSeconds.default(10),
         // Processes sharing the port, each with its own caches: one per core answers the most checks.
         workers: z.coerce.number().int().min(1).max(64).default(1),
+        // Unknown keys (in the file or as AOT_ variables) stop the process instead of being warned about.
+        strict_config: z.boolean().default(false),
       })
-      .default({ trusted_proxies: ['127.0.0.1/32', '::1/128'], shutdown_timeout: 10, workers: 1 }),
+      .default({ trusted_proxies: ['127.0.0.1/32', '::1/128'], shutdown_timeout: 10, workers: 1, strict_config: false }),
     providers: z.array(providerSchema).default([]),
     augmenters: z.array(augmenterSchema).default([]),
     jwt: z
       .strictObject({
-        iss: z.string().min(1).default('auth-o-tron'),
-        aud: z.string().min(1).optional(),
+        // Empty is accepted (auth-o-tron's Helm chart renders `iss: ""`), with a warning.
+        iss: z.string().default('auth-o-tron'),
+        aud: z.string().optional(),
         exp: durationSeconds.default(300),
-        secret: z.string().min(1).optional(),
+        // Empty counts as unset: an HS256 key of no bytes would let anyone sign (the chart renders `secret: ""`).
+        secret: z.string().optional(),
+        // With `secret` (auth-o-tron's HS256 tokens had no aud) `aud` is emitted only when this is true;
+        // with asymmetric keys it is emitted unless this is false.
+        emit_aud: z.boolean().optional(),
         algorithm: z.enum(['ES256', 'EdDSA', 'RS256']).default('ES256'),
         private_key: z.string().optional(),
         private_key_file: z.string().optional(),
@@ -188,9 +196,15 @@ export const configSchema = z
         failure_delay_ms: z.coerce.number().int().min(0).max(5000).default(100),
       })
       .default({ timeout_in_ms: 5000, failure_delay_ms: 100 }),
-    // auth-o-tron's MongoDB token store and metrics port: accepted so old files load, not used.
-    store: z.unknown().optional(),
-    metrics: z.unknown().optional(),
+    // auth-o-tron's token store: `enabled` turns on its /token, /tokens and DELETE /token/{token}
+    // routes, backed by this product's tokens; the MongoDB settings are accepted and not used.
+    store: z
+      .strictObject({ enabled: z.boolean().default(false), type: z.string().optional(), uri: z.string().optional(), database: z.string().optional() })
+      .optional(),
+    // auth-o-tron's separate metrics listener (/metrics and /health). Absent: no listener, /api/metrics only.
+    metrics: z
+      .strictObject({ enabled: z.boolean().default(true), port: z.coerce.number().int().min(0).max(65535).default(9090) })
+      .optional(),
     policies: z.array(policySchema).default([]),
     default_policy: z.enum(['allow', 'deny']).default('allow'),
     portal: z
@@ -231,10 +245,8 @@ export const configSchema = z
       .default({ path: './data/pglite' }),
   })
   .superRefine((config, ctx) => {
-    const names = new Set<string>();
-    config.providers.forEach((p, i) => {
-      if (names.has(p.name)) ctx.addIssue({ code: 'custom', path: ['providers', i, 'name'], message: `duplicate provider name "${p.name}"` });
-      names.add(p.name);
+    // Duplicate provider names are accepted (auth-o-tron's own test config has them); the loader renames them.
+    config.providers.forEach((p) => {
       // A forwarded certificate is believed only with the secret that proves it came from the auth location.
       if (p.type === 'x509' && config.server.proxy_secret === undefined) {
         ctx.addIssue({ code: 'custom', path: ['server', 'proxy_secret'], message: `required by the x509 provider "${p.name}": the proxy's auth location sends it as X-Aot-Proxy-Secret (see deploy/nginx)` });
@@ -251,6 +263,11 @@ export const configSchema = z
     }
     if (config.database.listen_url !== undefined && config.database.url === undefined) {
       ctx.addIssue({ code: 'custom', path: ['database', 'listen_url'], message: 'needs database.url (the embedded database has no separate listener)' });
+    }
+    const { metrics, server } = config;
+    // As auth-o-tron: one port cannot serve both (3000 is server.ts's default port).
+    if (metrics?.enabled && metrics.port !== 0 && metrics.port === (server.port ?? 3000)) {
+      ctx.addIssue({ code: 'custom', path: ['metrics', 'port'], message: `must differ from server.port (both are ${metrics.port})` });
     }
     if (config.tokens.default_lifetime > config.tokens.max_lifetime) {
       ctx.addIssue({ code: 'custom', path: ['tokens', 'default_lifetime'], message: 'must not exceed tokens.max_lifetime' });

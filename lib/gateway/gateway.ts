@@ -1,10 +1,10 @@
 import type { Logger } from '../log/logger';
 import { LogThrottle } from '../log/throttle';
-import type { Metrics } from '../metrics/registry';
+import { UNKNOWN_REALM, type AugmenterSeries, type Metrics, type ProviderSeries } from '../metrics/registry';
 import { describeError } from '../errors';
 import { hasSessionCookie, parseAuthorization, type ParsedAuthorization } from './credentials';
 import { andThen, type MaybePromise } from './maybe';
-import type { Augmenter, Credential, GatewayRequest, Identity, Provider, ProviderContext, ProviderOutcome, RequestOrigin, User } from './types';
+import type { Augmenter, Credential, GatewayRequest, Identity, Provider, ProviderContext, ProviderOutcome, RequestOrigin, Scheme, User } from './types';
 
 const UNKNOWN_ORIGIN: RequestOrigin = { clientAddress: () => undefined, fromAuthProxy: () => false, allowsSession: () => false };
 
@@ -14,9 +14,28 @@ export type AuthResult =
    * provider's cached identity, no augmenter involved), so work derived from the user can be reused.
    */
   | { kind: 'authenticated'; user: User; stable?: object }
-  /** `checked`: some provider verified a secret and found it wrong (a guess), rather than refusing its form. */
-  | { kind: 'unauthorized'; reason: string; checked?: boolean }
+  /**
+   * `checked`: some provider verified a secret and found it wrong (a guess), rather than refusing its form.
+   * `cause`: refused before any provider was asked (auth-o-tron's metric results); otherwise all failed.
+   */
+  | { kind: 'unauthorized'; reason: string; checked?: boolean; cause?: 'no_auth_header' | 'invalid_header' }
   | { kind: 'unavailable'; reason: string };
+
+/**
+ * The (result, realm) labels of auth_requests_total for a check answered with `status`: auth-o-tron's
+ * values (success, no_auth_header, invalid_header, all_failed; realm "unknown" until a user is known)
+ * plus ours: forbidden (a policy denied an authenticated user) and unavailable (503).
+ */
+export function authLabels(result: AuthResult, status: number): [result: string, realm: string] {
+  switch (result.kind) {
+    case 'authenticated':
+      return [status === 403 ? 'forbidden' : 'success', result.user.realm];
+    case 'unauthorized':
+      return [result.cause ?? 'all_failed', UNKNOWN_REALM];
+    case 'unavailable':
+      return ['unavailable', UNKNOWN_REALM];
+  }
+}
 
 export interface GatewayOptions {
   providers: Provider[];
@@ -40,6 +59,9 @@ export class Gateway {
 
   /** Per-attempt debug lines are not even built unless debug logging is on (thousands of checks a second). */
   private readonly debugging: boolean;
+  /** Each provider's metric series by the scheme it was asked with, made once (and so at zero from the start, as auth-o-tron's). */
+  private readonly providerSeries = new Map<Provider, Partial<Record<Scheme, ProviderSeries>>>();
+  private readonly augmenterSeries = new Map<Augmenter, AugmenterSeries>();
 
   constructor(private readonly options: GatewayOptions) {
     this.debugging = options.logger.isLevelEnabled('debug');
@@ -48,7 +70,27 @@ export class Gateway {
       list.push(augmenter);
       this.augmentersByRealm.set(augmenter.realm, list);
     }
+    this.prepareMetrics();
     this.catalog = Object.freeze(Object.fromEntries(Object.entries(options.catalog).map(([service, scopes]) => [service, Object.freeze([...scopes]) as string[]])));
+  }
+
+  /**
+   * Series alert rules watch exist at zero before anything happens (`rate(...{result="error"}) > 0`
+   * needs a series): auth-o-tron's set — provider and augmenter series from the config, failures
+   * with realm "unknown", successes per configured realm — plus our own result values.
+   */
+  private prepareMetrics(): void {
+    const { metrics, providers, augmenters } = this.options;
+    for (const provider of providers) {
+      const series: Partial<Record<Scheme, ProviderSeries>> = {};
+      // auth-o-tron's provider_type is the scheme a provider answers (Basic, Bearer).
+      for (const scheme of provider.schemes) series[scheme] = metrics.provider(provider.name, scheme, provider.realm ?? UNKNOWN_REALM);
+      this.providerSeries.set(provider, series);
+    }
+    for (const augmenter of augmenters) this.augmenterSeries.set(augmenter, metrics.augmenter(augmenter.name, augmenter.type, augmenter.realm));
+    for (const result of ['no_auth_header', 'invalid_header', 'all_failed', 'unavailable']) metrics.auth(result, UNKNOWN_REALM);
+    const realms = new Set([UNKNOWN_REALM, ...providers.map((p) => p.realm ?? UNKNOWN_REALM), ...augmenters.map((a) => a.realm)]);
+    for (const realm of realms) for (const result of ['success', 'forbidden']) metrics.auth(result, realm);
   }
 
   get providers(): readonly Provider[] {
@@ -65,7 +107,10 @@ export class Gateway {
    */
   authenticate(request: GatewayRequest, origin: RequestOrigin = UNKNOWN_ORIGIN): MaybePromise<AuthResult> {
     const parsed = credentialsOf(request, origin);
-    if (!parsed.ok) return { kind: 'unauthorized', reason: parsed.reason };
+    if (!parsed.ok) {
+      const header = request.header('authorization');
+      return { kind: 'unauthorized', reason: parsed.reason, cause: header === undefined || header.trim() === '' ? 'no_auth_header' : 'invalid_header' };
+    }
 
     const realm = request.header('x-auth-realm');
     const context = new AttemptContext(() => origin.clientAddress());
@@ -99,6 +144,7 @@ export class Gateway {
   }
 
   private attempt(provider: Provider, credential: Credential, context: ProviderContext): MaybePromise<ProviderOutcome> {
+    const started = performance.now();
     let outcome: MaybePromise<ProviderOutcome>;
     try {
       outcome = provider.verify(credential, context);
@@ -106,11 +152,17 @@ export class Gateway {
       outcome = { status: 'unavailable', reason: describeError(error) };
     }
     // Only a provider that has to wait gets a deadline (timers are not free at thousands of checks a second).
-    return andThen(outcome instanceof Promise ? withTimeout(outcome, this.options.timeoutMs) : outcome, (settled) => this.observe(provider, settled));
+    return andThen(outcome instanceof Promise ? withTimeout(outcome, this.options.timeoutMs) : outcome, (settled) => this.observe(provider, credential.scheme, started, settled));
   }
 
-  private observe(provider: Provider, outcome: ProviderOutcome): ProviderOutcome {
-    this.options.metrics.providerAttempts(provider.name, provider.type, outcome.status).inc();
+  private observe(provider: Provider, scheme: Scheme, started: number, outcome: TimedOutcome<ProviderOutcome>): ProviderOutcome {
+    const series = this.providerSeries.get(provider)?.[scheme];
+    if (series) {
+      // auth-o-tron's success/error/timeout, where a refused credential is ours: `rejected`, so `error` means the provider failed.
+      const counter = outcome.status === 'accepted' ? series.success : outcome.status === 'rejected' ? series.rejected : 'timedOut' in outcome ? series.timeout : series.error;
+      counter.inc();
+      series.duration.observe((performance.now() - started) / 1000);
+    }
     if (outcome.status === 'unavailable') {
       const suppressed = this.warnings.admit(`${provider.name}:${outcome.reason}`);
       if (suppressed !== undefined) this.options.logger.warn({ provider: provider.name, type: provider.type, reason: outcome.reason, suppressed }, 'provider could not answer');
@@ -133,6 +185,7 @@ export class Gateway {
   /** Parallel augmenters first, then sequential ones (they may match roles just added); failures never fail the request. */
   private async augment(user: User, mine: Augmenter[]): Promise<void> {
     const run = async (augmenter: Augmenter) => {
+      const started = performance.now();
       const controller = new AbortController();
       const result = await withTimeout(
         (async () => {
@@ -143,7 +196,11 @@ export class Gateway {
       );
       if (result.status !== 'accepted') controller.abort(); // a slow LDAP search stops here
       const failed = result.status !== 'accepted';
-      this.options.metrics.augmenterAttempts(augmenter.name, augmenter.type, failed ? 'error' : 'success').inc();
+      const series = this.augmenterSeries.get(augmenter);
+      if (series) {
+        (failed ? series.error : series.success).inc();
+        series.duration.observe((performance.now() - started) / 1000);
+      }
       if (failed) this.options.logger.warn({ augmenter: augmenter.name, type: augmenter.type, reason: 'reason' in result ? result.reason : '' }, 'augmenter failed; continuing without it');
     };
     await Promise.all(mine.filter((a) => !a.sequential).map(run));
@@ -218,12 +275,13 @@ function accepted(provider: Provider, outcome: ProviderOutcome, seen: { unavaila
   return undefined;
 }
 
-type TimedOutcome<T> = T | { status: 'unavailable'; reason: string };
+/** `timedOut`: the deadline passed (auth-o-tron's `timeout` result), rather than the provider failing. */
+type TimedOutcome<T> = T | { status: 'unavailable'; reason: string; timedOut?: true };
 
 /** Waits for `pending` until a deadline; a throw or a timeout becomes "unavailable" rather than an error. */
 function withTimeout<T>(pending: Promise<T>, ms: number): Promise<TimedOutcome<T>> {
   return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve({ status: 'unavailable', reason: `timed out after ${ms} ms` }), ms);
+    const timer = setTimeout(() => resolve({ status: 'unavailable', reason: `timed out after ${ms} ms`, timedOut: true }), ms);
     const settle = (outcome: TimedOutcome<T>) => {
       clearTimeout(timer);
       resolve(outcome);

@@ -2,7 +2,7 @@ import type { Logger } from '../log/logger';
 import type { Metrics } from '../metrics/registry';
 import type { JwtSigner, SignedToken } from '../jwt/signer';
 import type { ClientAddressResolver } from './client-address';
-import type { AuthResult, Gateway } from './gateway';
+import { authLabels, type AuthResult, type Gateway } from './gateway';
 import { andThen, type MaybePromise } from './maybe';
 import { CheckOrigin } from './check-origin';
 import type { PolicyEngine, PolicyDecision } from './policies';
@@ -39,6 +39,7 @@ export const AUTHENTICATE_PATHS: ReadonlySet<string> = new Set(['/api/authentica
 
 type Route = (request: GatewayRequest) => MaybePromise<GatewayResponse>;
 const UNAUTHORIZED = { error: 'unauthorized', message: 'missing or invalid credentials' } as const;
+const OK: GatewayResponse = { status: 200, headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' }, body: 'OK' };
 type Decision = PolicyDecision | { allowed: false; rule: 'original-request'; reason: string; missing: Record<string, never> };
 const ALLOWED: Decision = { allowed: true };
 
@@ -61,6 +62,8 @@ export class GatewayHttp {
     const providers: Route = async () => json(200, { providers: options.gateway.providers.map(({ name, type, realm }) => ({ name, type, realm: realm ?? null })) });
     const augmenters: Route = async () => json(200, { augmenters: options.gateway.augmenters.map(({ name, type, realm }) => ({ name, type, realm })) });
     const health: Route = async () => json(200, { status: 'ok' });
+    const ready: Route = () => this.ready();
+    const metrics: Route = () => this.metrics();
     this.routes = {
       ...Object.fromEntries([...AUTHENTICATE_PATHS].map((path) => [path, authenticate])),
       '/api/whoami': whoami,
@@ -70,9 +73,11 @@ export class GatewayHttp {
       '/api/augmenters': augmenters,
       '/augmenters': augmenters,
       '/api/health': health,
-      '/health': health,
-      '/api/ready': () => this.ready(),
-      '/api/metrics': () => this.metrics(),
+      '/health': async () => OK, // auth-o-tron's: text, for probes that match the body
+      '/api/ready': ready,
+      '/ready': ready,
+      '/api/metrics': metrics,
+      '/metrics': metrics,
       '/.well-known/jwks.json': async () => json(200, options.signer.jwks(), { 'Cache-Control': 'public, max-age=300' }),
     };
   }
@@ -84,6 +89,16 @@ export class GatewayHttp {
   handle(request: GatewayRequest): MaybePromise<GatewayResponse | null> {
     const route = this.routes[request.path];
     return route ? this.guarded(route, request) : null;
+  }
+
+  /**
+   * The metrics route label of a path this class answers (its fixed pattern, never a raw path, so
+   * path scans cannot grow the series); undefined for every other path.
+   */
+  routeOf(path: string): string | undefined {
+    if (Object.hasOwn(this.routes, path)) return path;
+    for (const prefix of AUTHENTICATE_PATHS) if (path.startsWith(`${prefix}/`)) return `${prefix}/*`;
+    return undefined;
   }
 
   /** Answers an authentication check (the paths in `AUTHENTICATE_PATHS`), whatever its path. Never throws. */
@@ -111,9 +126,7 @@ export class GatewayHttp {
     const origin = this.originOf(request);
     return andThen(this.options.gateway.authenticate(request, origin), (result) =>
       andThen(this.answer(request, origin, result), (response) => {
-        const outcome = response.status === 200 ? 'success' : response.status === 403 ? 'forbidden' : result.kind;
-        this.options.metrics.authRequests(outcome, result.kind === 'authenticated' ? result.user.realm : '').inc();
-        this.options.metrics.authDuration(outcome).observe((performance.now() - started) / 1000);
+        this.options.metrics.auth(...authLabels(result, response.status)).record((performance.now() - started) / 1000);
         return response;
       }),
     );

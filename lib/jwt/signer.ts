@@ -3,6 +3,7 @@ import { SignJWT } from 'jose';
 import { LRUCache } from 'lru-cache';
 import type { MaybePromise } from '../gateway/maybe';
 import type { User } from '../gateway/types';
+import type { Config } from '../config/schema';
 import type { KeySet } from './keys';
 
 export interface SignerOptions {
@@ -15,6 +16,18 @@ export interface SignedToken {
   token: string;
   issuedAt: number;
   expiresAt: number;
+}
+
+/**
+ * The `aud` the issued JWT carries, if any. auth-o-tron's HS256 tokens never had one, and backends
+ * verifying them with a library's defaults (PyJWT, Rust jsonwebtoken) refuse a token whose `aud`
+ * they were not told to expect: with `jwt.secret` it is emitted only on request (`emit_aud: true`).
+ * Asymmetric keys are a deliberate migration, so there `aud` is emitted unless `emit_aud: false`.
+ */
+export function emittedAudience(jwt: Pick<Config['jwt'], 'aud' | 'secret' | 'emit_aud'>): string | undefined {
+  if (!jwt.aud) return undefined;
+  const hs256 = jwt.secret !== undefined && jwt.secret !== '';
+  return (jwt.emit_aud ?? !hs256) ? jwt.aud : undefined;
 }
 
 /** Issues the short-lived JWT the backend receives. */

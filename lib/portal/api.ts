@@ -56,7 +56,12 @@ export function apiRoute<P extends Record<string, string> = Record<string, never
   };
 }
 
-export async function resolveActor(runtime: Runtime, request: Request): Promise<{ actor: Actor; via: Via }> {
+/**
+ * `session: false`: only credentials in the `Authorization` header count, never the portal's session
+ * cookie (routes that change state on GET, which a cross-site image could trigger with the cookie).
+ */
+export async function resolveActor(runtime: Runtime, request: Request, options: { session?: boolean } = {}): Promise<{ actor: Actor; via: Via }> {
+  const allowSession = options.session ?? true;
   const header = (name: string) => request.headers.get(name) ?? undefined;
   const peer = header(PEER_ADDRESS_HEADER);
   const clientAddress = runtime.addresses.resolve(peer, header);
@@ -66,7 +71,7 @@ export async function resolveActor(runtime: Runtime, request: Request): Promise<
   if (header('authorization')) {
     // The session cookie may be what the gateway accepts (the header being garbage): the CSRF check
     // then applies as for any cookie, so the provider that accepted decides, not the header's presence.
-    const origin = { clientAddress: () => clientAddress, fromAuthProxy: () => false, allowsSession: () => true };
+    const origin = { clientAddress: () => clientAddress, fromAuthProxy: () => false, allowsSession: () => allowSession };
     const result = await runtime.gateway.authenticate({ method: request.method, path: new URL(request.url).pathname, header, remoteAddress: peer }, origin);
     if (result.kind === 'unavailable') throw new AppError('unavailable', 'an identity provider could not answer; try again');
     if (result.kind === 'unauthorized') throw new AppError('unauthorized', 'missing or invalid credentials');
@@ -78,6 +83,7 @@ export async function resolveActor(runtime: Runtime, request: Request): Promise<
     return { via, actor: { userId: row.id, realm: row.realm, username: row.username, isAdmin: user.roles.some((r) => adminRoles.includes(r)), clientAddress, userAgent } };
   }
 
+  if (!allowSession) throw new AppError('unauthorized', 'send credentials in the Authorization header');
   const session = await sessionActor();
   if (!session) throw new AppError('unauthorized', 'sign in to the portal, or send credentials');
   return { via: 'session', actor: { ...session, clientAddress, userAgent } };

@@ -52,8 +52,10 @@ describe('the custom server and the App Router routes give the same answers', ()
     ['whoami without /api', 'GET', '/whoami', async () => ({})],
     ['providers', 'GET', '/providers', async () => ({})],
     ['augmenters', 'GET', '/api/augmenters', async () => ({})],
-    ['health', 'GET', '/health', async () => ({})],
+    ['health (auth-o-tron: text OK)', 'GET', '/health', async () => ({})],
+    ['health as JSON', 'GET', '/api/health', async () => ({})],
     ['ready', 'GET', '/api/ready', async () => ({})],
+    ['ready without /api', 'GET', '/ready', async () => ({})],
     ['jwks', 'GET', '/.well-known/jwks.json', async () => ({})],
   ];
   const compared = ['www-authenticate', 'cache-control', 'content-type', 'retry-after', 'x-auth-denied', 'x-auth-username', 'x-auth-realm', 'x-auth-roles'];
@@ -75,6 +77,19 @@ describe('the custom server and the App Router routes give the same answers', ()
     const sent = await headers();
     const [a, b] = await Promise.all([observe(custom, method, path, sent), observe(nextOnly, method, path, sent)]);
     expect(b).toEqual(a);
+  });
+
+  it('metrics: the same families, with and without /api (the counts differ: each server has its own traffic)', async () => {
+    const families = async (app: RunningApp, path: string) => {
+      const response = await fetch(`${app.url}${path}`);
+      const text = await response.text();
+      return { status: response.status, type: response.headers.get('content-type'), families: text.split('\n').filter((l) => l.startsWith('# TYPE ')).sort() };
+    };
+    for (const path of ['/api/metrics', '/metrics']) {
+      const [a, b] = await Promise.all([families(custom, path), families(nextOnly, path)]);
+      expect(a.families).toEqual(expect.arrayContaining(['# TYPE auth_requests_total counter', '# TYPE authotron_build_info gauge', '# TYPE authotron_http_requests_total counter']));
+      expect(b, path).toEqual(a);
+    }
   });
 
   it('plain `next start` cannot see the peer, so it believes no original request (fails closed); the custom server does', async () => {

@@ -34,7 +34,7 @@ describe('a bad config stops the process with exit code 2', () => {
     const { code, output } = await runAppExpectingExit('jwt: {exp: never}\nproviders: [{type: plain, name: x, realm: y}]\ncolour: blue\n');
     expect(code).toBe(2);
     const lines = output.trim().split('\n');
-    expect(lines).toEqual(expect.arrayContaining(['config error: jwt.exp: expected a duration like 30s, 15m, 72h or 90d, got "never"', 'config error: colour: unknown key']));
+    expect(lines).toEqual(expect.arrayContaining(['config error: jwt.exp: expected a duration like 30s, 15m, 72h or 90d, got "never"', 'config warning: colour: unknown key, ignored']));
     expect(lines.some((l) => l.startsWith('config error: providers.0.users: '))).toBe(true);
   });
 

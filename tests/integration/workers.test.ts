@@ -73,3 +73,26 @@ describe('server.workers: several processes on one port', () => {
     expect(output).toContain('server.workers: more than 1 needs database.url');
   });
 });
+
+describe('server.workers with the metrics listener', () => {
+  let app: RunningApp;
+
+  beforeAll(async () => {
+    app = await startApp({ config: { ...config, metrics: { enabled: true, port: 0 } }, database: 'postgres' });
+  });
+  afterAll(() => app?.stop());
+
+  it('one scrape of the metrics port is the sum of every worker (the primary asks them), build_info once', async () => {
+    // Both workers listening (a starting one contributes nothing yet), and the primary's metrics listener.
+    await expect.poll(() => app.output().split('"auth-o-tron listening"').length - 1, { timeout: 30_000 }).toBe(2);
+    await expect.poll(() => app.output().includes('"metrics listening"'), { timeout: 10_000 }).toBe(true);
+    const line = app.output().split('\n').find((l) => l.includes('"metrics listening"')) ?? '{}';
+    const metricsPort = (JSON.parse(line) as { port: number }).port;
+    expect(new Set(await checks(app, ROOT_USER, 20))).toEqual(new Set([200]));
+    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    expect(text).toMatch(/^auth_requests_total\{result="success",realm="local"\} 20$/m);
+    expect(text).toMatch(/^authotron_http_requests_total\{route="\/api\/authenticate",method="GET",status_code="200"\} 20$/m);
+    expect(text).toMatch(/^authotron_build_info\{version="[^"]+"\} 1$/m);
+    expect(text).toMatch(/^auth_duration_seconds_bucket\{le="\+Inf",result="success",realm="local"\} 20$/m);
+  });
+});

@@ -1,7 +1,8 @@
-import { generateKeyPair } from 'jose';
+import { createLocalJWKSet, decodeProtectedHeader, exportPKCS8, generateKeyPair, jwtVerify } from 'jose';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { User } from '@/lib/gateway/types';
-import { JwtSigner } from '@/lib/jwt/signer';
+import { keySetFromConfig } from '@/lib/jwt/keys';
+import { JwtSigner, emittedAudience } from '@/lib/jwt/signer';
 
 const user = (roles: string[] = ['a'], expiresAt?: number): User => ({ username: 'u', realm: 'r', roles, attributes: {}, scopes: {}, auth: { method: 'plain', provider: 'p' }, expiresAt });
 
@@ -32,5 +33,57 @@ describe('JwtSigner.signOrReuse', () => {
     expect((await instance.signOrReuse(user(['a'], Math.floor(Date.now() / 1000) + 50))).token).not.toBe(first.token);
     rotate();
     expect((await instance.signOrReuse(user())).token).not.toBe(first.token);
+  });
+});
+
+describe('HS256 compatibility: aud only on request', () => {
+  const secret = 'a-shared-secret-for-backends-0123456789';
+  const alice: User = { username: 'alice', realm: 'local', roles: ['user'], attributes: {}, scopes: {}, auth: { method: 'plain', provider: 'users' } };
+
+  /** How auth-o-tron's consumers verify: the secret and the algorithm, no audience told. */
+  async function verifiedLikeADefaultBackend(token: string) {
+    const { payload } = await jwtVerify(token, new TextEncoder().encode(secret), { algorithms: ['HS256'] });
+    // PyJWT and Rust jsonwebtoken by default refuse a token carrying an aud they were not told to expect.
+    if (payload.aud !== undefined) throw new Error('InvalidAudienceError: the token has an audience the backend did not ask for');
+    return payload;
+  }
+
+  async function issued(jwt: { aud?: string; secret?: string; emit_aud?: boolean }) {
+    const keys = await keySetFromConfig({ iss: 'issuer', exp: 60, algorithm: 'ES256', ...jwt });
+    const signer = new JwtSigner(() => keys!, { issuer: 'issuer', audience: emittedAudience(jwt), lifetimeSeconds: 60 });
+    return { token: (await signer.sign(alice)).token, signer };
+  }
+
+  it('with jwt.secret and jwt.aud, emits no aud: a backend using its library the default way keeps working', async () => {
+    const { token } = await issued({ secret, aud: 'my-backends' });
+    expect(decodeProtectedHeader(token)).toEqual({ alg: 'HS256', typ: 'JWT' });
+    const payload = await verifiedLikeADefaultBackend(token);
+    expect(payload).toMatchObject({ iss: 'issuer', sub: 'local-alice', username: 'alice', realm: 'local', roles: ['user'] });
+    expect(payload).not.toHaveProperty('aud');
+  });
+
+  it('with jwt.emit_aud: true, emits it: jose without an audience option still verifies, a strict default backend refuses', async () => {
+    const { token } = await issued({ secret, aud: 'my-backends', emit_aud: true });
+    const { payload } = await jwtVerify(token, new TextEncoder().encode(secret));
+    expect(payload.aud).toBe('my-backends');
+    await expect(verifiedLikeADefaultBackend(token)).rejects.toThrow(/InvalidAudience/);
+  });
+
+  it('asymmetric keys emit aud by default (unless emit_aud: false); backends verify with the JWKS, no audience option needed', async () => {
+    const { privateKey } = await generateKeyPair('ES256', { extractable: true });
+    const pem = (await exportPKCS8(privateKey)).toString();
+    const keys = await keySetFromConfig({ iss: 'issuer', exp: 60, algorithm: 'ES256', keys: [{ kid: 'k1', private_key: pem }] });
+    for (const [jwt, aud] of [[{ aud: 'my-backends' }, 'my-backends'], [{ aud: 'my-backends', emit_aud: false }, undefined]] as const) {
+      const signer = new JwtSigner(() => keys!, { issuer: 'issuer', audience: emittedAudience(jwt), lifetimeSeconds: 60 });
+      const { token } = await signer.sign(alice);
+      const { payload, protectedHeader } = await jwtVerify(token, createLocalJWKSet(signer.jwks()));
+      expect(protectedHeader).toMatchObject({ alg: 'ES256', kid: 'k1' });
+      expect(payload.aud).toBe(aud);
+    }
+  });
+
+  it('without jwt.aud there is nothing to emit', () => {
+    expect(emittedAudience({ secret, emit_aud: true })).toBeUndefined();
+    expect(emittedAudience({ aud: 'x', secret: '' })).toBe('x'); // an empty secret is no secret: asymmetric keys sign
   });
 });
