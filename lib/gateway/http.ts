@@ -87,7 +87,8 @@ export class GatewayHttp {
    * when the answer needs no waiting (cached checks), else a promise.
    */
   handle(request: GatewayRequest): MaybePromise<GatewayResponse | null> {
-    const route = this.routes[request.path];
+    // Own keys only: `/constructor` or `/__proto__` must not find an Object.prototype member.
+    const route = Object.hasOwn(this.routes, request.path) ? this.routes[request.path] : undefined;
     return route ? this.guarded(route, request) : null;
   }
 

@@ -64,6 +64,12 @@ describe('gateway core under random headers', () => {
   const attempts = async () => (await runtime.metrics.registry.metrics()).split('\n').filter((l) => l.startsWith('auth_provider_attempts_total{')).join('\n');
   const check = (authorization: string) => runtime.http.handle({ method: 'GET', path: '/api/authenticate', header: (name) => ({ authorization, 'x-original-uri': '/x' })[name], remoteAddress: '127.0.0.1' });
 
+  it('leaves paths named like Object.prototype members to the portal (no route found by inheritance)', () => {
+    for (const path of ['/constructor', '/__proto__', '/toString', '/hasOwnProperty', '/valueOf']) {
+      expect(runtime.http.handle({ method: 'GET', path, header: () => undefined, remoteAddress: '127.0.0.1' })).toBeNull();
+    }
+  });
+
   it('refuses a flood of garbage at once: 401, no provider attempt, nothing left waiting', async () => {
     const before = await attempts();
     for (let i = 0; i < 2000; i++) {
