@@ -21,6 +21,7 @@ import { LastUsedRecorder } from './tokens/last-used';
 import { TokenService } from './tokens/service';
 import { AdminService } from './portal/admin';
 import { DisabledUsers } from './users/disabled';
+import { UserStatus } from './users/status';
 
 /** Everything one process needs, built once from the config and shared by the custom server and Next's routes. */
 export interface Runtime {
@@ -33,6 +34,8 @@ export interface Runtime {
   addresses: ClientAddressResolver;
   tokens: TokenService;
   admin: AdminService;
+  /** Disabling and enabling users, announced to every replica. */
+  users: UserStatus;
   metrics: Metrics;
   close(): Promise<void>;
 }
@@ -77,6 +80,7 @@ export async function createRuntime(loaded: LoadedConfig, logger = createLogger(
   const gateway = new Gateway({ providers, augmenters, catalog: catalogOf(config), timeoutMs: config.auth.timeout_in_ms, isDisabled: (realm, username) => disabledUsers.isDisabled(realm, username), logger, metrics });
   const signer = new JwtSigner(keys.current, { issuer: config.jwt.iss, audience: config.jwt.aud, lifetimeSeconds: config.jwt.exp });
   const addresses = new ClientAddressResolver(config.server.trusted_proxies);
+  const users = new UserStatus(database);
   const http = new GatewayHttp({
     gateway,
     signer,
@@ -99,7 +103,8 @@ export async function createRuntime(loaded: LoadedConfig, logger = createLogger(
     http,
     addresses,
     tokens: new TokenService({ database, config }),
-    admin: new AdminService(database),
+    admin: new AdminService(database, users),
+    users,
     metrics,
     async close() {
       keys.stop();
