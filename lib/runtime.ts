@@ -22,6 +22,7 @@ import { TokenService } from './tokens/service';
 import { AdminService } from './portal/admin';
 import { DisabledUsers } from './users/disabled';
 import { UserStatus } from './users/status';
+import { ScimService } from './scim/service';
 
 /** Everything one process needs, built once from the config and shared by the custom server and Next's routes. */
 export interface Runtime {
@@ -36,6 +37,8 @@ export interface Runtime {
   admin: AdminService;
   /** Disabling and enabling users, announced to every replica. */
   users: UserStatus;
+  /** SCIM provisioning, when `scim.token_hash` is set. */
+  scim: ScimService | undefined;
   metrics: Metrics;
   close(): Promise<void>;
 }
@@ -81,6 +84,8 @@ export async function createRuntime(loaded: LoadedConfig, logger = createLogger(
   const signer = new JwtSigner(keys.current, { issuer: config.jwt.iss, audience: config.jwt.aud, lifetimeSeconds: config.jwt.exp });
   const addresses = new ClientAddressResolver(config.server.trusted_proxies);
   const users = new UserStatus(database);
+  const portalRealm = config.portal?.realm ?? 'portal';
+  const scim = config.scim ? new ScimService({ database, users, realm: portalRealm, tokenHash: config.scim.token_hash }) : undefined;
   const http = new GatewayHttp({
     gateway,
     signer,
@@ -105,6 +110,7 @@ export async function createRuntime(loaded: LoadedConfig, logger = createLogger(
     tokens: new TokenService({ database, config }),
     admin: new AdminService(database, users),
     users,
+    scim,
     metrics,
     async close() {
       keys.stop();

@@ -210,6 +210,12 @@ export const configSchema = z
           .optional(),
       })
       .optional(),
+    scim: z
+      .strictObject({
+        // argon2id hash of the bearer secret the provisioning client (Entra ID, Okta, Keycloak) sends.
+        token_hash: z.string().startsWith('$argon2id$', 'must be an argon2id PHC string ($argon2id$...)'),
+      })
+      .optional(),
     tokens: z
       .strictObject({
         prefix: z.string().regex(/^[a-z][a-z0-9]{1,15}$/, 'lowercase letters and digits, 2-16 characters').default('aot'),
