@@ -4,6 +4,7 @@ import type { OIDCConfig } from 'next-auth/providers';
 import { getUserByName, upsertUserOnSignIn } from '@/db/users';
 import type { Config } from '../config/schema';
 import type { Runtime } from '../runtime';
+import { enablePlan } from '../users/status';
 import { portalProfileFrom, rolesFromClaims, type PortalProfile } from './claims';
 import { safeReturnPath } from './return-path';
 import { sessionSecret } from './secret';
@@ -12,7 +13,8 @@ import { fetchUserinfo } from './userinfo';
 
 type PortalConfig = NonNullable<Config['portal']>;
 type OidcConfig = NonNullable<PortalConfig['oidc']>;
-type PortalUser = User & { portal: PortalProfile };
+/** What the profile callback hands to signIn: the profile, and the IdP session (`sid`) this sign-in belongs to. */
+type PortalUser = User & { portal: PortalProfile; idpSessionId?: string };
 
 export const OIDC_PROVIDER_ID = 'oidc';
 const SESSION_MAX_AGE_SECONDS = 8 * 3600;
@@ -29,6 +31,11 @@ export function isAdmin(roles: readonly string[], portal: PortalConfig): boolean
 
 function portalProfileOf(user: User): PortalProfile | undefined {
   return (user as Partial<PortalUser>).portal;
+}
+
+function idpSessionOf(user: User): string | undefined {
+  const sid = (user as Partial<PortalUser>).idpSessionId;
+  return typeof sid === 'string' && sid.length > 0 ? sid : undefined;
 }
 
 // Bundled code renames classes; next-auth's errors carry their kind in `type` (e.g. "CallbackRouteError").
@@ -82,7 +89,8 @@ function oidcProvider(oidc: OidcConfig, timeoutMs: number): OIDCConfig<Record<st
       }
       const portal = portalProfileFrom(merged, oidc.roles_claim, oidc.username_claim);
       if (!portal) throw new Error('the identity provider sent no subject');
-      const user: PortalUser = { id: portal.sub, name: portal.name, email: portal.email, portal };
+      const sid = typeof claims.sid === 'string' ? claims.sid : undefined;
+      const user: PortalUser = { id: portal.sub, name: portal.name, email: portal.email, portal, ...(sid ? { idpSessionId: sid } : {}) };
       return user;
     },
   };
@@ -116,7 +124,10 @@ export async function buildAuthConfig(runtime: Runtime): Promise<NextAuthConfig>
       async signIn({ user }) {
         const profile = portalProfileOf(user);
         if (!profile) return false;
-        const row = await upsertUserOnSignIn(database.db, { realm, username: profile.username, email: profile.email, name: profile.name, roles: profile.roles });
+        const upserted = await upsertUserOnSignIn(database.db, { realm, username: profile.username, email: profile.email, name: profile.name, roles: profile.roles, idpSubject: profile.sub, idpSessionId: idpSessionOf(user) });
+        // The IdP has just vouched for the user: that undoes an IdP logout, not an admin's or SCIM's disabling.
+        const result = await runtime.users.update(upserted.id, (row) => enablePlan(row, 'sign-in', { actor: `${realm}/${row.username}`, details: { reason: 'signed in at the identity provider' } }));
+        const row = result?.row ?? upserted;
         if (row.disabledAt) {
           logger.warn({ realm, username: row.username }, 'portal sign-in refused: user is disabled');
           return false;
@@ -129,7 +140,7 @@ export async function buildAuthConfig(runtime: Runtime): Promise<NextAuthConfig>
         if (!profile) return token;
         const row = await getUserByName(database.db, realm, profile.username);
         if (!row) throw new Error('signed-in user not found');
-        const claims: SessionClaims = { userId: row.id, realm, username: row.username, name: row.name, roles: row.roles };
+        const claims: SessionClaims = { userId: row.id, realm, username: row.username, name: row.name, roles: row.roles, signedInAt: Date.now() };
         // Kept (encrypted, server-side only: not in the session the browser reads) for signing out at the IdP.
         const idToken = typeof account?.id_token === 'string' ? account.id_token : undefined;
         return { ...token, sub: row.id, portal: claims, ...(idToken ? { idToken } : {}) };
