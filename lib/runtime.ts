@@ -16,11 +16,12 @@ import { createMetrics, type Metrics } from './metrics/registry';
 import { WorkQueue } from './crypto/work-queue';
 import { createProvider } from './providers';
 import { PortalSessionProvider } from './providers/portal-session';
-import { sessionSecret } from './portal/secret';
+import { refreshTokenSealer, sessionSecret } from './portal/secret';
 import { LastUsedRecorder } from './tokens/last-used';
 import { TokenService } from './tokens/service';
 import { AdminService } from './portal/admin';
 import { DisabledUsers } from './users/disabled';
+import { Revalidator } from './users/revalidation';
 import { UserStatus } from './users/status';
 import { ScimService } from './scim/service';
 
@@ -86,6 +87,20 @@ export async function createRuntime(loaded: LoadedConfig, logger = createLogger(
   const users = new UserStatus(database);
   const portalRealm = config.portal?.realm ?? 'portal';
   const scim = config.scim ? new ScimService({ database, users, realm: portalRealm, tokenHash: config.scim.token_hash }) : undefined;
+  const revalidateEvery = config.portal?.revalidate_every;
+  const revalidator = revalidateEvery
+    ? new Revalidator({
+        database,
+        users,
+        logger,
+        realm: portalRealm,
+        everySeconds: revalidateEvery,
+        timeoutMs: config.auth.timeout_in_ms,
+        oidc: () => config.portal?.oidc,
+        sealer: () => refreshTokenSealer(database, config.portal?.encryption_key),
+      })
+    : undefined;
+  revalidator?.start();
   const http = new GatewayHttp({
     gateway,
     signer,
@@ -115,6 +130,7 @@ export async function createRuntime(loaded: LoadedConfig, logger = createLogger(
     async close() {
       keys.stop();
       disabledUsers.close();
+      await revalidator?.close();
       await lastUsed.close();
       await Promise.allSettled([...providers, ...augmenters].map((p) => p.close?.()));
       await database.close();
