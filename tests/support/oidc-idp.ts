@@ -122,7 +122,11 @@ export async function startTestIdp(realm = 'test', options: { portal?: PortalCli
     // Refresh tokens for every client allowed the grant, so tokens WITHOUT offline_access exist too.
     issueRefreshToken: async (_ctx: unknown, client: { grantTypeAllowed(grant: string): boolean }) => client.grantTypeAllowed('refresh_token'),
     // Keycloak's offline tokens are reusable by default; oidc-provider rotates public clients' tokens.
-    rotateRefreshToken: () => false,
+    // The portal's rotate on every use (as Okta's and Entra ID's do): reusing an old one is invalid_grant.
+    rotateRefreshToken: (ctx: { oidc: { client?: { clientId: string } } }) => ctx.oidc.client?.clientId === PORTAL_CLIENT,
+    // The portal asks for offline_access, which outlives the IdP session (oidc-provider grants it only with
+    // prompt=consent): its grant survives a logout at the IdP, as Keycloak's offline tokens and Okta's and Entra ID's refresh tokens do.
+    expiresWithSession: (ctx: { oidc: { client?: { clientId: string } } }, token: { scopes: Set<string> }) => ctx.oidc.client?.clientId !== PORTAL_CLIENT && !token.scopes.has('offline_access'),
     extraTokenClaims: async (_ctx: unknown, token: unknown) => {
       const accountId = (token as { accountId?: string }).accountId;
       return accountId ? { preferred_username: accountId, realm_access: { roles: ['offline-user'] } } : undefined;
