@@ -61,7 +61,8 @@ export class Revalidator {
   /** One round: every due user, a batch at a time. Rounds never overlap. */
   round(): Promise<void> {
     this.running ??= this.runRound()
-      .catch((error: unknown) => this.options.logger.error({ err: error }, 'revalidation round failed; will retry'))
+      // The cause only: a failed query's message would carry its parameters (sealed refresh tokens).
+      .catch((error: unknown) => this.options.logger.error({ reason: describeError(error) }, 'revalidation round failed; will retry'))
       .finally(() => (this.running = undefined));
     return this.running;
   }
