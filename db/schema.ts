@@ -32,10 +32,49 @@ export const users = pgTable(
     roles: jsonb('roles').$type<string[]>().notNull().default([]),
     attributes: jsonb('attributes').$type<Record<string, string>>().notNull().default({}),
     disabledAt: timestamp('disabled_at', { withTimezone: true }),
+    // Who disabled the user (lib/users/status.ts): a sign-in may undo what revalidation or a
+    // back-channel logout did, never what an admin or SCIM did. Null on rows disabled before it was kept: an admin.
+    disabledBy: text('disabled_by').$type<DisabledBy>(),
     createdAt: createdAt(),
     lastSignInAt: timestamp('last_sign_in_at', { withTimezone: true }),
+    /** The IdP's `sub` and the `sid` of the latest portal sign-in: what back-channel logout tokens name. */
+    idpSubject: text('idp_subject'),
+    idpSessionId: text('idp_session_id'),
+    /** The `sid` the user ended by signing out of the portal: its logout token is their own doing, not a deprovisioning. */
+    signedOutSessionId: text('signed_out_session_id'),
+    /** Portal sessions that began before this are over (a back-channel logout ended them). */
+    sessionsNotBefore: timestamp('sessions_not_before', { withTimezone: true }),
+    /** The IdP's refresh token from the latest sign-in, AES-256-GCM encrypted (lib/crypto/sealed.ts). */
+    refreshToken: text('refresh_token'),
+    revalidatedAt: timestamp('revalidated_at', { withTimezone: true }),
+    /** SCIM: the provisioning client's own id, the name parts, and a DELETE (the row stays: tokens and audit refer to it). */
+    externalId: text('external_id'),
+    nameParts: jsonb('name_parts').$type<NameParts>(),
+    deletedAt: timestamp('deleted_at', { withTimezone: true }),
   },
-  (t) => [uniqueIndex('users_realm_username').on(t.realm, t.username)],
+  (t) => [uniqueIndex('users_realm_username').on(t.realm, t.username), index('users_realm_idp_subject').on(t.realm, t.idpSubject)],
+);
+
+export const DISABLED_BY = ['admin', 'scim', 'idp-logout', 'revalidation'] as const;
+export type DisabledBy = (typeof DISABLED_BY)[number];
+
+export interface NameParts {
+  formatted?: string;
+  givenName?: string;
+  familyName?: string;
+  middleName?: string;
+  honorificPrefix?: string;
+  honorificSuffix?: string;
+}
+
+/** `jti`s of back-channel logout tokens already acted on: a replayed one is refused on every replica. */
+export const seenLogoutTokens = pgTable(
+  'seen_logout_tokens',
+  {
+    jti: text('jti').primaryKey(),
+    seenAt: timestamp('seen_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('seen_logout_tokens_seen_at').on(t.seenAt)],
 );
 
 export const tokens = pgTable(

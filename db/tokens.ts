@@ -116,6 +116,16 @@ export async function revokeToken(db: Db, id: string, revokedBy: string, audit: 
   });
 }
 
+/** Revokes every token of the owner not revoked yet (SCIM DELETE); pass the transaction of the change that causes it. */
+export async function revokeActiveTokensOf(db: Pick<Db, 'update'>, ownerId: string, revokedBy: string): Promise<number> {
+  const rows = await db
+    .update(tokens)
+    .set({ revokedAt: new Date(), revokedBy })
+    .where(and(eq(tokens.ownerId, ownerId), isNull(tokens.revokedAt)))
+    .returning({ id: tokens.id });
+  return rows.length;
+}
+
 /**
  * Replaces a token by a new one; the old one stops at `oldStopsAt` (now, or after a grace period).
  * A replacement takes the old token's place under the owner's cap, so it is never refused for it;

@@ -1,10 +1,13 @@
 import 'server-only';
-import { and, asc, eq, ilike, isNotNull, or, sql } from 'drizzle-orm';
+import { and, asc, count, eq, ilike, inArray, isNotNull, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import { insertAuditEntry, type NewAuditEntry } from './audit';
 import type { Db } from './client';
 import { users } from './schema';
+import { revokeActiveTokensOf } from './tokens';
 
 export type UserRow = typeof users.$inferSelect;
+/** The columns a change to an existing user may set (never its id, realm or creation time). */
+export type UserPatch = Partial<Omit<typeof users.$inferInsert, 'id' | 'realm' | 'createdAt'>>;
 
 export interface SignInProfile {
   realm: string;
@@ -13,6 +16,9 @@ export interface SignInProfile {
   name?: string | null;
   roles: string[];
   attributes?: Record<string, string>;
+  /** The IdP's `sub`, and the `sid` of this sign-in when the IdP sends one. */
+  idpSubject?: string | null;
+  idpSessionId?: string | null;
 }
 
 /** Creates the user on first sign-in; later sign-ins refresh what the identity provider says about them. */
@@ -26,11 +32,14 @@ export async function upsertUserOnSignIn(db: Db, profile: SignInProfile): Promis
     roles: profile.roles,
     attributes: profile.attributes ?? {},
     lastSignInAt: now,
+    idpSubject: profile.idpSubject ?? null,
+    idpSessionId: profile.idpSessionId ?? null,
   };
+  const refreshed = { email: values.email, name: values.name, roles: values.roles, attributes: values.attributes, lastSignInAt: now, idpSubject: values.idpSubject, idpSessionId: values.idpSessionId };
   const [row] = await db
     .insert(users)
     .values(values)
-    .onConflictDoUpdate({ target: [users.realm, users.username], set: { email: values.email, name: values.name, roles: values.roles, attributes: values.attributes, lastSignInAt: now } })
+    .onConflictDoUpdate({ target: [users.realm, users.username], set: refreshed })
     .returning();
   if (!row) throw new Error('user upsert returned nothing');
   return row;
@@ -67,16 +76,140 @@ export async function listUsers(db: Db, search?: string): Promise<UserRow[]> {
     .limit(500);
 }
 
-/** Disables or re-enables a user, with its audit row in the same transaction. */
-export async function setUserDisabled(db: Db, id: string, disabled: boolean, audit: NewAuditEntry): Promise<UserRow | undefined> {
+/** What `plan` decided for a user: the columns to set, their audit rows, and whether the user's tokens are revoked for good (SCIM DELETE). */
+export interface UserUpdate {
+  set: UserPatch;
+  audit: NewAuditEntry[];
+  revokeTokensBy?: string;
+}
+
+/**
+ * Reads the user under a row lock, lets `plan` decide what changes (null: nothing), and writes it
+ * with its audit rows in one transaction: two replicas deciding about one user take turns.
+ */
+export async function updateUserLocked(db: Db, id: string, plan: (row: UserRow) => UserUpdate | null): Promise<{ row: UserRow; changed: boolean } | undefined> {
   return db.transaction(async (tx) => {
-    const [row] = await tx.update(users).set({ disabledAt: disabled ? new Date() : null }).where(eq(users.id, id)).returning();
-    if (row) await insertAuditEntry(tx, audit);
-    return row;
+    const [current] = await tx.select().from(users).where(eq(users.id, id)).for('update').limit(1);
+    if (!current) return undefined;
+    const update = plan(current);
+    if (!update) return { row: current, changed: false };
+    const [row] = Object.keys(update.set).length > 0 ? await tx.update(users).set(update.set).where(eq(users.id, id)).returning() : [current];
+    if (!row) throw new Error('user update returned nothing');
+    if (update.revokeTokensBy) await revokeActiveTokensOf(tx, id, update.revokeTokensBy);
+    for (const entry of update.audit) await insertAuditEntry(tx, entry);
+    return { row, changed: true };
   });
 }
 
 /** Every disabled user's realm and name: few, and read at start and after a missed notification. */
 export async function listDisabledUsers(db: Db): Promise<Array<Pick<UserRow, 'id' | 'realm' | 'username'>>> {
   return db.select({ id: users.id, realm: users.realm, username: users.username }).from(users).where(isNotNull(users.disabledAt));
+}
+
+export interface RealmUserFilter {
+  /** Case-insensitive, as SCIM's `userName` is. */
+  username?: string;
+  externalId?: string;
+}
+
+/** The users of one realm that were not deleted (SCIM's view), a page at a time, with how many there are. */
+export async function listRealmUsers(db: Db, realm: string, filter: RealmUserFilter, offset: number, limit: number): Promise<{ rows: UserRow[]; total: number }> {
+  const conditions: SQL[] = [eq(users.realm, realm), isNull(users.deletedAt)];
+  if (filter.username !== undefined) conditions.push(sql`lower(${users.username}) = lower(${filter.username})`);
+  if (filter.externalId !== undefined) conditions.push(eq(users.externalId, filter.externalId));
+  const where = and(...conditions);
+  const [rows, [totals]] = await Promise.all([
+    limit > 0 ? db.select().from(users).where(where).orderBy(asc(users.createdAt), asc(users.id)).limit(limit).offset(offset) : Promise.resolve([]),
+    db.select({ total: count() }).from(users).where(where),
+  ]);
+  return { rows, total: totals?.total ?? 0 };
+}
+
+/** A user of `realm` that was not deleted. */
+export async function getRealmUser(db: Db, realm: string, id: string): Promise<UserRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(users)
+    .where(and(eq(users.id, id), eq(users.realm, realm), isNull(users.deletedAt)))
+    .limit(1);
+  return row;
+}
+
+export type NewRealmUser = Omit<typeof users.$inferInsert, 'id' | 'createdAt'> & { realm: string; username: string };
+
+/**
+ * Creates a user (SCIM POST), or brings back one that was deleted under the same name (its tokens
+ * stay revoked). `conflict` when the name belongs to a user that exists.
+ */
+export async function createRealmUser(db: Db, values: NewRealmUser, audit: NewAuditEntry): Promise<{ row: UserRow } | { conflict: true }> {
+  return db.transaction(async (tx) => {
+    const [existing] = await tx
+      .select()
+      .from(users)
+      .where(and(eq(users.realm, values.realm), eq(users.username, values.username)))
+      .for('update')
+      .limit(1);
+    if (existing && !existing.deletedAt) return { conflict: true as const };
+    const [row] = existing
+      ? await tx
+          .update(users)
+          .set({ ...values, deletedAt: null, createdAt: new Date() })
+          .where(eq(users.id, existing.id))
+          .returning()
+      : await tx.insert(users).values(values).returning();
+    if (!row) throw new Error('user insert returned nothing');
+    await insertAuditEntry(tx, audit);
+    return { row };
+  });
+}
+
+/** The users of `realm` the IdP knows by `subject` (one, unless the username changed at the IdP). */
+export async function findUsersByIdpSubject(db: Db, realm: string, subject: string): Promise<UserRow[]> {
+  return db
+    .select()
+    .from(users)
+    .where(and(eq(users.realm, realm), eq(users.idpSubject, subject)));
+}
+
+/** The user whose latest portal sign-in was IdP session `sid`. */
+export async function findUserByIdpSession(db: Db, realm: string, sid: string): Promise<UserRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(users)
+    .where(and(eq(users.realm, realm), eq(users.idpSessionId, sid)))
+    .limit(1);
+  return row;
+}
+
+/** Remembers that the user ended IdP session `sid` from the portal (its logout token then disables nobody). */
+export async function recordPortalSignOut(db: Db, id: string, sid: string): Promise<void> {
+  await db.update(users).set({ signedOutSessionId: sid }).where(eq(users.id, id));
+}
+
+/**
+ * Claims up to `limit` enabled users of `realm` whose refresh token was last exchanged before
+ * `before`, marking them revalidated now: a replica claims each user once, and one that claims a row
+ * another replica holds skips it (`for update skip locked`) instead of waiting.
+ */
+export async function claimUsersForRevalidation(db: Db, realm: string, before: Date, limit: number): Promise<Array<Pick<UserRow, 'id' | 'realm' | 'username' | 'refreshToken'>>> {
+  const due = db
+    .select({ id: users.id })
+    .from(users)
+    .where(and(eq(users.realm, realm), isNull(users.disabledAt), isNotNull(users.refreshToken), or(isNull(users.revalidatedAt), lt(users.revalidatedAt, before))))
+    .orderBy(sql`${users.revalidatedAt} asc nulls first`)
+    .limit(limit)
+    .for('update', { skipLocked: true });
+  return db
+    .update(users)
+    .set({ revalidatedAt: new Date() })
+    .where(inArray(users.id, due))
+    .returning({ id: users.id, realm: users.realm, username: users.username, refreshToken: users.refreshToken });
+}
+
+/** Stores the IdP's next refresh token (rotation), unless a sign-in stored another one meanwhile. */
+export async function replaceRefreshToken(db: Db, id: string, previous: string, next: string | null): Promise<void> {
+  await db
+    .update(users)
+    .set({ refreshToken: next })
+    .where(and(eq(users.id, id), eq(users.refreshToken, previous)));
 }

@@ -16,12 +16,15 @@ import { createMetrics, type Metrics } from './metrics/registry';
 import { WorkQueue } from './crypto/work-queue';
 import { createProvider } from './providers';
 import { PortalSessionProvider } from './providers/portal-session';
-import { sessionSecret } from './portal/secret';
+import { refreshTokenSealer, sessionSecret } from './portal/secret';
 import { LastUsedRecorder } from './tokens/last-used';
 import { TokenService } from './tokens/service';
 import { AdminService } from './portal/admin';
 import { DisabledUsers } from './users/disabled';
 import { watchListener } from './listener/watch';
+import { Revalidator } from './users/revalidation';
+import { UserStatus } from './users/status';
+import { ScimService } from './scim/service';
 
 /** Everything one process needs, built once from the config and shared by the custom server and Next's routes. */
 export interface Runtime {
@@ -34,6 +37,10 @@ export interface Runtime {
   addresses: ClientAddressResolver;
   tokens: TokenService;
   admin: AdminService;
+  /** Disabling and enabling users, announced to every replica. */
+  users: UserStatus;
+  /** SCIM provisioning, when `scim.token_hash` is set. */
+  scim: ScimService | undefined;
   metrics: Metrics;
   close(): Promise<void>;
 }
@@ -79,6 +86,23 @@ export async function createRuntime(loaded: LoadedConfig, logger = createLogger(
   const gateway = new Gateway({ providers, augmenters, catalog: catalogOf(config), timeoutMs: config.auth.timeout_in_ms, isDisabled: (realm, username) => disabledUsers.isDisabled(realm, username), logger, metrics });
   const signer = new JwtSigner(keys.current, { issuer: config.jwt.iss, audience: emittedAudience(config.jwt), lifetimeSeconds: config.jwt.exp });
   const addresses = new ClientAddressResolver(config.server.trusted_proxies);
+  const users = new UserStatus(database);
+  const portalRealm = config.portal?.realm ?? 'portal';
+  const scim = config.scim ? new ScimService({ database, users, realm: portalRealm, tokenHash: config.scim.token_hash }) : undefined;
+  const revalidateEvery = config.portal?.revalidate_every;
+  const revalidator = revalidateEvery
+    ? new Revalidator({
+        database,
+        users,
+        logger,
+        realm: portalRealm,
+        everySeconds: revalidateEvery,
+        timeoutMs: config.auth.timeout_in_ms,
+        oidc: () => config.portal?.oidc,
+        sealer: () => refreshTokenSealer(database, config.portal?.encryption_key),
+      })
+    : undefined;
+  revalidator?.start();
   const http = new GatewayHttp({
     gateway,
     signer,
@@ -105,12 +129,15 @@ export async function createRuntime(loaded: LoadedConfig, logger = createLogger(
     http,
     addresses,
     tokens: new TokenService({ database, config }),
-    admin: new AdminService(database),
+    admin: new AdminService(database, users),
+    users,
+    scim,
     metrics,
     async close() {
       keys.stop();
       listener.close();
       disabledUsers.close();
+      await revalidator?.close();
       await lastUsed.close();
       await Promise.allSettled([...providers, ...augmenters].map((p) => p.close?.()));
       await database.close();

@@ -222,6 +222,16 @@ export const configSchema = z
             username_claim: z.string().min(1).optional(),
           })
           .optional(),
+        // How often each signed-in user's refresh token is exchanged at the IdP; `invalid_grant` disables them.
+        revalidate_every: durationSeconds.optional(),
+        // Encrypts the refresh tokens kept for revalidation (else a key generated once and kept in the database).
+        encryption_key: z.string().min(32, 'at least 32 characters').optional(),
+      })
+      .optional(),
+    scim: z
+      .strictObject({
+        // argon2id hash of the bearer secret the provisioning client (Entra ID, Okta, Keycloak) sends.
+        token_hash: z.string().startsWith('$argon2id$', 'must be an argon2id PHC string ($argon2id$...)'),
       })
       .optional(),
     tokens: z

@@ -1,10 +1,10 @@
 import 'server-only';
 import { listAuditEntries } from '../../db/audit';
 import type { Database } from '../../db/client';
-import { getUserById, listUsers, setUserDisabled, type UserRow } from '../../db/users';
+import { getUserById, listUsers, type UserRow } from '../../db/users';
 import { AppError } from '../errors';
-import { TOKENS_CHANNEL } from '../tokens/channel';
 import type { Actor } from '../tokens/service';
+import { disabledByOf, type UserStatus } from '../users/status';
 import { z } from 'zod';
 
 export const userView = z.object({
@@ -15,6 +15,8 @@ export const userView = z.object({
   name: z.string().nullable(),
   roles: z.array(z.string()),
   disabled: z.boolean(),
+  /** Who disabled the user: `admin`, `scim`, `idp-logout` or `revalidation`. */
+  disabled_by: z.string().nullable(),
   created_at: z.string(),
   last_sign_in_at: z.string().nullable(),
 });
@@ -44,6 +46,7 @@ function toUserView(user: UserRow): UserView {
     name: user.name,
     roles: user.roles,
     disabled: user.disabledAt !== null,
+    disabled_by: disabledByOf(user),
     created_at: user.createdAt.toISOString(),
     last_sign_in_at: user.lastSignInAt?.toISOString() ?? null,
   });
@@ -51,7 +54,10 @@ function toUserView(user: UserRow): UserView {
 
 /** What only admins may do with users and the audit log. Every method checks the actor itself. */
 export class AdminService {
-  constructor(private readonly database: Database) {}
+  constructor(
+    private readonly database: Database,
+    private readonly status: UserStatus,
+  ) {}
 
   async listUsers(actor: Actor, search?: string): Promise<UserView[]> {
     requireAdmin(actor);
@@ -65,16 +71,11 @@ export class AdminService {
     const target = z.uuid().safeParse(userId).success ? await getUserById(this.database.db, userId) : undefined;
     if (!target) throw new AppError('not_found', 'no such user');
     if (target.id === actor.userId && disabled) throw new AppError('conflict', 'you cannot disable yourself');
-    const updated = await setUserDisabled(this.database.db, userId, disabled, {
-      actor: `${actor.realm}/${actor.username}`,
-      action: disabled ? 'user.disable' : 'user.enable',
-      targetUser: `${target.realm}/${target.username}`,
-      clientAddress: actor.clientAddress ?? null,
-      userAgent: actor.userAgent ?? null,
-      details: {},
-    });
-    if (!updated) throw new AppError('not_found', 'no such user');
-    await this.database.notify(TOKENS_CHANNEL, `user:${userId}`);
+    const context = { actor: `${actor.realm}/${actor.username}`, clientAddress: actor.clientAddress ?? null, userAgent: actor.userAgent ?? null };
+    // An admin's disabling stands until an admin undoes it (a sign-in or SCIM cannot), and an admin can undo anyone's.
+    const result = disabled ? await this.status.disable(userId, 'admin', context) : await this.status.enable(userId, 'admin', context);
+    if (!result) throw new AppError('not_found', 'no such user');
+    const updated = result.row;
     return toUserView(updated);
   }
 

@@ -4,15 +4,17 @@ import type { OIDCConfig } from 'next-auth/providers';
 import { getUserByName, upsertUserOnSignIn } from '@/db/users';
 import type { Config } from '../config/schema';
 import type { Runtime } from '../runtime';
+import { combinePlans, enablePlan } from '../users/status';
 import { portalProfileFrom, rolesFromClaims, type PortalProfile } from './claims';
 import { safeReturnPath } from './return-path';
-import { sessionSecret } from './secret';
+import { refreshTokenSealer, sessionSecret } from './secret';
 import { sessionClaimsSchema, type SessionClaims } from './session-claims';
 import { fetchUserinfo } from './userinfo';
 
 type PortalConfig = NonNullable<Config['portal']>;
 type OidcConfig = NonNullable<PortalConfig['oidc']>;
-type PortalUser = User & { portal: PortalProfile };
+/** What the profile callback hands to signIn: the profile, and the IdP session (`sid`) this sign-in belongs to. */
+type PortalUser = User & { portal: PortalProfile; idpSessionId?: string };
 
 export const OIDC_PROVIDER_ID = 'oidc';
 const SESSION_MAX_AGE_SECONDS = 8 * 3600;
@@ -29,6 +31,11 @@ export function isAdmin(roles: readonly string[], portal: PortalConfig): boolean
 
 function portalProfileOf(user: User): PortalProfile | undefined {
   return (user as Partial<PortalUser>).portal;
+}
+
+function idpSessionOf(user: User): string | undefined {
+  const sid = (user as Partial<PortalUser>).idpSessionId;
+  return typeof sid === 'string' && sid.length > 0 ? sid : undefined;
 }
 
 // Bundled code renames classes; next-auth's errors carry their kind in `type` (e.g. "CallbackRouteError").
@@ -63,7 +70,7 @@ function idpErrorOf(metadata: unknown): Partial<Record<(typeof IDP_ERROR_FIELDS)
 }
 
 /** A generic OIDC provider: discovery from the issuer, authorization code with PKCE, state and nonce. */
-function oidcProvider(oidc: OidcConfig, timeoutMs: number): OIDCConfig<Record<string, unknown>> {
+function oidcProvider(oidc: OidcConfig, timeoutMs: number, revalidate: boolean): OIDCConfig<Record<string, unknown>> {
   return {
     id: OIDC_PROVIDER_ID,
     name: 'OpenID Connect',
@@ -73,6 +80,8 @@ function oidcProvider(oidc: OidcConfig, timeoutMs: number): OIDCConfig<Record<st
     clientSecret: oidc.client_secret,
     // The nonce binds the ID token to this sign-in (some IdPs refuse `openid` without one).
     checks: ['pkce', 'state', 'nonce'],
+    // Revalidation needs a refresh token that outlives the IdP session (Entra ID and Okta issue one only for offline_access).
+    ...(revalidate ? { authorization: { params: { scope: 'openid profile email offline_access' } } } : {}),
     async profile(claims, tokens) {
       let merged = claims;
       // Some IdPs put roles only in userinfo; ask it once when the ID token has none.
@@ -82,7 +91,8 @@ function oidcProvider(oidc: OidcConfig, timeoutMs: number): OIDCConfig<Record<st
       }
       const portal = portalProfileFrom(merged, oidc.roles_claim, oidc.username_claim);
       if (!portal) throw new Error('the identity provider sent no subject');
-      const user: PortalUser = { id: portal.sub, name: portal.name, email: portal.email, portal };
+      const sid = typeof claims.sid === 'string' ? claims.sid : undefined;
+      const user: PortalUser = { id: portal.sub, name: portal.name, email: portal.email, portal, ...(sid ? { idpSessionId: sid } : {}) };
       return user;
     },
   };
@@ -98,7 +108,7 @@ export async function buildAuthConfig(runtime: Runtime): Promise<NextAuthConfig>
     secret: await sessionSecret(runtime.database),
     session: { strategy: 'jwt', maxAge: SESSION_MAX_AGE_SECONDS },
     pages: { signIn: '/signin', error: '/signin' },
-    providers: portal ? [oidcProvider(portal.oidc, config.auth.timeout_in_ms)] : [],
+    providers: portal ? [oidcProvider(portal.oidc, config.auth.timeout_in_ms, portal.revalidate_every !== undefined)] : [],
     logger: {
       // next-auth's own logging would print request details to the console; keep only what helps.
       error: (error) => logger.warn({ step: authErrorType(error), reason: reasonOf(error) }, 'portal sign-in failed'),
@@ -113,10 +123,21 @@ export async function buildAuthConfig(runtime: Runtime): Promise<NextAuthConfig>
       redirect({ url, baseUrl }) {
         return `${new URL(baseUrl).origin}${safeReturnPath(url, '/tokens', baseUrl)}`;
       },
-      async signIn({ user }) {
+      async signIn({ user, account }) {
         const profile = portalProfileOf(user);
         if (!profile) return false;
-        const row = await upsertUserOnSignIn(database.db, { realm, username: profile.username, email: profile.email, name: profile.name, roles: profile.roles });
+        const upserted = await upsertUserOnSignIn(database.db, { realm, username: profile.username, email: profile.email, name: profile.name, roles: profile.roles, idpSubject: profile.sub, idpSessionId: idpSessionOf(user) });
+        // Kept only for revalidation, sealed to this user's row; never in the session cookie or a log.
+        const refreshToken = portal?.revalidate_every !== undefined && typeof account?.refresh_token === 'string' ? account.refresh_token : undefined;
+        const sealed = refreshToken ? (await refreshTokenSealer(database, portal?.encryption_key)).seal(refreshToken, upserted.id) : null;
+        const result = await runtime.users.update(upserted.id, (row) => {
+          // The IdP has just vouched for the user: that undoes a failed revalidation or an IdP logout, not an admin's or SCIM's disabling.
+          const enable = enablePlan(row, 'sign-in', { actor: `${realm}/${row.username}`, details: { reason: 'signed in at the identity provider' } });
+          if (row.disabledAt && !enable) return null;
+          const keep = sealed !== row.refreshToken ? { set: { refreshToken: sealed, revalidatedAt: new Date() }, audit: [] } : null;
+          return combinePlans(enable, keep);
+        });
+        const row = result?.row ?? upserted;
         if (row.disabledAt) {
           logger.warn({ realm, username: row.username }, 'portal sign-in refused: user is disabled');
           return false;
@@ -129,7 +150,7 @@ export async function buildAuthConfig(runtime: Runtime): Promise<NextAuthConfig>
         if (!profile) return token;
         const row = await getUserByName(database.db, realm, profile.username);
         if (!row) throw new Error('signed-in user not found');
-        const claims: SessionClaims = { userId: row.id, realm, username: row.username, name: row.name, roles: row.roles };
+        const claims: SessionClaims = { userId: row.id, realm, username: row.username, name: row.name, roles: row.roles, signedInAt: Date.now() };
         // Kept (encrypted, server-side only: not in the session the browser reads) for signing out at the IdP.
         const idToken = typeof account?.id_token === 'string' ? account.id_token : undefined;
         return { ...token, sub: row.id, portal: claims, ...(idToken ? { idToken } : {}) };

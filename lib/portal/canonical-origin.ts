@@ -17,8 +17,8 @@ export function canonicalRedirect(options: {
   path: string;
 }): string | undefined {
   const { portalUrl, port, requestOrigin, proxied, method, path } = options;
-  // Only page visits: API clients and the auth callbacks keep the address they used.
-  if (!requestOrigin || (method !== 'GET' && method !== 'HEAD') || /^\/(?:api|_next|\.well-known)\//.test(path)) return undefined;
+  // Only page visits: API clients (SCIM provisioning too) and the auth callbacks keep the address they used.
+  if (!requestOrigin || (method !== 'GET' && method !== 'HEAD') || /^\/(?:api|_next|\.well-known|scim)\//.test(path)) return undefined;
   let canonical: string | undefined;
   if (portalUrl) canonical = new URL(portalUrl).origin;
   else if (!proxied && (requestOrigin === `http://127.0.0.1:${port}` || requestOrigin === `http://[::1]:${port}`)) canonical = `http://localhost:${port}`;

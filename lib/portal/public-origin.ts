@@ -10,15 +10,20 @@ const first = (value: string | null) => value?.split(',')[0]?.trim() || undefine
  */
 export function withPublicOrigin(request: NextRequest): NextRequest {
   if (process.env.AUTH_URL ?? process.env.NEXTAUTH_URL) return request;
-  const host = first(request.headers.get('x-forwarded-host')) ?? first(request.headers.get('host'));
-  const proto = first(request.headers.get('x-forwarded-proto')) ?? 'http';
-  if (!host || (proto !== 'http' && proto !== 'https')) return request;
-  let origin: string;
-  try {
-    origin = new URL(`${proto}://${host}`).origin;
-  } catch {
-    return request; // a malformed Host header keeps Next's URL
-  }
+  const origin = publicOrigin(request.headers);
+  if (!origin) return request; // a malformed Host header keeps Next's URL
   const { pathname, search } = request.nextUrl;
   return origin === request.nextUrl.origin ? request : new NextRequest(new URL(`${pathname}${search}`, origin), request);
+}
+
+/** The origin the client addressed (behind a proxy, its forwarded host and scheme); undefined when the headers do not make one. */
+export function publicOrigin(headers: Headers): string | undefined {
+  const host = first(headers.get('x-forwarded-host')) ?? first(headers.get('host'));
+  const proto = first(headers.get('x-forwarded-proto')) ?? 'http';
+  if (!host || (proto !== 'http' && proto !== 'https')) return undefined;
+  try {
+    return new URL(`${proto}://${host}`).origin;
+  } catch {
+    return undefined;
+  }
 }

@@ -7,6 +7,8 @@ export const sessionClaimsSchema = z.object({
   username: z.string().min(1),
   name: z.string().nullable(),
   roles: z.array(z.string()),
+  /** When the user signed in (ms): a back-channel logout ends the sessions begun before it. */
+  signedInAt: z.number().optional(),
 });
 export type SessionClaims = z.infer<typeof sessionClaimsSchema>;
 
@@ -18,4 +20,9 @@ declare module 'next-auth' {
   interface Session {
     portal?: SessionClaims;
   }
+}
+
+/** Whether a session begun at `signedInAt` was ended since by a back-channel logout (older cookies have no `signedInAt`: ended too). */
+export function sessionEnded(user: { sessionsNotBefore: Date | null }, signedInAt: number | undefined): boolean {
+  return user.sessionsNotBefore !== null && (signedInAt ?? 0) < user.sessionsNotBefore.getTime();
 }

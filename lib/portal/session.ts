@@ -6,7 +6,7 @@ import { getUserById } from '@/db/users';
 import { getRuntime } from '../runtime';
 import { auth } from './auth';
 import { isAdmin, signInConfig } from './auth-config';
-import type { PortalSession } from './session-claims';
+import { sessionEnded, type PortalSession } from './session-claims';
 
 export type { PortalSession } from './session-claims';
 
@@ -28,7 +28,7 @@ export const getPortalSession = cache(async (): Promise<PortalSession | null> =>
   const claims = (await auth())?.portal;
   if (!claims) return null;
   const user = await getUserById(runtime.database.db, claims.userId);
-  if (!user || user.disabledAt || user.realm !== claims.realm) return null;
+  if (!user || user.disabledAt || user.realm !== claims.realm || sessionEnded(user, claims.signedInAt)) return null;
   return { ...claims, isAdmin: isAdmin(claims.roles, portal) };
 });
 

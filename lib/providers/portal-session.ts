@@ -7,7 +7,7 @@ import { describeError } from '../errors';
 import { sessionCookie } from '../gateway/credentials';
 import { frozenIdentity } from '../gateway/identity';
 import type { Credential, Identity, Provider, ProviderOutcome } from '../gateway/types';
-import { sessionClaimsSchema } from '../portal/session-claims';
+import { sessionClaimsSchema, sessionEnded } from '../portal/session-claims';
 import { TOKENS_CHANNEL } from '../tokens/channel';
 
 const CACHE_TTL_MS = 30_000;
@@ -72,6 +72,7 @@ export class PortalSessionProvider implements Provider {
       return { status: 'unavailable', reason: `database: ${describeError(error)}` };
     }
     if (!user || user.disabledAt || user.realm !== claims.data.realm) return { status: 'rejected', reason: 'user unknown or disabled' };
+    if (sessionEnded(user, claims.data.signedInAt)) return { status: 'rejected', reason: 'session ended by an identity-provider logout' };
 
     const identity = frozenIdentity({ username: user.username, realm: user.realm, roles: user.roles, attributes: user.attributes, expiresAt: exp });
     this.verified.set(key, { userId: user.id, identity });

@@ -1,11 +1,18 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { exportJWK, generateKeyPair } from 'jose';
+import { exportJWK, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
+
+/** A grant as oidc-provider's `grant.saved` event hands it over. */
+interface GrantModel {
+  jti: string;
+  accountId?: string;
+}
 
 /** The little of oidc-provider used here. */
 interface OidcProvider {
   callback(): (req: IncomingMessage, res: ServerResponse) => void;
   on(event: string, listener: (ctx: unknown, error: unknown) => void): unknown;
+  Grant: { find(id: string): Promise<{ destroy(): Promise<void> } | undefined> };
 }
 type OidcProviderClass = new (issuer: string, configuration: Record<string, unknown>) => OidcProvider;
 
@@ -21,6 +28,14 @@ export const PRIVATE_CLIENT = 'aot-gateway';
 export const PRIVATE_SECRET = 'gateway-client-secret-5b1f0c2e';
 export const REDIRECT_URI = 'http://127.0.0.1/callback';
 export const RESOURCE = 'urn:aot:backend';
+export const PORTAL_CLIENT = 'aot-portal';
+export const PORTAL_SECRET = 'portal-client-secret-8c41d2a7';
+
+/** The portal as an OIDC client of the IdP: where it listens (each replica), and where back-channel logout tokens go. */
+export interface PortalClientOptions {
+  origins: string[];
+  backchannelLogoutUri?: string;
+}
 
 /**
  * A real OpenID Provider (oidc-provider) on loopback, laid out like Keycloak: issuer
@@ -36,10 +51,16 @@ export interface TestIdp {
   hits(path: string): number;
   /** Makes every answer fail (`down`) or never come (`hang`), or restores normal service. */
   setMode(mode: 'ok' | 'down' | 'hang'): void;
+  /** Signs with the IdP's own key (and kid): for logout tokens the IdP could have sent, and some it never would. */
+  sign(payload: JWTPayload, header?: { typ?: string }): Promise<string>;
+  /** Destroys every grant of the account, as an IdP admin revoking its sessions: its refresh tokens then get `invalid_grant`. */
+  revokeGrants(accountId: string): Promise<number>;
+  /** Every refresh token the IdP issued (oidc-provider's opaque tokens are their ids): to check none leaks. */
+  issuedRefreshTokens(): string[];
   close(): Promise<void>;
 }
 
-export async function startTestIdp(realm = 'test'): Promise<TestIdp> {
+export async function startTestIdp(realm = 'test', options: { portal?: PortalClientOptions } = {}): Promise<TestIdp> {
   let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
   const prefix = `/realms/${realm}`;
   const hits = new Map<string, number>();
@@ -72,6 +93,7 @@ export async function startTestIdp(realm = 'test'): Promise<TestIdp> {
       { client_id: PUBLIC_CLIENT, token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], redirect_uris: [REDIRECT_URI] },
       // The gateway's confidential client, allowed to introspect.
       { client_id: PRIVATE_CLIENT, client_secret: PRIVATE_SECRET, grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], redirect_uris: [REDIRECT_URI] },
+      ...(options.portal ? [portalClient(options.portal)] : []),
     ],
     scopes: ['openid', 'offline_access', 'not_offline_access'],
     routes: {
@@ -84,6 +106,9 @@ export async function startTestIdp(realm = 'test'): Promise<TestIdp> {
     },
     features: {
       devInteractions: { enabled: true },
+      // Logout tokens to the portal when a session ends here (its sid in the ID token and the logout token).
+      backchannelLogout: { enabled: true },
+      rpInitiatedLogout: { enabled: true },
       introspection: { enabled: true },
       revocation: { enabled: true },
       // JWT access tokens (what the gateway verifies), for one backend resource.
@@ -97,16 +122,33 @@ export async function startTestIdp(realm = 'test'): Promise<TestIdp> {
     // Refresh tokens for every client allowed the grant, so tokens WITHOUT offline_access exist too.
     issueRefreshToken: async (_ctx: unknown, client: { grantTypeAllowed(grant: string): boolean }) => client.grantTypeAllowed('refresh_token'),
     // Keycloak's offline tokens are reusable by default; oidc-provider rotates public clients' tokens.
-    rotateRefreshToken: () => false,
+    // The portal's rotate on every use (as Okta's and Entra ID's do): reusing an old one is invalid_grant.
+    rotateRefreshToken: (ctx: { oidc: { client?: { clientId: string } } }) => ctx.oidc.client?.clientId === PORTAL_CLIENT,
+    // The portal asks for offline_access, which outlives the IdP session (oidc-provider grants it only with
+    // prompt=consent): its grant survives a logout at the IdP, as Keycloak's offline tokens and Okta's and Entra ID's refresh tokens do.
+    expiresWithSession: (ctx: { oidc: { client?: { clientId: string } } }, token: { scopes: Set<string> }) => ctx.oidc.client?.clientId !== PORTAL_CLIENT && !token.scopes.has('offline_access'),
     extraTokenClaims: async (_ctx: unknown, token: unknown) => {
       const accountId = (token as { accountId?: string }).accountId;
       return accountId ? { preferred_username: accountId, realm_access: { roles: ['offline-user'] } } : undefined;
     },
     pkce: { required: () => true },
+    // Everything here is on loopback, which oidc-provider's SSRF guard refuses for the calls it makes (back-channel logout).
+    fetch: (url: URL | string, init: RequestInit & { dispatcher?: unknown }) => {
+      const { dispatcher: _guard, ...rest } = init;
+      return fetch(url, rest);
+    },
     findAccount: async (_ctx: unknown, sub: string) => ({ accountId: sub, claims: async () => ({ sub }) }),
     ttl: { AccessToken: 300, RefreshToken: 86_400, Interaction: 600, Session: 3_600, Grant: 86_400, IdToken: 300 },
   });
   provider.on('server_error', (_ctx, error) => console.error('oidc-provider error', error));
+  provider.on('backchannel.error', (_ctx, error) => console.error('oidc-provider back-channel logout failed:', (error as Error).message));
+  const grants = new Map<string, Set<string>>();
+  provider.on('grant.saved', (grant) => {
+    const { jti, accountId } = grant as GrantModel;
+    if (accountId) grants.set(accountId, (grants.get(accountId) ?? new Set()).add(jti));
+  });
+  const refreshTokens: string[] = [];
+  provider.on('refresh_token.saved', (token) => void refreshTokens.push((token as { jti: string }).jti));
   handler = provider.callback();
 
   return {
@@ -116,6 +158,20 @@ export async function startTestIdp(realm = 'test'): Promise<TestIdp> {
     provider,
     hits: (path) => hits.get(path) ?? 0,
     setMode: (next) => (mode = next),
+    sign: (payload, header = {}) => new SignJWT(payload).setProtectedHeader({ alg: 'RS256', kid: jwk.kid, ...header }).sign(privateKey),
+    async revokeGrants(accountId) {
+      let revoked = 0;
+      for (const id of grants.get(accountId) ?? []) {
+        const grant = await provider.Grant.find(id);
+        if (grant) {
+          await grant.destroy();
+          revoked += 1;
+        }
+      }
+      grants.delete(accountId);
+      return revoked;
+    },
+    issuedRefreshTokens: () => [...refreshTokens],
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
@@ -124,8 +180,23 @@ export async function startTestIdp(realm = 'test'): Promise<TestIdp> {
   };
 }
 
+/** The portal's confidential client: code flow with refresh tokens, its callback on every replica, back-channel logout to one of them. */
+function portalClient(portal: PortalClientOptions): Record<string, unknown> {
+  return {
+    client_id: PORTAL_CLIENT,
+    client_secret: PORTAL_SECRET,
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'client_secret_basic',
+    redirect_uris: portal.origins.map((origin) => `${origin}/api/auth/callback/oidc`),
+    post_logout_redirect_uris: portal.origins.map((origin) => `${origin}/`),
+    backchannel_logout_uri: portal.backchannelLogoutUri ?? `${portal.origins[0]}/api/auth/backchannel-logout`,
+    backchannel_logout_session_required: true,
+  };
+}
+
 /** A tiny cookie jar: enough for oidc-provider's interaction and session cookies on one host. */
-class CookieJar {
+export class CookieJar {
   private readonly cookies = new Map<string, string>();
   store(response: Response): void {
     for (const line of response.headers.getSetCookie()) {
@@ -139,6 +210,9 @@ class CookieJar {
   }
   header(): string {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+  get(name: string): string | undefined {
+    return this.cookies.get(name);
   }
 }
 

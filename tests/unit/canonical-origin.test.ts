@@ -17,6 +17,8 @@ describe('the canonical portal origin', () => {
     expect(ask({ path: '/api/auth/callback/oidc?code=x' })).toBeUndefined();
     expect(ask({ path: '/_next/static/x.js' })).toBeUndefined();
     expect(ask({ method: 'POST' })).toBeUndefined();
+    expect(ask({ path: '/scim/v2/Users?filter=userName%20eq%20%22a%22' })).toBeUndefined(); // provisioning clients do not follow redirects
+    expect(ask({ portalUrl: 'https://auth.example.org', path: '/scim/v2/Users/x' })).toBeUndefined();
   });
 
   it('sends every other origin to portal.url when it is set', () => {

@@ -131,6 +131,18 @@ describe('bad configs are refused with one line per problem naming the key', () 
     expect(loadConfig({ AOT_CONFIG_PATH: writeConfig(x509), AOT_SERVER__PROXY_SECRET: 'a-long-enough-proxy-secret' }).config.server.proxy_secret).toBe('a-long-enough-proxy-secret');
   });
 
+  it('checks the deprovisioning keys: scim.token_hash, portal.revalidate_every and portal.encryption_key', () => {
+    const { config } = loadConfig({ AOT_CONFIG_PATH: writeConfig('portal: {revalidate_every: 1h, encryption_key: "0123456789abcdef0123456789abcdef"}\nscim: {token_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA"}\n') });
+    expect(config.portal?.revalidate_every).toBe(3600);
+    expect(config.scim?.token_hash).toMatch(/^\$argon2id\$/);
+    expect(problemsOf('scim: {token_hash: plain-secret}\nportal: {revalidate_every: often, encryption_key: short}\n')).toEqual([
+      'portal.revalidate_every: expected a duration like 30s, 15m, 72h or 90d, got "often"',
+      'portal.encryption_key: at least 32 characters',
+      'scim.token_hash: must be an argon2id PHC string ($argon2id$...)',
+    ]);
+    expect(problemsOf('scim: {}\n')).toEqual(['scim.token_hash: Invalid input: expected string, received undefined']);
+  });
+
   it('refuses a missing explicit config file', () => {
     expect(() => loadConfig({ AOT_CONFIG_PATH: '/nonexistent/config.yaml' })).toThrow(ConfigError);
   });

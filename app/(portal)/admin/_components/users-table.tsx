@@ -4,6 +4,13 @@ import { ScrollRegion, tdClass, thClass } from '../../_components/scroll-region'
 import { setUserDisabledAction } from '../actions';
 import { UserToggle } from './user-toggle';
 
+// Why a user was disabled without an admin: the IdP's provisioning or the IdP itself.
+const DISABLED_BY_LABEL: Record<string, string> = {
+  scim: 'by provisioning (SCIM)',
+  'idp-logout': 'by an IdP logout',
+  revalidation: 'no longer valid at the IdP',
+};
+
 export function UsersTable({ users, currentUserId }: { users: UserView[]; currentUserId: string }) {
   return (
     <ScrollRegion label="User list">
@@ -31,7 +38,10 @@ export function UsersTable({ users, currentUserId }: { users: UserView[]; curren
                 </td>
                 <td className={tdClass}>{user.roles.length > 0 ? user.roles.join(', ') : '—'}</td>
                 <td className={tdClass}>{user.last_sign_in_at ? <DateTime iso={user.last_sign_in_at} /> : 'never'}</td>
-                <td className={tdClass}>{user.disabled ? <strong className="text-red-800">Disabled</strong> : 'Enabled'}</td>
+                <td className={tdClass}>
+                  {user.disabled ? <strong className="text-red-800">Disabled</strong> : 'Enabled'}
+                  {user.disabled_by && user.disabled_by !== 'admin' && <span className="block text-slate-700">{DISABLED_BY_LABEL[user.disabled_by] ?? user.disabled_by}</span>}
+                </td>
                 <td className={tdClass}>
                   {user.id === currentUserId ? (
                     <span className="text-slate-600">(you)</span>
