@@ -6,7 +6,7 @@ import { ConfigError, loadConfig } from './lib/config/load';
 import { DEMO_USERS } from './lib/config/demo';
 import { demoIdpBanner, startDemoIdpIfNeeded } from './lib/demo-idp';
 import { createRuntime, installRuntime } from './lib/runtime';
-import { AUTHENTICATE_PATHS } from './lib/gateway/http';
+import { AUTHENTICATE_PATHS, ENVOY_CHECK_PREFIX } from './lib/gateway/http';
 import { installFastPath } from './lib/server/fast-path';
 import { fromNodeRequest, pathnameOf, writeNodeResponse } from './lib/server/node-adapter';
 import { PEER_ADDRESS_HEADER } from './lib/server/peer';
@@ -93,6 +93,7 @@ async function main(): Promise<void> {
   // Auth checks are answered from the socket; everything else (and anything unusual) goes to `server`.
   const fastPath = installFastPath(server, {
     paths: AUTHENTICATE_PATHS,
+    prefix: ENVOY_CHECK_PREFIX,
     handle: (request) => runtime.http.check(request),
     keepAliveMs: server.keepAliveTimeout,
     maxHeadBytes: MAX_HEADER_BYTES,
