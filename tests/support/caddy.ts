@@ -70,7 +70,7 @@ async function startOnce(example: string, options: CaddyOptions): Promise<Runnin
   const file = path.join(dir, 'Caddyfile');
   writeFileSync(file, config);
   const child = spawn(CADDY_BINARY, ['run', '--config', file, '--adapter', 'caddyfile'], {
-    env: { PATH: process.env.PATH ?? '', HOME: dir, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir, AOT_PROXY_SECRET: options.proxySecret },
+    env: { ...process.env, HOME: dir, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir, AOT_PROXY_SECRET: options.proxySecret },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

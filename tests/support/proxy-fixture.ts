@@ -27,7 +27,7 @@ export const POLICIES = [
 export interface ProxyFixture {
   app: RunningApp;
   backend: EchoBackend;
-  /** `server.proxy_secret`, which each shipped proxy config sends from its check only. */
+  /** `server.proxy_secret` (unless turned off), which each shipped proxy config sends from its check only. */
   proxySecret: string;
   /** Basic credentials of a `viewer`, whom every rule denies. */
   viewer: string;
@@ -43,6 +43,8 @@ export interface ProxyFixture {
 export interface ProxyFixtureOptions {
   database?: DatabaseKind;
   trustedProxies?: string[];
+  /** `false`: no `server.proxy_secret` (and so no x509 provider, which requires one). */
+  proxySecret?: boolean;
 }
 
 export async function startProxyFixture(options: ProxyFixtureOptions = {}): Promise<ProxyFixture> {
@@ -56,12 +58,13 @@ export async function startProxyFixture(options: ProxyFixtureOptions = {}): Prom
     const certificate = await ca.issue({ subject: '/CN=carol' });
     // Generated per run: nothing here is a real secret.
     const proxySecret = `proxy-secret-${randomBytes(12).toString('base64url')}`;
+    const withSecret = options.proxySecret !== false;
     const passwords = { viewer: `viewer-${randomBytes(9).toString('base64url')}`, admin: `admin-${randomBytes(9).toString('base64url')}` };
     app = await startApp({
       database: options.database,
       config: {
         version: '2.0.0',
-        server: { proxy_secret: proxySecret, ...(options.trustedProxies ? { trusted_proxies: options.trustedProxies } : {}) },
+        server: { ...(withSecret ? { proxy_secret: proxySecret } : {}), ...(options.trustedProxies ? { trusted_proxies: options.trustedProxies } : {}) },
         providers: [
           {
             type: 'plain',
@@ -74,7 +77,7 @@ export async function startProxyFixture(options: ProxyFixtureOptions = {}): Prom
           },
           { type: 'jwt', name: 'flaky-idp', realm: 'ecmwf', cert_uri: issuer.jwksUri },
           // Certificates count only with the proxy secret: a forged header through a proxy that sends it must be cleared.
-          { type: 'x509', name: 'certificates', realm: 'certs', ca: ca.pem, roles: ['admin', 'editor', 'staff'] },
+          ...(withSecret ? [{ type: 'x509', name: 'certificates', realm: 'certs', ca: ca.pem, roles: ['admin', 'editor', 'staff'] }] : []),
         ],
         policies: POLICIES,
         default_policy: 'allow',
