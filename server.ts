@@ -2,7 +2,10 @@ import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import path from 'node:path';
 import next from 'next';
-import { ConfigError, loadConfig } from './lib/config/load';
+import cluster from 'node:cluster';
+import { ConfigError, loadConfig, type LoadedConfig } from './lib/config/load';
+import { createLogger } from './lib/log/logger';
+import { superviseWorkers } from './lib/server/workers';
 import { DEMO_USERS } from './lib/config/demo';
 import { demoIdpBanner, startDemoIdpIfNeeded } from './lib/demo-idp';
 import { createRuntime, installRuntime } from './lib/runtime';
@@ -10,6 +13,8 @@ import { AUTHENTICATE_PATHS, ENVOY_CHECK_PREFIX } from './lib/gateway/http';
 import { installFastPath } from './lib/server/fast-path';
 import { fromNodeRequest, pathnameOf, writeNodeResponse } from './lib/server/node-adapter';
 import { PEER_ADDRESS_HEADER } from './lib/server/peer';
+import { canonicalRedirect } from './lib/portal/canonical-origin';
+import { securityHeadersFor } from './lib/portal/security-headers';
 import type { GatewayResponse } from './lib/gateway/types';
 
 type RequestHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
@@ -21,22 +26,31 @@ const MAX_HEADER_BYTES = 64 * 1024;
  * One process, one port: the gateway's paths are answered here directly with the core (no framework
  * routing on the hot path); every other request goes to Next (portal pages, portal API).
  */
-async function main(): Promise<void> {
-  // next-auth v5 refuses requests unless told the Host header is trustworthy: here it is, since the
-  // app sits behind nginx (or is reached directly). Set AUTH_URL to pin one public origin instead.
-  process.env.AUTH_TRUST_HOST ??= 'true';
+function configProblems(error: unknown): never {
+  if (!(error instanceof ConfigError)) throw error;
+  for (const problem of error.problems) console.error(`config error: ${problem}`);
+  process.exit(2);
+}
 
-  const configProblems = (error: unknown): never => {
-    if (!(error instanceof ConfigError)) throw error;
-    for (const problem of error.problems) console.error(`config error: ${problem}`);
-    process.exit(2);
-  };
-  let loaded: ReturnType<typeof loadConfig>;
+async function start(): Promise<void> {
+  let loaded: LoadedConfig;
   try {
     loaded = loadConfig();
   } catch (error) {
     return configProblems(error);
   }
+  const { server, logging } = loaded.config;
+  if (server.workers > 1 && cluster.isPrimary) return superviseWorkers({ count: server.workers, shutdownTimeoutS: server.shutdown_timeout, logger: createLogger(logging) });
+  await main(loaded);
+}
+
+async function main(loaded: LoadedConfig): Promise<void> {
+  // next-auth v5 refuses requests unless told the Host header is trustworthy: here it is, since the
+  // app sits behind nginx (or is reached directly). Set AUTH_URL to pin one public origin instead.
+  process.env.AUTH_TRUST_HOST ??= 'true';
+  const canonicalUrl = loaded.config.portal?.url;
+  // next-auth builds its callback URL from this; it must be the origin the IdP has registered.
+  if (canonicalUrl && !process.env.AUTH_URL) process.env.AUTH_URL = `${new URL(canonicalUrl).origin}/api/auth`;
 
   if (!existsSync(path.join(process.cwd(), '.next', 'BUILD_ID'))) {
     console.error('no production build in .next: run `npm run build` (npm start does it for you)');
@@ -68,14 +82,26 @@ async function main(): Promise<void> {
     if (!res.headersSent) res.writeHead(503, { 'Retry-After': '5' });
     res.end();
   };
+  // Set here rather than in next.config.ts: the policy names the IdP's origin, known only at run time
+  // (config, or the demo IdP once it listens). Next keeps headers already set, on pages, API and 404s.
+  const securityHeaders = securityHeadersFor(() => runtime.config.portal?.oidc?.issuer);
   const send = (req: IncomingMessage, res: ServerResponse, response: GatewayResponse | null): void => {
     if (response) return writeNodeResponse(res, response, req.method);
+    const canonical = canonicalRedirect({ portalUrl: config.portal?.url, port: actualPort, requestOrigin: requestOrigin(req), proxied: req.headers['x-forwarded-host'] !== undefined, method: req.method, path: req.url ?? '/' });
+    if (canonical) return void res.writeHead(302, { Location: canonical, 'Cache-Control': 'no-store' }).end();
     req.headers[PEER_ADDRESS_HEADER] = req.socket.remoteAddress ?? '';
+    for (const [name, value] of Object.entries(securityHeaders())) res.setHeader(name, value);
     portal()
       .then((handleNext) => handleNext(req, res))
       .catch(failed(res));
   };
+  // Responses Node is still working out: at shutdown each is told to close its connection after it.
+  const inFlight = new Set<ServerResponse>();
+  let stopping = false;
   const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {
+    if (stopping) res.shouldKeepAlive = false;
+    inFlight.add(res);
+    res.once('close', () => inFlight.delete(res));
     const path = pathnameOf(req.url);
     const answer = path === undefined ? null : runtime.http.handle(fromNodeRequest(req, path));
     // A cached check is answered within this call; only checks that wait go through a promise.
@@ -110,22 +136,54 @@ async function main(): Promise<void> {
   if (runtime.demo) printDemoBanner(host, actualPort);
   if (demoIdp) console.log([...demoIdpBanner(demoIdp, portalUrl(host, actualPort)), ''].join('\n'));
 
-  let stopping = false;
+  /**
+   * Rolling restarts lose nothing: stop accepting, answer every request already received (the fast
+   * path's and Node's, the last on each connection with `Connection: close`), close idle connections,
+   * and only then close the database, so nothing in flight finds it gone. Bounded by
+   * `server.shutdown_timeout`, after which the remaining connections are cut.
+   */
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down');
-    server.close();
+    const timeoutMs = config.server.shutdown_timeout * 1000;
+    logger.info({ signal, timeout_s: config.server.shutdown_timeout }, 'shutting down: answering the requests in hand');
+    const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const res of inFlight) if (!res.headersSent) res.shouldKeepAlive = false;
     server.closeIdleConnections();
-    fastPath.closeIdle();
-    setTimeout(() => {
-      server.closeAllConnections();
-      fastPath.closeAll();
-    }, 5000).unref();
-    Promise.allSettled([demoIdp?.close(), runtime.close()]).finally(() => process.exit(0));
+    fastPath.drain();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
+    Promise.race([drained, deadline])
+      .then((outcome) => {
+        clearTimeout(timer);
+        if (outcome === 'timeout') {
+          logger.warn({ open: inFlight.size }, 'shutdown timeout reached: closing the remaining connections');
+          server.closeAllConnections();
+          fastPath.closeAll();
+        }
+        return Promise.allSettled([demoIdp?.close(), runtime.close()]);
+      })
+      .finally(() => {
+        logger.info('stopped');
+        logger.flush?.();
+        process.exit(0);
+      });
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+/** The origin the browser used: behind a proxy its forwarded host and scheme (the server trusts them, as next-auth does). */
+function requestOrigin(req: IncomingMessage): string | undefined {
+  const first = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value)?.split(',')[0]?.trim() || undefined;
+  const hostHeader = first(req.headers['x-forwarded-host']) ?? first(req.headers.host);
+  const proto = first(req.headers['x-forwarded-proto']) === 'https' ? 'https' : 'http';
+  if (!hostHeader) return undefined;
+  try {
+    return new URL(`${proto}://${hostHeader}`).origin;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Browsers should use `localhost`: next-auth loops on a CSRF error when Next rewrites 127.x hosts. */
@@ -142,13 +200,13 @@ function printDemoBanner(host: string, port: number): void {
     `  Gateway: ${base}/api/authenticate   JWKS: ${base}/.well-known/jwks.json`,
     '  Demo users (Basic, realm "local"):',
     ...DEMO_USERS.map((u) => `    ${u.username} / ${u.password}   roles: ${u.roles.join(', ')}`),
-    `  Try: curl -i -u alice:alice-demo-password ${base}/api/authenticate`,
+    `  Try: curl -i -u alice:alice-demo-password -H 'X-Original-URI: /data' ${base}/api/authenticate`,
     '',
   ];
   console.log(lines.join('\n'));
 }
 
-main().catch((error: unknown) => {
+start().catch((error: unknown) => {
   console.error(`auth-o-tron failed to start: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });

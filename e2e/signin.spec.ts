@@ -26,6 +26,14 @@ test.describe('portal sign-in', () => {
     await portal.screenshot('home-signed-in');
   });
 
+  test('sign-in started at 127.0.0.1 (the address the demo prints) ends signed in', async ({ page, portal, portalApp }) => {
+    await page.goto(`http://127.0.0.1:${portalApp.port}/signin?callbackUrl=%2Ftokens`);
+    await expect(page).toHaveURL(`http://localhost:${portalApp.port}/signin?callbackUrl=%2Ftokens`);
+    await portal.signInWithIdp('alice');
+    await page.waitForURL((url) => url.hostname === 'localhost' && url.pathname === '/tokens');
+    await expect(portal.signedInUser()).toContainText('Alice Example');
+  });
+
   test('the identity provider refuses a wrong password', async ({ page, portal }) => {
     await page.goto('/signin');
     await portal.signInWithIdp('alice', 'not-the-password');
@@ -60,14 +68,18 @@ test.describe('portal sign-in', () => {
     await portal.screenshot('admin-forbidden');
   });
 
-  test('sign out ends the session', async ({ page, portal }) => {
+  test('sign out ends the session, at the identity provider too (the next sign-in asks for the password again)', async ({ page, portal }) => {
     await portal.signIn('alice', '/tokens');
     await page.getByRole('button', { name: 'Sign out' }).click();
-    await page.waitForURL((url) => url.pathname === '/');
+    await page.waitForURL((url) => url.hostname === 'localhost' && url.pathname === '/');
     await expect(page.getByRole('button', { name: 'Sign in' })).toBeVisible();
     await expect(portal.signedInUser()).toHaveCount(0);
     await page.goto('/tokens');
     await expect(page).toHaveURL(/\/signin/);
+    // On a shared machine the next person must not get the previous account.
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL((url) => url.hostname === '127.0.0.1');
+    await expect(page.locator('input[name=password]')).toBeVisible();
   });
 
   test('a disabled user loses the session and cannot sign in again', async ({ page, portal, sql }) => {

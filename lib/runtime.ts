@@ -21,6 +21,7 @@ import { LastUsedRecorder } from './tokens/last-used';
 import { TokenService } from './tokens/service';
 import { AdminService } from './portal/admin';
 import { DisabledUsers } from './users/disabled';
+import { watchListener } from './listener/watch';
 
 /** Everything one process needs, built once from the config and shared by the custom server and Next's routes. */
 export interface Runtime {
@@ -65,6 +66,7 @@ export async function createRuntime(loaded: LoadedConfig, logger = createLogger(
   }
   const keys = await signingKeys(config, database);
   const metrics = createMetrics();
+  const listener = await watchListener(database, logger, metrics);
   const argon2 = new WorkQueue(availableParallelism(), ARGON2_QUEUE_PER_CORE * availableParallelism());
   const suspectArgon2 = new WorkQueue(1, SUSPECT_QUEUE_LIMIT, SUSPECT_PER_SECOND);
   const lastUsed = new LastUsedRecorder(database.db, logger);
@@ -85,7 +87,11 @@ export async function createRuntime(loaded: LoadedConfig, logger = createLogger(
     proxySecret: config.server.proxy_secret,
     includeLegacyHeaders: config.include_legacy_headers,
     failureDelayMs: config.auth.failure_delay_ms,
-    checkReady: () => database.ping(),
+    checkReady: async () => {
+      const reachable = await database.ping().then(() => true, () => false);
+      const { receiving, reason } = listener.readiness();
+      return { database: reachable, revocationListener: receiving, reason };
+    },
     metrics,
     logger,
   });
@@ -103,6 +109,7 @@ export async function createRuntime(loaded: LoadedConfig, logger = createLogger(
     metrics,
     async close() {
       keys.stop();
+      listener.close();
       disabledUsers.close();
       await lastUsed.close();
       await Promise.allSettled([...providers, ...augmenters].map((p) => p.close?.()));

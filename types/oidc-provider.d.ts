@@ -35,12 +35,16 @@ declare module 'oidc-provider' {
       session?: { accountId?: string; grantIdFor(clientId: string): string | undefined };
       result?: { consent?: { grantId?: string } };
     };
+    /** Koa's response type and body, for pages the provider renders (logout confirmation). */
+    type?: string;
+    body?: unknown;
   }
 
   export interface ClientMetadata {
     client_id: string;
     client_secret: string;
     redirect_uris: string[];
+    post_logout_redirect_uris?: string[];
     response_types?: string[];
     grant_types?: string[];
     token_endpoint_auth_method?: string;
@@ -51,7 +55,7 @@ declare module 'oidc-provider' {
     claims?: Record<string, string[]>;
     conformIdTokenClaims?: boolean;
     cookies?: { keys?: string[] };
-    features?: Record<string, { enabled: boolean }>;
+    features?: Record<string, { enabled: boolean; logoutSource?: (ctx: OidcContext, form: string) => Promise<void> }>;
     findAccount?: (ctx: OidcContext, sub: string) => Promise<Account | undefined>;
     interactions?: { url: (ctx: OidcContext, interaction: { uid: string }) => string | Promise<string> };
     jwks?: { keys: Record<string, unknown>[] };

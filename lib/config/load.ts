@@ -89,6 +89,7 @@ function applyEnvOverrides(raw: Tree, env: Env): void {
   const host = env.HOSTNAME;
   if (host && env.AOT_SERVER__HOST === undefined) setPath(raw, ['server', 'host'], host);
   if (env.DATABASE_URL && env.AOT_DATABASE__URL === undefined) setPath(raw, ['database', 'url'], env.DATABASE_URL);
+  if (env.DATABASE_LISTEN_URL && env.AOT_DATABASE__LISTEN_URL === undefined) setPath(raw, ['database', 'listen_url'], env.DATABASE_LISTEN_URL);
 }
 
 function parseEnvValue(value: string): unknown {

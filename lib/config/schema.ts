@@ -30,6 +30,8 @@ const jwtChecks = {
   audience: z.union([z.string(), z.array(z.string())]).optional(),
   algorithms: z.array(asymmetricAlgorithm).min(1).optional(),
   roles_claim: z.string().optional(),
+  // Which claim is the username (else preferred_username, else sub); IdPs with random `sub`s need it.
+  username_claim: z.string().min(1).optional(),
 };
 
 export const providerSchema = z.discriminatedUnion('type', [
@@ -147,8 +149,12 @@ export const configSchema = z
         trusted_proxies: z.array(z.string().min(1)).default(['127.0.0.1/32', '::1/128']),
         // Sent by the proxy's auth location only (X-Aot-Proxy-Secret): proves a request came from there.
         proxy_secret: z.string().min(16, 'at least 16 characters').optional(),
+        // SIGTERM: how long requests already received may take to be answered before connections are cut.
+        shutdown_timeout: durationSeconds.default(10),
+        // Processes sharing the port, each with its own caches: one per core answers the most checks.
+        workers: z.coerce.number().int().min(1).max(64).default(1),
       })
-      .default({ trusted_proxies: ['127.0.0.1/32', '::1/128'] }),
+      .default({ trusted_proxies: ['127.0.0.1/32', '::1/128'], shutdown_timeout: 10, workers: 1 }),
     providers: z.array(providerSchema).default([]),
     augmenters: z.array(augmenterSchema).default([]),
     jwt: z
@@ -189,6 +195,8 @@ export const configSchema = z
     default_policy: z.enum(['allow', 'deny']).default('allow'),
     portal: z
       .strictObject({
+        // The origin people sign in at (e.g. https://auth.example.org): other names redirect to it.
+        url: z.url().optional(),
         realm: realm.default('portal'),
         admin_roles: z.array(z.string()).default(['admin']),
         oidc: z
@@ -197,6 +205,7 @@ export const configSchema = z
             client_id: z.string().min(1),
             client_secret: z.string().min(1),
             roles_claim: z.string().optional(),
+            username_claim: z.string().min(1).optional(),
           })
           .optional(),
       })
@@ -212,7 +221,14 @@ export const configSchema = z
         creations_per_minute: z.coerce.number().int().positive().default(10),
       })
       .default({ prefix: 'aot', max_lifetime: 365 * 86400, default_lifetime: 30 * 86400, cache_ttl: 30, max_per_user: 100, creations_per_minute: 10 }),
-    database: z.strictObject({ url: z.string().min(1).optional(), path: z.string().min(1).default('./data/pglite') }).default({ path: './data/pglite' }),
+    database: z
+      .strictObject({
+        url: z.string().min(1).optional(),
+        // A direct or session-mode connection for LISTEN, when `url` goes through a transaction-mode pooler.
+        listen_url: z.string().min(1).optional(),
+        path: z.string().min(1).default('./data/pglite'),
+      })
+      .default({ path: './data/pglite' }),
   })
   .superRefine((config, ctx) => {
     const names = new Set<string>();
@@ -230,6 +246,12 @@ export const configSchema = z
         if (!catalog.has(scope)) ctx.addIssue({ code: 'custom', path: ['policies', i, 'require', 'scopes', j], message: `scope "${scope}" is not in the services catalog` });
       }),
     );
+    if (config.server.workers > 1 && config.database.url === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['server', 'workers'], message: 'more than 1 needs database.url (Postgres): an embedded database belongs to one process' });
+    }
+    if (config.database.listen_url !== undefined && config.database.url === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['database', 'listen_url'], message: 'needs database.url (the embedded database has no separate listener)' });
+    }
     if (config.tokens.default_lifetime > config.tokens.max_lifetime) {
       ctx.addIssue({ code: 'custom', path: ['tokens', 'default_lifetime'], message: 'must not exceed tokens.max_lifetime' });
     }

@@ -44,6 +44,12 @@ async function findAccount(_ctx: OidcContext, sub: string) {
   };
 }
 
+/** oidc-provider's logout confirmation, answered yes at once (its form is posted by a tiny script). */
+async function autoSubmitLogout(ctx: OidcContext, form: string): Promise<void> {
+  ctx.type = 'html';
+  ctx.body = `<!doctype html><html><head><title>Signing out</title></head><body>${form}<script>var f=document.forms[0];var i=document.createElement('input');i.type='hidden';i.name='logout';i.value='yes';f.appendChild(i);f.submit();</script></body></html>`;
+}
+
 /** An oidc-provider instance: one confidential client, PKCE required, roles in the ID token and userinfo. */
 export async function createDemoProvider(issuer: string, client: DemoClient): Promise<Provider> {
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
@@ -53,6 +59,8 @@ export async function createDemoProvider(issuer: string, client: DemoClient): Pr
         client_id: client.clientId,
         client_secret: client.clientSecret,
         redirect_uris: client.redirectUris,
+        // Signing out of the portal ends the IdP session and comes back to the portal's home page.
+        post_logout_redirect_uris: [...new Set(client.redirectUris.map((uri) => `${new URL(uri).origin}/`))],
         response_types: ['code'],
         grant_types: ['authorization_code'],
         token_endpoint_auth_method: 'client_secret_basic',
@@ -63,7 +71,11 @@ export async function createDemoProvider(issuer: string, client: DemoClient): Pr
     claims: { openid: ['sub'], profile: ['name', 'preferred_username', 'roles'], email: ['email', 'email_verified'] },
     // Put the scope's claims in the ID token too, not only in userinfo.
     conformIdTokenClaims: false,
-    features: { devInteractions: { enabled: false } },
+    features: {
+      devInteractions: { enabled: false },
+      // A development IdP: no "do you want to sign out?" page, the form submits itself.
+      rpInitiatedLogout: { enabled: true, logoutSource: autoSubmitLogout },
+    },
     interactions: { url: (_ctx, interaction) => interactionUrl(interaction.uid) },
     findAccount,
     loadExistingGrant,

@@ -68,7 +68,7 @@ export class Gateway {
     if (!parsed.ok) return { kind: 'unauthorized', reason: parsed.reason };
 
     const realm = request.header('x-auth-realm');
-    const context = new AttemptContext(origin.clientAddress);
+    const context = new AttemptContext(() => origin.clientAddress());
     const attempts = this.attemptInOrder(parsed.credentials, realm, context);
     if (attempts.length === 0) return { kind: 'unauthorized', reason: realm === undefined ? 'no provider for these credentials' : `no provider for realm "${realm}"` };
     return andThen(firstAcceptedInOrder(attempts), (first) => {

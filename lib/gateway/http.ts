@@ -19,13 +19,21 @@ export interface GatewayHttpOptions {
   includeLegacyHeaders: boolean;
   /** How long a refusal of presented credentials waits before it is sent (`auth.failure_delay_ms`). */
   failureDelayMs: number;
-  /** Resolves when the database answers; rejects otherwise. */
-  checkReady: () => Promise<void>;
+  /** Whether the database answers and revocations reach this process; never rejects. */
+  checkReady: () => Promise<Readiness>;
   metrics: Metrics;
   logger: Logger;
 }
 
 const RETRY_AFTER_SECONDS = '5';
+
+export interface Readiness {
+  database: boolean;
+  /** The revocation listener's heartbeat comes back; without it a revoked token stays valid until its cache entry expires. */
+  revocationListener: boolean;
+  /** Why the listener is not receiving. */
+  reason?: string;
+}
 
 /** The paths nginx's auth sub-requests ask (auth-o-tron's and ours): the hot path. */
 export const AUTHENTICATE_PATHS: ReadonlySet<string> = new Set(['/api/authenticate', '/authenticate']);
@@ -208,12 +216,10 @@ export class GatewayHttp {
   }
 
   private async ready(): Promise<GatewayResponse> {
-    try {
-      await this.options.checkReady();
-      return json(200, { status: 'ready', database: 'ok', config: 'loaded' });
-    } catch {
-      return json(503, { status: 'not ready', database: 'unreachable' }, { 'Retry-After': RETRY_AFTER_SECONDS });
-    }
+    const { database, revocationListener, reason } = await this.options.checkReady();
+    const body = { database: database ? 'ok' : 'unreachable', revocation_listener: revocationListener ? 'receiving' : 'not receiving' };
+    if (database && revocationListener) return json(200, { status: 'ready', ...body, config: 'loaded' });
+    return json(503, { status: 'not ready', ...body, ...(reason === undefined ? {} : { message: reason }) }, { 'Retry-After': RETRY_AFTER_SECONDS });
   }
 
   private async metrics(): Promise<GatewayResponse> {

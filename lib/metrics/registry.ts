@@ -1,4 +1,4 @@
-import { Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 
 type Labels = Record<string, string>;
 
@@ -155,8 +155,15 @@ export function createMetrics() {
   // Behind nginx with upstream keepalive this stays nearly flat; growing with every check means each
   // check pays a new TCP connection (see deploy/nginx).
   const connections = register(new HotCounter('authotron_http_connections_total', 'TCP connections accepted by the server', []));
+  // Revocations reach this replica only while its listener receives: 0 here means cached tokens may outlive their revocation.
+  const revocationListenerUp = new Gauge({ name: 'authotron_revocation_listener_up', help: 'Whether the revocation listener receives notifications (its heartbeat comes back)', registers: [registry] });
+  const revocationHeartbeatsMissed = new Counter({ name: 'authotron_revocation_heartbeats_missed_total', help: 'Heartbeat notifications that did not come back to the revocation listener in time', registers: [registry] });
+  const revocationListenerReconnects = new Counter({ name: 'authotron_revocation_listener_reconnects_total', help: 'Times the revocation listener reconnected (caches were resynchronised)', registers: [registry] });
   return {
     registry,
+    revocationListenerUp,
+    revocationHeartbeatsMissed,
+    revocationListenerReconnects,
     connectionAccepted: () => connections.child().inc(),
     /** (result, realm) */
     authRequests: (result: string, realm: string) => authRequests.child(result, realm),

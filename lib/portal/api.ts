@@ -1,6 +1,8 @@
 import 'server-only';
 import { ensureUser } from '../../db/users';
-import { AppError, isAppError } from '../errors';
+import { isDatabaseUnavailable } from '../../db/unavailable';
+import { AppError, describeError, isAppError } from '../errors';
+import { LogThrottle } from '../log/throttle';
 import type { Runtime } from '../runtime';
 import { getRuntime } from '../runtime';
 import { PORTAL_SESSION_TYPE } from '../providers/portal-session';
@@ -124,8 +126,17 @@ function isZodError(error: unknown): error is ZodLikeError {
   return error instanceof Error && error.name.includes('ZodError') && Array.isArray((error as unknown as ZodLikeError).issues);
 }
 
+const DATABASE_UNAVAILABLE = new AppError('unavailable', 'the database is unavailable; try again shortly');
+// An outage fails every request: one warning per window, with the count held back.
+const unavailableLog = new LogThrottle();
+
 /** The one place errors become statuses for the portal API. */
 export function errorResponse(error: unknown, runtime: Runtime): Response {
+  if (isDatabaseUnavailable(error)) {
+    const suppressed = unavailableLog.admit('database');
+    if (suppressed !== undefined) runtime.logger.warn({ reason: describeError(error), suppressed }, 'portal API: database unavailable, answering 503');
+    return errorResponse(DATABASE_UNAVAILABLE, runtime);
+  }
   if (isZodError(error)) {
     const fields: Record<string, string[]> = {};
     for (const issue of error.issues) (fields[issue.path.map(String).join('.') || '_'] ??= []).push(issue.message);

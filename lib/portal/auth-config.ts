@@ -5,6 +5,7 @@ import { getUserByName, upsertUserOnSignIn } from '@/db/users';
 import type { Config } from '../config/schema';
 import type { Runtime } from '../runtime';
 import { portalProfileFrom, rolesFromClaims, type PortalProfile } from './claims';
+import { safeReturnPath } from './return-path';
 import { sessionSecret } from './secret';
 import { sessionClaimsSchema, type SessionClaims } from './session-claims';
 import { fetchUserinfo } from './userinfo';
@@ -34,14 +35,34 @@ function portalProfileOf(user: User): PortalProfile | undefined {
 const authErrorType = (error: Error) => ('type' in error && typeof error.type === 'string' ? error.type : error.name);
 
 /** The underlying failure (next-auth wraps it as `cause.err`), first line only. */
-function reasonOf(error: Error): string | undefined {
+function innerOf(error: Error): unknown {
   const cause: unknown = error.cause;
-  const inner = typeof cause === 'object' && cause !== null && 'err' in cause ? cause.err : cause;
+  return typeof cause === 'object' && cause !== null && 'err' in cause ? cause.err : cause;
+}
+
+function reasonOf(error: Error): string | undefined {
+  const inner = innerOf(error);
   const message = inner instanceof Error ? inner.message : error.message;
   return message.split('\n')[0]?.slice(0, 300);
 }
 
-/** A generic OIDC provider: discovery from the issuer, authorization code with PKCE and state. */
+const IDP_ERROR_FIELDS = ['error', 'error_description', 'error_uri'] as const;
+
+/**
+ * What the IdP said when it refused (RFC 6749 §4.1.2.1): next-auth hands the callback's parameters
+ * only to its debug hook, right before it throws a generic error. Only those fields, never the code or state.
+ */
+function idpErrorOf(metadata: unknown): Partial<Record<(typeof IDP_ERROR_FIELDS)[number], string>> {
+  if (typeof metadata !== 'object' || metadata === null) return {};
+  const said: Partial<Record<(typeof IDP_ERROR_FIELDS)[number], string>> = {};
+  for (const field of IDP_ERROR_FIELDS) {
+    const value: unknown = (metadata as Record<string, unknown>)[field];
+    if (typeof value === 'string') said[field] = value.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, 300);
+  }
+  return said;
+}
+
+/** A generic OIDC provider: discovery from the issuer, authorization code with PKCE, state and nonce. */
 function oidcProvider(oidc: OidcConfig, timeoutMs: number): OIDCConfig<Record<string, unknown>> {
   return {
     id: OIDC_PROVIDER_ID,
@@ -50,7 +71,8 @@ function oidcProvider(oidc: OidcConfig, timeoutMs: number): OIDCConfig<Record<st
     issuer: oidc.issuer,
     clientId: oidc.client_id,
     clientSecret: oidc.client_secret,
-    checks: ['pkce', 'state'],
+    // The nonce binds the ID token to this sign-in (some IdPs refuse `openid` without one).
+    checks: ['pkce', 'state', 'nonce'],
     async profile(claims, tokens) {
       let merged = claims;
       // Some IdPs put roles only in userinfo; ask it once when the ID token has none.
@@ -58,7 +80,7 @@ function oidcProvider(oidc: OidcConfig, timeoutMs: number): OIDCConfig<Record<st
         const userinfo = await fetchUserinfo(oidc.issuer, tokens.access_token, claims.sub, timeoutMs);
         if (userinfo) merged = { ...userinfo, ...claims };
       }
-      const portal = portalProfileFrom(merged, oidc.roles_claim);
+      const portal = portalProfileFrom(merged, oidc.roles_claim, oidc.username_claim);
       if (!portal) throw new Error('the identity provider sent no subject');
       const user: PortalUser = { id: portal.sub, name: portal.name, email: portal.email, portal };
       return user;
@@ -79,11 +101,18 @@ export async function buildAuthConfig(runtime: Runtime): Promise<NextAuthConfig>
     providers: portal ? [oidcProvider(portal.oidc, config.auth.timeout_in_ms)] : [],
     logger: {
       // next-auth's own logging would print request details to the console; keep only what helps.
-      error: (error) => logger.warn({ type: authErrorType(error), reason: reasonOf(error) }, 'portal sign-in error'),
+      error: (error) => logger.warn({ step: authErrorType(error), reason: reasonOf(error) }, 'portal sign-in failed'),
       warn: (code) => logger.debug({ code }, 'next-auth warning'),
-      debug: () => undefined,
+      debug: (message, metadata) => {
+        if (message === 'OAuthCallbackError') logger.warn({ step: 'authorization', ...idpErrorOf(metadata) }, 'portal sign-in refused by the identity provider');
+      },
     },
     callbacks: {
+      // Every redirect next-auth makes (sign-in callbackUrl, its cookie, sign-out) stays on this origin;
+      // its default accepts any value starting with `/`, which a tab or newline can turn into another host.
+      redirect({ url, baseUrl }) {
+        return `${new URL(baseUrl).origin}${safeReturnPath(url, '/tokens', baseUrl)}`;
+      },
       async signIn({ user }) {
         const profile = portalProfileOf(user);
         if (!profile) return false;
@@ -95,13 +124,15 @@ export async function buildAuthConfig(runtime: Runtime): Promise<NextAuthConfig>
         logger.info({ realm, username: row.username, roles: row.roles }, 'portal sign-in');
         return true;
       },
-      async jwt({ token, user, trigger }) {
+      async jwt({ token, user, account, trigger }) {
         const profile = user && (trigger === 'signIn' || trigger === 'signUp') ? portalProfileOf(user) : undefined;
         if (!profile) return token;
         const row = await getUserByName(database.db, realm, profile.username);
         if (!row) throw new Error('signed-in user not found');
         const claims: SessionClaims = { userId: row.id, realm, username: row.username, name: row.name, roles: row.roles };
-        return { ...token, sub: row.id, portal: claims };
+        // Kept (encrypted, server-side only: not in the session the browser reads) for signing out at the IdP.
+        const idToken = typeof account?.id_token === 'string' ? account.id_token : undefined;
+        return { ...token, sub: row.id, portal: claims, ...(idToken ? { idToken } : {}) };
       },
       session({ session, token }) {
         const claims = sessionClaimsSchema.safeParse(token.portal);

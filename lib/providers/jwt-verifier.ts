@@ -6,6 +6,7 @@ import { credentialKey } from '../crypto/secrets';
 import { frozenIdentity } from '../gateway/identity';
 import type { MaybePromise } from '../gateway/maybe';
 import type { Identity, ProviderOutcome } from '../gateway/types';
+import { rolesFromClaims, usernameFromClaims } from '../claims';
 
 export interface JwtVerifierOptions {
   certUri: string;
@@ -14,6 +15,7 @@ export interface JwtVerifierOptions {
   audience?: string | string[];
   algorithms?: string[];
   rolesClaim?: string;
+  usernameClaim?: string;
   timeoutMs: number;
 }
 
@@ -25,11 +27,12 @@ export interface JwtCheckConfig {
   audience?: string | string[];
   algorithms?: string[];
   roles_claim?: string;
+  username_claim?: string;
 }
 
 /** A verifier for a provider's config; `certUri` when the JWKS address comes from elsewhere (discovery). */
 export function verifierFor(config: JwtCheckConfig, timeoutMs: number, certUri = config.cert_uri ?? ''): JwtVerifier {
-  return new JwtVerifier({ certUri, realm: config.realm, issuer: config.issuer, audience: config.audience, algorithms: config.algorithms, rolesClaim: config.roles_claim, timeoutMs });
+  return new JwtVerifier({ certUri, realm: config.realm, issuer: config.issuer, audience: config.audience, algorithms: config.algorithms, rolesClaim: config.roles_claim, usernameClaim: config.username_claim, timeoutMs });
 }
 
 const VERIFIED_TTL_MS = 60_000;
@@ -114,13 +117,13 @@ export class JwtVerifier {
   }
 
   private identityFrom(payload: JWTPayload): Identity | null {
-    const username = stringClaim(payload.preferred_username) ?? stringClaim(payload.sub);
+    const username = usernameFromClaims(payload, this.options.usernameClaim);
     if (!username) return null;
     const scope = stringClaim(payload.scope);
     return {
       username,
       realm: this.options.realm,
-      roles: rolesFrom(payload, this.options.rolesClaim),
+      roles: rolesFromClaims(payload, this.options.rolesClaim) ?? [],
       attributes: attributesFrom(payload),
       upstreamScopes: scope ? scope.split(/\s+/).filter(Boolean) : [],
       expiresAt: payload.exp,
@@ -138,26 +141,6 @@ function unverifiedIssuer(token: string): unknown {
 
 function stringClaim(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-function stringList(value: unknown): string[] {
-  if (typeof value === 'string') return value.split(/\s+/).filter(Boolean);
-  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
-}
-
-function claimAt(payload: JWTPayload, path: string): unknown {
-  return path.split('.').reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), payload);
-}
-
-/** Keycloak's realm and client roles, `entitlements`, and an optional configured claim (dot path). */
-function rolesFrom(payload: JWTPayload, rolesClaim: string | undefined): string[] {
-  const roles = [...stringList(claimAt(payload, 'realm_access.roles')), ...stringList(payload.entitlements)];
-  const resourceAccess = payload.resource_access;
-  if (resourceAccess && typeof resourceAccess === 'object') {
-    for (const client of Object.values(resourceAccess as Record<string, unknown>)) roles.push(...stringList(claimAt(client as JWTPayload, 'roles')));
-  }
-  if (rolesClaim) roles.push(...stringList(claimAt(payload, rolesClaim)));
-  return [...new Set(roles)];
 }
 
 function attributesFrom(payload: JWTPayload): Record<string, string> {

@@ -35,8 +35,11 @@ export interface FastPathOptions {
 export interface FastPath {
   /** Connections on the fast path now (not counting those handed to Node). */
   readonly size: number;
-  /** Closes the fast-path connections that are not waiting for an answer. */
-  closeIdle(): void;
+  /**
+   * Shutting down: idle connections are closed now; a connection with requests in hand answers them
+   * all, the last with `Connection: close`, and then closes.
+   */
+  drain(): void;
   closeAll(): void;
 }
 
@@ -68,8 +71,9 @@ export function installFastPath(server: Server, options: FastPathOptions): FastP
     for (const listener of nodeListeners) listener.call(server, socket);
   };
   const keepAlive = `timeout=${Math.floor(options.keepAliveMs / 1000)}`;
+  const lifecycle = { draining: false };
   server.on('connection', (socket: Socket) => {
-    connections.add(new FastConnection(socket, options, keepAlive, toNode, connections));
+    connections.add(new FastConnection(socket, options, keepAlive, toNode, connections, lifecycle));
   });
   // One sweep for every idle connection, instead of a socket timer re-armed on every read and write.
   const sweep = setInterval(() => {
@@ -82,8 +86,9 @@ export function installFastPath(server: Server, options: FastPathOptions): FastP
     get size() {
       return connections.size;
     },
-    closeIdle: () => {
-      for (const connection of connections) if (!connection.waiting) connection.socket.destroy();
+    drain: () => {
+      lifecycle.draining = true;
+      for (const connection of connections) connection.drain();
     },
     closeAll: () => {
       for (const connection of connections) connection.socket.destroy();
@@ -119,6 +124,7 @@ class FastConnection {
     private readonly keepAlive: string,
     private readonly toNode: (socket: Socket) => void,
     private readonly connections: Set<FastConnection>,
+    private readonly lifecycle: { readonly draining: boolean },
   ) {
     this.remoteAddress = socket.remoteAddress;
     socket.on('data', this.onData);
@@ -126,6 +132,11 @@ class FastConnection {
     socket.on('error', this.onError);
     socket.on('close', this.onClose);
     socket.on('drain', this.onDrain);
+  }
+
+  /** Shutting down: an idle connection (no request in hand) is closed now, a busy one after its answers. */
+  drain(): void {
+    if (!this.waiting && this.socket.readableLength === 0) this.socket.end();
   }
 
   /** Answers every whole request in `chunk` from `offset`; hands the rest to Node when it cannot. */
@@ -142,7 +153,7 @@ class FastConnection {
       }
       offset = end + HEAD_END.length;
       if (answer instanceof Promise) return this.answerLater(answer, request.method, chunk.subarray(offset));
-      this.send(answer, request.method);
+      this.send(answer, request.method, offset === chunk.length);
     }
     this.resumeIfIdle();
   }
@@ -159,7 +170,7 @@ class FastConnection {
         this.waiting = false;
         this.lastActive = Date.now();
         if (this.socket.destroyed) return;
-        this.send(response, method);
+        this.send(response, method, true);
         if (this.closing) return;
         // 'end' came while this answer was worked out, so nothing was buffered behind it.
         if (this.ended) this.socket.end();
@@ -169,14 +180,20 @@ class FastConnection {
     );
   }
 
-  private send(response: GatewayResponse, method: string): void {
+  /** `lastInHand`: no byte of another request follows in the chunk being read. */
+  private send(response: GatewayResponse, method: string, lastInHand: boolean): void {
+    // Shutting down, the last request received gets the last answer, which says so.
+    const closing = this.lifecycle.draining && lastInHand && this.socket.readableLength === 0;
     let message: string;
     try {
-      message = serialise(response, method === 'HEAD', this.keepAlive);
+      message = serialise(response, method === 'HEAD', closing ? undefined : this.keepAlive);
     } catch (error) {
       return this.fail(error);
     }
-    this.socket.write(message);
+    if (!closing) return void this.socket.write(message);
+    this.closing = true;
+    this.socket.removeListener('data', this.onData);
+    this.socket.end(message);
   }
 
   private fail(error: unknown): void {
@@ -271,9 +288,13 @@ function trimBlanks(value: string): string {
   return value.slice(start, end);
 }
 
-/** The response as one string; every header the gateway sets is visible ASCII (`headerSafe`), checked again here. */
-export function serialise(response: GatewayResponse, headOnly: boolean, keepAlive: string): string {
-  const message = `HTTP/1.1 ${response.status} ${STATUS_CODES[response.status] ?? 'Unknown'}\r\n${headerLines(response.headers)}Content-Length: ${Buffer.byteLength(response.body)}\r\nDate: ${httpDate()}\r\nConnection: keep-alive\r\nKeep-Alive: ${keepAlive}\r\n\r\n`;
+/**
+ * The response as one string; every header the gateway sets is visible ASCII (`headerSafe`), checked
+ * again here. Without `keepAlive` the connection closes after it.
+ */
+export function serialise(response: GatewayResponse, headOnly: boolean, keepAlive: string | undefined): string {
+  const connection = keepAlive === undefined ? 'Connection: close' : `Connection: keep-alive\r\nKeep-Alive: ${keepAlive}`;
+  const message = `HTTP/1.1 ${response.status} ${STATUS_CODES[response.status] ?? 'Unknown'}\r\n${headerLines(response.headers)}Content-Length: ${Buffer.byteLength(response.body)}\r\nDate: ${httpDate()}\r\n${connection}\r\n\r\n`;
   return headOnly ? message : message + response.body;
 }
 

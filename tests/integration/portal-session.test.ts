@@ -85,4 +85,44 @@ describe('portal session at the gateway', () => {
     expect((await post({ 'Sec-Fetch-Site': 'same-origin' })).status).toBe(201);
     expect(await count()).toBe(2);
   });
+
+  /** A session cookie for a new, enabled user (carol is disabled above). */
+  async function freshSession(username: string): Promise<string> {
+    const { rows } = await db.query<{ id: string }>(`insert into users (realm, username, roles) values ('local', $1, '[]') returning id`, [username]);
+    const id = rows[0]!.id;
+    return `${COOKIE}=${await encode({ token: { sub: id, portal: { userId: id, realm: 'local', username, name: null, roles: [] } }, secret: SECRET, salt: COOKIE, maxAge: 3600 })}`;
+  }
+
+  it('accepts the session for a request that changes something only when the browser says it is same-origin (CSRF at the gateway)', async () => {
+    const cookie = await freshSession('erin');
+    const asked = (method: string, headers: Record<string, string> = {}) =>
+      fetch(`${app.url}/api/authenticate`, { headers: { Cookie: cookie, 'X-Original-Method': method, 'X-Original-URI': '/app/x', 'X-Original-Host': 'portal.example.org', ...headers } }).then((r) => r.status);
+    expect(await asked('GET')).toBe(200); // safe methods: a cross-site link is fine
+    expect(await asked('HEAD', { 'Sec-Fetch-Site': 'cross-site' })).toBe(200);
+    for (const method of ['POST', 'PUT', 'PATCH', 'DELETE', 'post']) {
+      expect(await asked(method), method).toBe(401); // says nothing about its origin
+      expect(await asked(method, { 'Sec-Fetch-Site': 'cross-site' }), method).toBe(401);
+      expect(await asked(method, { 'Sec-Fetch-Site': 'same-site' }), method).toBe(401); // a sibling host is another origin
+      expect(await asked(method, { Origin: 'https://evil.example' }), method).toBe(401);
+      expect(await asked(method, { Origin: 'https://sub.portal.example.org' }), method).toBe(401);
+      expect(await asked(method, { Origin: 'null' }), method).toBe(401);
+      expect(await asked(method, { 'Sec-Fetch-Site': 'same-origin' }), method).toBe(200);
+      expect(await asked(method, { Origin: 'https://portal.example.org' }), method).toBe(200);
+    }
+    // A cross-site POST still authenticates with a real credential of its own.
+    expect(await asked('POST', { 'Sec-Fetch-Site': 'cross-site', Authorization: `Basic ${Buffer.from('bob:bob-pw').toString('base64')}` })).toBe(200);
+  });
+
+  it('decides the portal API\'s CSRF check by the provider that accepted, not by the presence of an Authorization header', async () => {
+    const cookie = await freshSession('frank');
+    const post = (headers: Record<string, string>) =>
+      fetch(`${app.url}/api/tokens`, { method: 'POST', headers: { Cookie: cookie, 'Content-Type': 'application/json', ...headers }, body: JSON.stringify({ name: 'riding on the cookie' }) });
+    const count = async () => ((await (await fetch(`${app.url}/api/tokens`, { headers: { Cookie: cookie } })).json()) as { tokens: unknown[] }).tokens.length;
+    const before = await count();
+    for (const authorization of ['Bearer garbage', 'Basic Ym9iOndyb25n', 'Negotiate abc', 'Bearer aot_x_y']) {
+      const response = await post({ Authorization: authorization, 'Sec-Fetch-Site': 'cross-site' });
+      expect([401, 403], authorization).toContain(response.status);
+    }
+    expect(await count()).toBe(before);
+  });
 });

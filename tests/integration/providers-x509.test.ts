@@ -15,7 +15,9 @@ let ws: CertWorkspace;
 let app: RunningApp;
 let untrusting: RunningApp;
 const certs: Record<string, string> = {};
-const cert = (pem: string, realm: string) => ({ 'X-SSL-Client-Cert': escapePem(pem), 'X-Auth-Realm': realm });
+const PROXY_SECRET = `proxy-${crypto.randomUUID()}`;
+/** What nginx's auth location sends: the certificate and the proxy secret that proves where it came from. */
+const cert = (pem: string, realm: string, secret: string | null = PROXY_SECRET) => ({ 'X-SSL-Client-Cert': escapePem(pem), 'X-Auth-Realm': realm, ...(secret === null ? {} : { 'X-Aot-Proxy-Secret': secret }) });
 const stamp = (d: Date) => d.toISOString().replace(/[-:T]/g, '').slice(0, 14) + 'Z';
 
 beforeAll(async () => {
@@ -42,8 +44,8 @@ beforeAll(async () => {
     { type: 'plain', name: 'local', realm: 'local', users: [{ username: 'zoe', password: 'zoe-password', roles: [] }] },
   ];
   [app, untrusting] = await Promise.all([
-    startApp({ config: { logging: { level: 'debug' }, providers } }),
-    startApp({ config: { server: { trusted_proxies: [] }, providers } }),
+    startApp({ config: { server: { proxy_secret: PROXY_SECRET }, logging: { level: 'debug' }, providers } }),
+    startApp({ config: { server: { trusted_proxies: [], proxy_secret: PROXY_SECRET }, providers } }),
   ]);
 });
 
@@ -102,7 +104,7 @@ describe('x509 provider (certificate from a trusted proxy)', () => {
       'x'.repeat(40_000),
     ];
     for (const value of broken) {
-      const answer = await authenticate(app.url, { 'X-SSL-Client-Cert': value, 'X-Auth-Realm': 'certs' });
+      const answer = await authenticate(app.url, { 'X-SSL-Client-Cert': value, 'X-Aot-Proxy-Secret': PROXY_SECRET, 'X-Auth-Realm': 'certs' });
       expect(answer.status, value.slice(0, 40)).toBe(401);
     }
   });
@@ -113,7 +115,7 @@ describe('x509 provider (certificate from a trusted proxy)', () => {
   });
 
   it('tries the certificate alongside Authorization credentials', async () => {
-    const headers = { 'X-SSL-Client-Cert': escapePem(certs.alice ?? ''), Authorization: `Basic ${Buffer.from('zoe:wrong').toString('base64')}` };
+    const headers = { 'X-SSL-Client-Cert': escapePem(certs.alice ?? ''), 'X-Aot-Proxy-Secret': PROXY_SECRET, Authorization: `Basic ${Buffer.from('zoe:wrong').toString('base64')}` };
     expect((await authenticate(app.url, headers)).claims?.username).toBe('alice');
     const both = { ...headers, Authorization: `Basic ${Buffer.from('zoe:zoe-password').toString('base64')}` };
     expect((await authenticate(app.url, both)).claims?.username).toBe('alice'); // config order: x509-cn comes first
@@ -121,7 +123,7 @@ describe('x509 provider (certificate from a trusted proxy)', () => {
   });
 
   it('ignores an empty header (nginx sends one without a certificate)', async () => {
-    expect((await authenticate(app.url, { 'X-SSL-Client-Cert': '' })).status).toBe(401);
+    expect((await authenticate(app.url, { 'X-SSL-Client-Cert': '', 'X-Aot-Proxy-Secret': PROXY_SECRET })).status).toBe(401);
   });
 });
 
@@ -132,5 +134,19 @@ describe('x509 provider when the peer is not a trusted proxy', () => {
     // Authorization still works there.
     const basic = await authenticate(untrusting.url, { Authorization: `Basic ${Buffer.from('zoe:zoe-password').toString('base64')}` });
     expect(basic.status).toBe(200);
+  });
+});
+
+describe('x509 provider from a trusted proxy without the proxy secret', () => {
+  it('ignores the header unless the request carries server.proxy_secret: a certificate is public, and the proxy forwards client headers to its other locations', async () => {
+    const alice = certs.alice ?? '';
+    for (const secret of [null, '', 'wrong', PROXY_SECRET.slice(0, -1), `${PROXY_SECRET}x`, PROXY_SECRET.toUpperCase()]) {
+      const answer = await authenticate(app.url, cert(alice, 'certs', secret));
+      expect(answer.status, String(secret)).toBe(401);
+      expect(answer.jwt).toBeUndefined();
+    }
+    const whoami = await fetch(`${app.url}/api/whoami`, { headers: cert(alice, 'certs', 'wrong') });
+    expect(whoami.status).toBe(401);
+    expect((await authenticate(app.url, cert(alice, 'certs'))).status).toBe(200);
   });
 });

@@ -40,6 +40,8 @@ export interface RunningApp {
   databaseUrl?: string;
   /** Everything the process wrote to stdout and stderr so far. */
   output(): string;
+  /** Resolves with the exit code (null when killed by a signal) once the process has exited. */
+  exited: Promise<number | null>;
   stop(): Promise<void>;
 }
 
@@ -80,6 +82,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
   };
   child.stdout.on('data', append);
   child.stderr.on('data', append);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
   const cleanup = async () => {
     rmSync(dir, { recursive: true, force: true });
@@ -99,6 +102,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     pid: child.pid ?? 0,
     databaseUrl,
     output: () => output,
+    exited,
     async stop() {
       await stopProcess(child);
       await cleanup();

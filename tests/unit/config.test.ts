@@ -71,6 +71,15 @@ describe('environment overrides', () => {
     expect(config.tokens).toMatchObject({ max_lifetime: 90 * 86400, default_lifetime: 72 * 3600, cache_ttl: 900 });
     expect(config.jwt.exp).toBe(600);
   });
+
+  it('reads database.listen_url from the file or DATABASE_LISTEN_URL (below AOT_DATABASE__LISTEN_URL), and only beside database.url', () => {
+    const withUrl = writeConfig('database: {url: postgres://pooler/aot, listen_url: postgres://direct/aot}\n');
+    expect(loadConfig({ AOT_CONFIG_PATH: withUrl }).config.database).toMatchObject({ url: 'postgres://pooler/aot', listen_url: 'postgres://direct/aot' });
+    const env = { AOT_CONFIG_PATH: fixture('nginx-example.yml'), DATABASE_URL: 'postgres://pooler/aot', DATABASE_LISTEN_URL: 'postgres://session/aot' };
+    expect(loadConfig(env).config.database.listen_url).toBe('postgres://session/aot');
+    expect(loadConfig({ ...env, AOT_DATABASE__LISTEN_URL: 'postgres://other/aot' }).config.database.listen_url).toBe('postgres://other/aot');
+    expect(problemsOf('database: {listen_url: postgres://direct/aot}\n')).toEqual(['database.listen_url: needs database.url (the embedded database has no separate listener)']);
+  });
 });
 
 describe('bad configs are refused with one line per problem naming the key', () => {
@@ -108,6 +117,13 @@ describe('bad configs are refused with one line per problem naming the key', () 
     expect(problemsOf('services: [{name: polytope, scopes: [read]}]\npolicies:\n  - {match: {path: /x/**}, require: {scopes: [polytope:write]}}\n')).toEqual([
       'policies.0.require.scopes.0: scope "polytope:write" is not in the services catalog',
     ]);
+  });
+
+  it('refuses an x509 provider without server.proxy_secret (a forwarded certificate must prove where it came from), and a short secret', () => {
+    const x509 = 'providers:\n  - {type: x509, name: certs, realm: c, ca: "-----BEGIN CERTIFICATE-----"}\n';
+    expect(problemsOf(x509).some((p) => p.startsWith('server.proxy_secret: required by the x509 provider "certs"'))).toBe(true);
+    expect(problemsOf(`server: {proxy_secret: short}\n`)).toEqual(['server.proxy_secret: at least 16 characters']);
+    expect(loadConfig({ AOT_CONFIG_PATH: writeConfig(x509), AOT_SERVER__PROXY_SECRET: 'a-long-enough-proxy-secret' }).config.server.proxy_secret).toBe('a-long-enough-proxy-secret');
   });
 
   it('refuses a missing explicit config file', () => {

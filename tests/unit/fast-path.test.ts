@@ -496,7 +496,7 @@ describe('installFastPath on a real server', () => {
     await eventually(() => fast.size === 0, 'the server to drop the connection');
   });
 
-  it('counts fast-path connections, and closeIdle closes those not waiting for an answer', async () => {
+  it('drains for shutdown: idle connections close now, a waiting one answers with Connection: close and then closes', async () => {
     let release = () => {};
     const { port, fast } = await startServer({
       answer: (request) => (request.header('x-original-uri') === '/wait' ? new Promise<GatewayResponse>((resolve) => (release = () => resolve(fastAnswer(request)))) : fastAnswer(request)),
@@ -511,15 +511,36 @@ describe('installFastPath on a real server', () => {
     await node.read(1);
     await eventually(() => fast.size === 2, 'two fast-path connections');
 
-    fast.closeIdle();
+    fast.drain();
     await idle.untilClosed();
     await eventually(() => fast.size === 1, 'the idle connection to go');
+    expect(waiting.closed).toBe(false);
     release();
     const [answer] = await waiting.read(1);
     expect(answer?.body).toBe('fast:GET /wait');
-    node.write(req('GET', '/still-open')); // closeIdle leaves Node's connections to Node
+    expect(answer?.headers.connection).toBe('close');
+    await waiting.untilClosed();
+    node.write(req('GET', '/still-open')); // Node's connections are Node's to close (server.close)
     expect((await node.read(2))[1]?.body).toBe('node:GET /still-open');
-    expect(waiting.closed).toBe(false);
+  });
+
+  it('drains pipelined requests received before shutdown: every one answered, only the last says close', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.boolean(), { minLength: 1, maxLength: 8 }), async (later) => {
+        const { port, fast, handled } = await startServer({
+          answer: (request) => (request.header('x-original-uri')?.includes('later') ? delay(request.header('x-original-uri') === '/first-later' ? 40 : 2).then(() => fastAnswer(request)) : fastAnswer(request)),
+        });
+        const client = await connect(port);
+        client.write(auth('/first-later') + later.map((l, i) => auth(l ? `/later-${i}` : `/now-${i}`)).join(''));
+        await eventually(() => handled.length === 1, 'the first check to wait');
+        fast.drain();
+        const answers = await client.read(1 + later.length);
+        expect(answers.map((a) => a.body)).toEqual(['fast:GET /first-later', ...later.map((l, i) => `fast:GET ${l ? `/later-${i}` : `/now-${i}`}`)]);
+        expect(answers.map((a) => a.headers.connection)).toEqual([...Array(later.length).fill('keep-alive'), 'close']);
+        await client.untilClosed();
+      }),
+      { numRuns: 15 },
+    );
   });
 
   it('stops counting a connection once it is handed to Node', async () => {

@@ -1,5 +1,6 @@
 import 'server-only';
 import { unstable_rethrow } from 'next/navigation';
+import { isDatabaseUnavailable } from '@/db/unavailable';
 import { isAppError } from '@/lib/errors';
 import { getRuntime } from '@/lib/runtime';
 import type { ActionState, FieldErrors, FormValues } from './action-state';
@@ -33,8 +34,9 @@ export function successState<T>(message: string, data: T): ActionState<T> {
 
 /**
  * The one place a portal form action turns an error into state: invalid fields (zod, or the
- * service's `fields`) next to the fields, other product errors as their message, anything else
- * logged and shown as a generic message. Next's own control flow (redirect, forbidden) is rethrown.
+ * service's `fields`) next to the fields, other product errors as their message, an unavailable
+ * database as a request to try again, anything else logged and shown as a generic message. Next's
+ * own control flow (redirect, forbidden) is rethrown.
  */
 export async function errorState<T>(error: unknown, values?: FormValues): Promise<ActionState<T>> {
   unstable_rethrow(error);
@@ -49,6 +51,9 @@ export async function errorState<T>(error: unknown, values?: FormValues): Promis
     const fieldErrors = isFieldMap(fields) ? fields : {};
     const message = Object.keys(fieldErrors).length > 0 ? 'Some fields need your attention.' : sentence(error.message);
     return { status: 'error', code: error.code, message, fieldErrors, values };
+  }
+  if (isDatabaseUnavailable(error)) {
+    return { status: 'error', code: 'unavailable', message: 'The database is unavailable right now. Please try again in a moment.', fieldErrors: {}, values };
   }
   (await getRuntime()).logger.error({ err: error }, 'portal action failed');
   return { status: 'error', code: 'internal', message: 'Something went wrong; it has been logged. Please try again.', fieldErrors: {}, values };
