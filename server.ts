@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Server as NetServer } from 'node:net';
 import path from 'node:path';
 import next from 'next';
 import cluster from 'node:cluster';
@@ -18,6 +19,9 @@ import { securityHeadersFor } from './lib/portal/security-headers';
 import type { GatewayResponse } from './lib/gateway/types';
 
 type RequestHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
+/** At shutdown, how long an idle keep-alive connection may still bring a request before it is closed. */
+const IDLE_GRACE_MS = 1000;
 
 /** Room for a 16 KB credential, so an oversized header gets our 401 rather than Node's 431. */
 const MAX_HEADER_BYTES = 64 * 1024;
@@ -87,7 +91,8 @@ async function main(loaded: LoadedConfig): Promise<void> {
   const securityHeaders = securityHeadersFor(() => runtime.config.portal?.oidc?.issuer);
   const send = (req: IncomingMessage, res: ServerResponse, response: GatewayResponse | null): void => {
     if (response) return writeNodeResponse(res, response, req.method);
-    const canonical = canonicalRedirect({ portalUrl: config.portal?.url, port: actualPort, requestOrigin: requestOrigin(req), proxied: req.headers['x-forwarded-host'] !== undefined, method: req.method, path: req.url ?? '/' });
+    // Only where people sign in (an IdP configured, or the demo's injected): the callback must match.
+    const canonical = config.portal?.oidc && canonicalRedirect({ portalUrl: config.portal.url, port: actualPort, requestOrigin: requestOrigin(req), proxied: req.headers['x-forwarded-host'] !== undefined, method: req.method, path: req.url ?? '/' });
     if (canonical) return void res.writeHead(302, { Location: canonical, 'Cache-Control': 'no-store' }).end();
     req.headers[PEER_ADDRESS_HEADER] = req.socket.remoteAddress ?? '';
     for (const [name, value] of Object.entries(securityHeaders())) res.setHeader(name, value);
@@ -147,10 +152,13 @@ async function main(loaded: LoadedConfig): Promise<void> {
     stopping = true;
     const timeoutMs = config.server.shutdown_timeout * 1000;
     logger.info({ signal, timeout_s: config.server.shutdown_timeout }, 'shutting down: answering the requests in hand');
-    const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+    // Stop accepting, but give connections that look idle a moment: a request the client sent just
+    // before the signal may still be on its way (a busy event loop reads late). Node's own close()
+    // would drop its idle keep-alive connections at once, so the listener is closed directly.
+    const drained = new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve()));
     for (const res of inFlight) if (!res.headersSent) res.shouldKeepAlive = false;
-    server.closeIdleConnections();
-    fastPath.drain();
+    fastPath.drain(IDLE_GRACE_MS);
+    setTimeout(() => server.closeIdleConnections(), IDLE_GRACE_MS).unref();
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
     Promise.race([drained, deadline])

@@ -36,10 +36,11 @@ export interface FastPath {
   /** Connections on the fast path now (not counting those handed to Node). */
   readonly size: number;
   /**
-   * Shutting down: idle connections are closed now; a connection with requests in hand answers them
-   * all, the last with `Connection: close`, and then closes.
+   * Shutting down: a connection with requests in hand answers them all, the last with `Connection:
+   * close`, and then closes; one that stays idle for `graceMs` is closed (a request already on its
+   * way when the signal came still reads as one, not as a reset).
    */
-  drain(): void;
+  drain(graceMs: number): void;
   closeAll(): void;
 }
 
@@ -86,9 +87,12 @@ export function installFastPath(server: Server, options: FastPathOptions): FastP
     get size() {
       return connections.size;
     },
-    drain: () => {
+    drain: (graceMs) => {
       lifecycle.draining = true;
-      for (const connection of connections) connection.drain();
+      const closeIdle = () => {
+        for (const connection of connections) connection.closeIfIdle(graceMs);
+      };
+      setTimeout(closeIdle, graceMs).unref();
     },
     closeAll: () => {
       for (const connection of connections) connection.socket.destroy();
@@ -134,9 +138,9 @@ class FastConnection {
     socket.on('drain', this.onDrain);
   }
 
-  /** Shutting down: an idle connection (no request in hand) is closed now, a busy one after its answers. */
-  drain(): void {
-    if (!this.waiting && this.socket.readableLength === 0) this.socket.end();
+  /** Shutting down: a connection that had no request in hand for `idleMs` is closed (busy ones close after their answers). */
+  closeIfIdle(idleMs: number): void {
+    if (!this.waiting && !this.closing && this.socket.readableLength === 0 && Date.now() - this.lastActive >= idleMs) this.socket.end();
   }
 
   /** Answers every whole request in `chunk` from `offset`; hands the rest to Node when it cannot. */

@@ -511,7 +511,7 @@ describe('installFastPath on a real server', () => {
     await node.read(1);
     await eventually(() => fast.size === 2, 'two fast-path connections');
 
-    fast.drain();
+    fast.drain(50);
     await idle.untilClosed();
     await eventually(() => fast.size === 1, 'the idle connection to go');
     expect(waiting.closed).toBe(false);
@@ -524,6 +524,20 @@ describe('installFastPath on a real server', () => {
     expect((await node.read(2))[1]?.body).toBe('node:GET /still-open');
   });
 
+  it('drains for shutdown: a request that arrives on an idle connection within the grace is answered, with Connection: close', async () => {
+    const { port, fast } = await startServer();
+    const client = await connect(port);
+    client.write(auth('/before'));
+    await client.read(1);
+    fast.drain(300);
+    await delay(20);
+    client.write(auth('/during-grace'));
+    const answers = await client.read(2);
+    expect(answers[1]?.body).toBe('fast:GET /during-grace');
+    expect(answers[1]?.headers.connection).toBe('close');
+    await client.untilClosed();
+  });
+
   it('drains pipelined requests received before shutdown: every one answered, only the last says close', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.boolean(), { minLength: 1, maxLength: 8 }), async (later) => {
@@ -533,7 +547,7 @@ describe('installFastPath on a real server', () => {
         const client = await connect(port);
         client.write(auth('/first-later') + later.map((l, i) => auth(l ? `/later-${i}` : `/now-${i}`)).join(''));
         await eventually(() => handled.length === 1, 'the first check to wait');
-        fast.drain();
+        fast.drain(50);
         const answers = await client.read(1 + later.length);
         expect(answers.map((a) => a.body)).toEqual(['fast:GET /first-later', ...later.map((l, i) => `fast:GET ${l ? `/later-${i}` : `/now-${i}`}`)]);
         expect(answers.map((a) => a.headers.connection)).toEqual([...Array(later.length).fill('keep-alive'), 'close']);
