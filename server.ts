@@ -10,7 +10,7 @@ import { superviseWorkers } from './lib/server/workers';
 import { DEMO_USERS } from './lib/config/demo';
 import { demoIdpBanner, startDemoIdpIfNeeded } from './lib/demo-idp';
 import { createRuntime, installRuntime } from './lib/runtime';
-import { AUTHENTICATE_PATHS } from './lib/gateway/http';
+import { AUTHENTICATE_PATHS, ENVOY_CHECK_PREFIX } from './lib/gateway/http';
 import { andThen } from './lib/gateway/maybe';
 import { startMetricsListener, type MetricsListener } from './lib/server/metrics-listener';
 import { AggregatorRegistry } from 'prom-client';
@@ -162,6 +162,7 @@ async function main(loaded: LoadedConfig): Promise<void> {
   // Auth checks are answered from the socket; everything else (and anything unusual) goes to `server`.
   const fastPath = installFastPath(server, {
     paths: AUTHENTICATE_PATHS,
+    prefix: ENVOY_CHECK_PREFIX,
     handle: (request) => {
       // The route's fixed pattern, never the raw path: a path the fast path takes must not grow the series.
       const series = metrics.http(runtime.http.routeOf(request.path) ?? 'unmatched', request.method);

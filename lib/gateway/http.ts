@@ -5,6 +5,7 @@ import type { ClientAddressResolver } from './client-address';
 import { authLabels, type AuthResult, type Gateway } from './gateway';
 import { andThen, type MaybePromise } from './maybe';
 import { CheckOrigin } from './check-origin';
+import { ENVOY_CHECK_PREFIX } from './original-request';
 import type { PolicyEngine, PolicyDecision } from './policies';
 import type { GatewayRequest, GatewayResponse, Provider, User } from './types';
 
@@ -37,6 +38,17 @@ export interface Readiness {
 /** The paths nginx's auth sub-requests ask (auth-o-tron's and ours): the hot path. */
 export const AUTHENTICATE_PATHS: ReadonlySet<string> = new Set(['/api/authenticate', '/authenticate']);
 
+/** Envoy's checks: `/api/authenticate/<original path>`. */
+export { ENVOY_CHECK_PREFIX };
+
+/**
+ * Whether a request is an Envoy check, decided on the target as received: once normalised,
+ * `/api/authenticate/../health` would be another route's, whose 200 Envoy would take for an allow.
+ */
+export function isEnvoyCheck(request: GatewayRequest): boolean {
+  return (request.target ?? request.path).startsWith(ENVOY_CHECK_PREFIX) || request.path.startsWith(ENVOY_CHECK_PREFIX);
+}
+
 type Route = (request: GatewayRequest) => MaybePromise<GatewayResponse>;
 const UNAUTHORIZED = { error: 'unauthorized', message: 'missing or invalid credentials' } as const;
 const OK: GatewayResponse = { status: 200, headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' }, body: 'OK' };
@@ -50,6 +62,7 @@ export class GatewayHttp {
   /** A 401's headers by realm asked for (`undefined`: none), made once and shared; any other realm gets every provider's challenge. */
   private readonly challenges: Map<string | undefined, Readonly<Record<string, string>>>;
   private readonly everyChallenge: Readonly<Record<string, string>>;
+  private readonly authenticateRoute: Route = (r) => this.authenticate(r);
 
   constructor(private readonly options: GatewayHttpOptions) {
     this.debugging = options.logger.isLevelEnabled('debug');
@@ -57,7 +70,7 @@ export class GatewayHttp {
     const unauthorized = (providers: readonly Provider[]) => Object.freeze({ 'WWW-Authenticate': challengeOf(providers), 'Cache-Control': 'no-store' });
     this.everyChallenge = unauthorized(configured);
     this.challenges = new Map([...new Set(configured.map((p) => p.realm))].map((realm) => [realm, unauthorized(configured.filter((p) => p.realm === realm))]));
-    const authenticate: Route = (r) => this.authenticate(r);
+    const authenticate = this.authenticateRoute;
     const whoami: Route = (r) => this.whoami(r);
     const providers: Route = async () => json(200, { providers: options.gateway.providers.map(({ name, type, realm }) => ({ name, type, realm: realm ?? null })) });
     const augmenters: Route = async () => json(200, { augmenters: options.gateway.augmenters.map(({ name, type, realm }) => ({ name, type, realm })) });
@@ -88,7 +101,7 @@ export class GatewayHttp {
    */
   handle(request: GatewayRequest): MaybePromise<GatewayResponse | null> {
     // Own keys only: `/constructor` or `/__proto__` must not find an Object.prototype member.
-    const route = Object.hasOwn(this.routes, request.path) ? this.routes[request.path] : undefined;
+    const route = isEnvoyCheck(request) ? this.authenticateRoute : Object.hasOwn(this.routes, request.path) ? this.routes[request.path] : undefined;
     return route ? this.guarded(route, request) : null;
   }
 
@@ -102,9 +115,9 @@ export class GatewayHttp {
     return undefined;
   }
 
-  /** Answers an authentication check (the paths in `AUTHENTICATE_PATHS`), whatever its path. Never throws. */
+  /** Answers an authentication check (`AUTHENTICATE_PATHS`, or under `ENVOY_CHECK_PREFIX`), whatever its path. Never throws. */
   check(request: GatewayRequest): MaybePromise<GatewayResponse> {
-    return this.guarded((r) => this.authenticate(r), request);
+    return this.guarded(this.authenticateRoute, request);
   }
 
   private guarded(route: Route, request: GatewayRequest): MaybePromise<GatewayResponse> {

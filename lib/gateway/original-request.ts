@@ -8,8 +8,15 @@ export interface OriginalRequest {
   host?: string;
   path: DecodedPath;
   /** Which header set named it (DESIGN.md, "Behind every forward-auth proxy"). */
-  via: 'nginx' | 'ingress-nginx' | 'forwarded';
+  via: 'nginx' | 'ingress-nginx' | 'forwarded' | 'envoy';
 }
+
+/**
+ * Envoy's ext_authz HTTP service asks `<path_prefix><original path>` (deploy/envoy/envoy.yaml sets
+ * `path_prefix: /api/authenticate`): a check at any path under this prefix names its original path.
+ */
+export const ENVOY_CHECK_PREFIX = '/api/authenticate/';
+const ENVOY_PATH_START = ENVOY_CHECK_PREFIX.length - 1;
 
 const UNKNOWN_URL: DecodedPath = { ok: false, reason: 'X-Original-URL is not an absolute http(s) URL with a host' };
 // scheme://authority, then the path exactly as sent (URL() would re-encode and resolve it for us).
@@ -32,6 +39,12 @@ export function readOriginalRequest(request: GatewayRequest): OriginalRequest | 
   const forwardedUri = request.header('x-forwarded-uri');
   if (forwardedUri !== undefined) {
     return { method: request.header('x-forwarded-method') ?? request.method, host: hostOf(request.header('x-forwarded-host')), path: decodePath(forwardedUri), via: 'forwarded' };
+  }
+  // Envoy sends the request's own method and Host; the target as received, since a normalised one
+  // could have climbed out of the prefix (`/api/authenticate/../x`) and named another path.
+  const target = request.target ?? request.path;
+  if (target.startsWith(ENVOY_CHECK_PREFIX)) {
+    return { method: request.method, host: hostOf(request.header('host')), path: decodePath(target.slice(ENVOY_PATH_START)), via: 'envoy' };
   }
   return undefined;
 }

@@ -110,7 +110,13 @@ export interface Augmenter {
 /** The HTTP request as the gateway sees it, independent of Node's or Next's request objects. */
 export interface GatewayRequest {
   method: string;
+  /** The path routed on (normalised when the target needed it), without the query. */
   path: string;
+  /**
+   * The request target exactly as received (path and query), when the server has it; absent, `path`
+   * stands for it. Envoy's ext_authz names the original request in it, so it is read before any normalising.
+   */
+  target?: string;
   header(name: string): string | undefined;
   remoteAddress?: string;
 }

@@ -20,6 +20,8 @@ import type { GatewayRequest, GatewayResponse } from '../gateway/types';
 export interface FastPathOptions {
   /** Exact request paths (before any query) answered here. */
   paths: ReadonlySet<string>;
+  /** Paths starting with this are answered here too (Envoy's checks); looked at only when `paths` has no match. */
+  prefix?: string;
   /** The gateway's answer to a check, synchronously when it can; never throws. */
   handle(request: GatewayRequest): MaybePromise<GatewayResponse>;
   /** Idle connections are closed after this long (Node's `keepAliveTimeout`). */
@@ -145,7 +147,7 @@ class FastConnection {
   private consume(chunk: Buffer, offset: number): void {
     while (offset < chunk.length && !this.closing) {
       const end = chunk.indexOf(HEAD_END, offset);
-      const request = end === -1 || end - offset > this.options.maxHeadBytes ? undefined : parseHead(chunk.toString('latin1', offset, end), this.options.paths, this.remoteAddress);
+      const request = end === -1 || end - offset > this.options.maxHeadBytes ? undefined : parseHead(chunk.toString('latin1', offset, end), this.options.paths, this.remoteAddress, this.options.prefix);
       if (!request) return this.handOff(chunk.subarray(offset));
       let answer: MaybePromise<GatewayResponse>;
       try {
@@ -233,7 +235,7 @@ class FastConnection {
 }
 
 /** The authenticate request in `head` (without its final blank line), or undefined when it is not one this path answers. */
-export function parseHead(head: string, paths: ReadonlySet<string>, remoteAddress: string | undefined): GatewayRequest | undefined {
+export function parseHead(head: string, paths: ReadonlySet<string>, remoteAddress: string | undefined, prefix?: string): GatewayRequest | undefined {
   let lineEnd = head.indexOf('\r\n');
   if (lineEnd === -1) lineEnd = head.length;
   const requestLine = REQUEST_LINE.exec(head.slice(0, lineEnd));
@@ -241,7 +243,7 @@ export function parseHead(head: string, paths: ReadonlySet<string>, remoteAddres
   const target = requestLine[2] ?? '';
   const queryAt = target.search(/[?#]/);
   const path = queryAt === -1 ? target : target.slice(0, queryAt);
-  if (!paths.has(path)) return undefined;
+  if (!paths.has(path) && (prefix === undefined || !path.startsWith(prefix))) return undefined;
 
   const headers = new Map<string, string>();
   while (lineEnd < head.length) {
@@ -264,13 +266,14 @@ export function parseHead(head: string, paths: ReadonlySet<string>, remoteAddres
   if (length !== undefined && length !== '0') return undefined;
   const connection = headers.get('connection');
   if (connection !== undefined && connection.toLowerCase() !== 'keep-alive') return undefined;
-  return new FastRequest(requestLine[1] ?? 'GET', path, headers, remoteAddress);
+  return new FastRequest(requestLine[1] ?? 'GET', path, target, headers, remoteAddress);
 }
 
 class FastRequest implements GatewayRequest {
   constructor(
     readonly method: string,
     readonly path: string,
+    readonly target: string,
     private readonly headers: Map<string, string>,
     readonly remoteAddress: string | undefined,
   ) {}

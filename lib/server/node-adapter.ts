@@ -18,6 +18,7 @@ export function fromNodeRequest(req: IncomingMessage, path: string): GatewayRequ
   return {
     method: req.method ?? 'GET',
     path,
+    target: req.url,
     header: (name) => {
       const value = req.headers[name];
       return Array.isArray(value) ? value.join(', ') : value;

@@ -10,6 +10,8 @@ export async function handleGatewayRoute(request: Request): Promise<Response> {
   const response = await runtime.http.handle({
     method: request.method,
     path: url.pathname,
+    // Next has parsed (and so normalised) the URL already: the raw target is not to be had here.
+    target: url.pathname + url.search,
     header: (name) => request.headers.get(name) ?? undefined,
   });
   if (!response) return new Response(null, { status: 404 });

@@ -46,6 +46,9 @@ describe('the custom server and the App Router routes give the same answers', ()
     ['realm filter', 'GET', '/api/authenticate', async () => ({ Authorization: basic('alice', 'alice-pw'), 'X-Auth-Realm': 'idp' })],
     ['no original request, policies configured', 'GET', '/api/authenticate', async () => ({ Authorization: basic('ed', 'ed-pw') })],
     ['sub-request refused', 'GET', '/api/authenticate', async () => ({ Authorization: 'Bearer nonsense', 'X-Original-URI': '/v1/x' })],
+    // Envoy's ext_authz appends the original path to /api/authenticate.
+    ['Envoy check, no credentials', 'GET', '/api/authenticate/v1/x?y=1', async () => ({})],
+    ['Envoy check, wrong password', 'DELETE', '/api/authenticate/v1/x', async () => ({ Authorization: basic('alice', 'nope') })],
     ['IdP JWT', 'GET', '/api/authenticate', async () => ({ Authorization: `Bearer ${await idp.sign({ sub: 'carol', realm_access: { roles: ['r'] } })}`, ...FORWARDED })],
     ['expired IdP JWT', 'GET', '/api/authenticate', async () => ({ Authorization: `Bearer ${await idp.sign({ sub: 'carol' }, { expiresIn: Math.floor(Date.now() / 1000) - 600 })}` })],
     ['whoami', 'GET', '/api/whoami', async () => ({ Authorization: basic('ed', 'ed-pw') })],

@@ -239,6 +239,15 @@ describe('parseHead', () => {
     expect(parseHead(head('POST /api/authenticate HTTP/1.1', 'Host: h'), PATHS, undefined)).toMatchObject({ method: 'POST', path: '/api/authenticate' });
   });
 
+  it('answers paths under the prefix (Envoy appends the original path), keeping the target as sent', () => {
+    const prefix = '/api/authenticate/';
+    const envoy = parseHead(head('DELETE /api/authenticate/v1/../admin/x?y=1 HTTP/1.1', 'host: api.example.org', 'content-length: 0'), PATHS, '127.0.0.1', prefix);
+    expect(envoy).toMatchObject({ method: 'DELETE', path: '/api/authenticate/v1/../admin/x', target: '/api/authenticate/v1/../admin/x?y=1' });
+    expect(parseHead(head(base, 'Host: h'), PATHS, undefined, prefix)).toMatchObject({ path: '/api/authenticate', target: '/api/authenticate' });
+    expect(parseHead(head('GET /api/authenticatex HTTP/1.1', 'Host: h'), PATHS, undefined, prefix)).toBeUndefined();
+    expect(parseHead(head('GET /api/authenticate/x HTTP/1.1', 'Host: h'), PATHS, undefined)).toBeUndefined(); // no prefix, no match
+  });
+
   it.each([
     ['HTTP/1.0', head('GET /api/authenticate HTTP/1.0', 'Host: h')],
     ['an absolute-form target', head('GET http://h/api/authenticate HTTP/1.1', 'Host: h')],
