@@ -11,6 +11,7 @@ import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SERVER_BUNDLE } from '../../scripts/build-server.mjs';
 import { ROOT } from '../support/dockerfile';
+import { createPostgresDatabase, type TestDatabase } from '../support/postgres';
 import { freePort } from '../support/ports';
 
 const ENABLED = process.env.AOT_CONTAINER_TEST === '1';
@@ -72,16 +73,33 @@ function ensureBase(): void {
     );
     podman(['build', '--isolation', 'chroot', '-t', BASE, context], { timeoutMs: 10 * MINUTES });
   } finally {
-    rmSync(work, { recursive: true, force: true });
+    if (work) rmSync(work, { recursive: true, force: true });
   }
 }
 
+const IMAGE = `localhost/auth-o-tron:test-${process.pid}`;
+let built = false;
+/** The Dockerfile built once for every describe below; removed with its build stage at the end. */
+function ensureImage(): string {
+  expect(missing(), 'needs root, podman and debootstrap').toEqual([]);
+  if (built) return IMAGE;
+  ensureBase();
+  podman(['build', '--format', 'docker', '--isolation', 'chroot', '--build-arg', `NODE_IMAGE=${BASE}`, '-t', IMAGE, ROOT], { timeoutMs: 20 * MINUTES });
+  built = true;
+  return IMAGE;
+}
+afterAll(() => {
+  if (!built) return;
+  podman(['rmi', '-f', IMAGE], { allowFailure: true });
+  podman(['image', 'prune', '-f'], { allowFailure: true }); // the build stage (over a GB); the base stays
+});
+
 describe.runIf(ENABLED)('the container image (podman)', () => {
   const id = `aot-test-${process.pid}`;
-  const image = `localhost/auth-o-tron:${id}`;
+  const image = IMAGE;
   const volume = `${id}-data`;
-  const work = mkdtempSync(path.join(tmpdir(), 'aot-container-'));
-  const configFile = path.join(work, 'config.yaml');
+  let work = '';
+  let configFile = '';
   let port = 0;
   let url = '';
 
@@ -103,9 +121,9 @@ describe.runIf(ENABLED)('the container image (podman)', () => {
   };
 
   beforeAll(async () => {
-    expect(missing(), 'needs root, podman and debootstrap').toEqual([]);
-    ensureBase();
-    podman(['build', '--format', 'docker', '--isolation', 'chroot', '--build-arg', `NODE_IMAGE=${BASE}`, '-t', image, ROOT], { timeoutMs: 20 * MINUTES });
+    ensureImage();
+    work = mkdtempSync(path.join(tmpdir(), 'aot-container-'));
+    configFile = path.join(work, 'config.yaml');
     chmodSync(work, 0o755);
     writeFileSync(configFile, stringify({ server: { port: 8080 }, providers: [{ type: 'plain', name: 'users', realm: 'local', users: [{ username: 'alice', password: 'pw-alice' }] }], jwt: { iss: 'container-test', exp: 60 } }));
     chmodSync(configFile, 0o644);
@@ -117,9 +135,7 @@ describe.runIf(ENABLED)('the container image (podman)', () => {
   afterAll(() => {
     podman(['rm', '-f', '-t', '0', id], { allowFailure: true });
     podman(['volume', 'rm', '-f', volume], { allowFailure: true });
-    podman(['rmi', '-f', image], { allowFailure: true });
-    podman(['image', 'prune', '-f'], { allowFailure: true }); // the build stage (over a GB); the base stays
-    rmSync(work, { recursive: true, force: true });
+    if (work) rmSync(work, { recursive: true, force: true });
   });
 
   it('is configured as the Dockerfile says: non-root, port 3000, /data volume, node as the command', () => {
@@ -189,6 +205,49 @@ describe.runIf(ENABLED)('the container image (podman)', () => {
     expect(await kid()).toBeDefined();
     podman(['stop', '-t', '30', id]);
     expect(exitCode()).toBe(0);
+  });
+});
+
+describe.runIf(ENABLED)('the container image on PostgreSQL, as in Kubernetes (read-only root, DATABASE_URL)', () => {
+  const id = `aot-test-pg-${process.pid}`;
+  let work = '';
+  let database: TestDatabase | undefined;
+  let url = '';
+
+  beforeAll(async () => {
+    const image = ensureImage();
+    work = mkdtempSync(path.join(tmpdir(), 'aot-container-pg-'));
+    const configFile = path.join(work, 'config.yaml');
+    chmodSync(work, 0o755);
+    writeFileSync(configFile, stringify({ providers: [{ type: 'plain', name: 'users', realm: 'local', users: [{ username: 'alice', password: 'pw-alice' }] }], jwt: { iss: 'container-test', exp: 60 } }));
+    chmodSync(configFile, 0o644);
+    database = await createPostgresDatabase();
+    const port = await freePort();
+    url = `http://127.0.0.1:${port}`;
+    // The host's network: the test's Postgres listens on the host's loopback.
+    podman([...RUNTIME, 'run', ...LIMITS, '-d', '--name', id, '--network', 'host', '--read-only', '--tmpfs', '/tmp', '-e', `DATABASE_URL=${database.url}`, '-e', `AOT_SERVER__PORT=${port}`, '-v', `${configFile}:/config/config.yaml:ro`, image]);
+  }, 40 * MINUTES);
+
+  afterAll(async () => {
+    podman(['rm', '-f', '-v', '-t', '0', id], { allowFailure: true });
+    await database?.drop();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  const kid = async () => {
+    const response = await fetch(`${url}/api/authenticate`, { headers: { Authorization: ALICE } });
+    expect(response.status).toBe(200);
+    return decodeProtectedHeader(response.headers.get('authorization')!.slice(7)).kid;
+  };
+
+  it('answers, and `npm run keys:rotate` in the running container switches the key at once', async () => {
+    await expect.poll(() => fetch(`${url}/api/ready`).then((r) => r.status, () => 0), { timeout: 2 * MINUTES, interval: 250 }).toBe(200);
+    const before = await kid();
+    const rotation = podman(['exec', id, 'npm', 'run', '--silent', 'keys:rotate'], { allowFailure: true });
+    expect(rotation.status, rotation.stdout + rotation.stderr).toBe(0);
+    await expect.poll(kid, { timeout: 5000 }).not.toBe(before);
+    podman(['stop', '-t', '30', id]);
+    expect(Number(podman(['inspect', id, '--format', '{{.State.ExitCode}}']).stdout.trim())).toBe(0);
   });
 });
 
