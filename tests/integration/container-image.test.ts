@@ -182,7 +182,9 @@ describe.runIf(ENABLED)('the container image (podman)', () => {
     podman(['stop', '-t', '30', id]);
     expect(Date.now() - started).toBeLessThan(15_000);
     expect(exitCode()).toBe(0);
-    expect(podman(['logs', id]).stdout).toContain('"shutting down"');
+    const logs = podman(['logs', id]).stdout;
+    expect(logs).toContain('"signal":"SIGTERM"');
+    expect(logs).toContain('"msg":"stopped"');
   });
 
   it('rotates the signing key from a one-off container on the stopped volume; the restarted server signs with it', async () => {

@@ -21,7 +21,6 @@ interface K8sObject {
 }
 
 const APP_LABEL = { 'app.kubernetes.io/name': 'auth-o-tron' };
-const DEFAULT_SHUTDOWN_TIMEOUT_S = 10; // server.shutdown_timeout's default (DESIGN.md, "Operations")
 const imageEnv = envOf(readDockerfile().stages.at(-1)!);
 
 const obj = (value: unknown): Tree => (typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Tree) : {});
@@ -131,10 +130,7 @@ describe('the Deployment', () => {
     const pause = command[0] === 'sleep' ? Number(command[1]) : Number(at(preStop, 'sleep', 'seconds'));
     expect(pause).toBeGreaterThan(0);
     const { config } = loadConfig({ ...imageEnv, ...containerEnv(), AOT_CONFIG_PATH: writeTemp(mountedConfig().text) });
-    // Read by name: the key may be set in the ConfigMap once the schema has it.
-    const configured = obj(config.server).shutdown_timeout;
-    const shutdown = typeof configured === 'number' ? configured : DEFAULT_SHUTDOWN_TIMEOUT_S;
-    expect(Number(podSpec.terminationGracePeriodSeconds)).toBeGreaterThan(pause + shutdown);
+    expect(Number(podSpec.terminationGracePeriodSeconds)).toBeGreaterThan(pause + config.server.shutdown_timeout);
   });
 
   it("runs as the image's non-root uid, read-only root filesystem with a writable /tmp", () => {
@@ -161,8 +157,11 @@ describe('the Deployment', () => {
 
   it('mounts a ConfigMap whose config.yaml passes the config schema with the env the pod gets', () => {
     const { text } = mountedConfig();
-    // configSchema.safeParse via the loader: unknown keys, bad values and unknown AOT_ variables all fail.
-    const { config } = loadConfig({ ...imageEnv, ...containerEnv(), AOT_CONFIG_PATH: writeTemp(text), HOSTNAME: 'auth-o-tron-5d8c7-abcde' });
+    // configSchema.safeParse via the loader: bad values fail; unknown keys and AOT_ variables that
+    // name no key are warnings (strict_config would refuse them), so there must be none.
+    const { config, warnings } = loadConfig({ ...imageEnv, ...containerEnv(), AOT_CONFIG_PATH: writeTemp(text), HOSTNAME: 'auth-o-tron-5d8c7-abcde' });
+    expect(warnings).toEqual([]);
+    expect(loadConfig({ ...imageEnv, ...containerEnv(), AOT_CONFIG_PATH: writeTemp(text), AOT_SERVER__STRICT_CONFIG: 'true' }).config.server.strict_config).toBe(true);
     expect(config.server.host).toBe('0.0.0.0');
     expect(config.server.port).toBe(Number(imageEnv.AOT_SERVER__PORT));
     expect(config.database.url).toBe(containerEnv().DATABASE_URL);

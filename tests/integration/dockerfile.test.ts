@@ -75,7 +75,9 @@ describe('the Dockerfile', () => {
     try {
       const configPath = path.join(dir, 'config.yaml');
       writeFileSync(configPath, 'server: {host: 127.0.0.1, port: 8080}\n');
-      const { config } = loadConfig({ ...imageEnv, AOT_CONFIG_PATH: configPath, HOSTNAME: CONTAINER_HOSTNAME });
+      // Strict: an AOT_ variable naming no key would otherwise be only a warning.
+      const { config, warnings } = loadConfig({ ...imageEnv, AOT_CONFIG_PATH: configPath, HOSTNAME: CONTAINER_HOSTNAME, AOT_SERVER__STRICT_CONFIG: 'true' });
+      expect(warnings).toEqual([]);
       const keys = Object.keys(imageEnv).filter((k) => k.startsWith('AOT_') && k !== 'AOT_CONFIG_PATH');
       expect(keys.length).toBeGreaterThan(0);
       for (const key of keys) expect(getPath(config, key.slice(4).toLowerCase().split('__')), key).toEqual(parseYaml(imageEnv[key]!));
@@ -230,7 +232,8 @@ describe("the server started as the image starts it (the runtime stage's files, 
     server!.kill('SIGTERM');
     expect(await exited).toEqual({ code: 0, signal: null });
     expect(Date.now() - started).toBeLessThan(10_000);
-    expect(output).toContain('"shutting down"');
+    expect(output).toContain('"signal":"SIGTERM"');
+    expect(output).toContain('"msg":"stopped"');
     expect(healthcheck(), 'the HEALTHCHECK fails once the server is gone').toBe(1);
   });
 
