@@ -4,6 +4,9 @@ import { mkdirSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import * as schema from './schema';
+import { lockDataDir } from './pglite-lock';
+
+export { DatabaseInUseError } from './pglite-lock';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 
@@ -215,10 +218,17 @@ async function openPglite(dataPath: string): Promise<Database> {
 
   const inMemory = dataPath.startsWith('memory://');
   if (!inMemory) mkdirSync(/*turbopackIgnore: true*/ dataPath, { recursive: true });
+  // Before opening: a second process on the directory would work on a copy and lose its writes.
+  const unlock = inMemory ? () => undefined : lockDataDir(dataPath);
   const client = inMemory ? new PGlite() : new PGlite(dataPath);
-  await client.waitReady;
   const pglite = drizzle(client, { schema });
-  await migrate(pglite, { migrationsFolder: MIGRATIONS });
+  try {
+    await client.waitReady;
+    await migrate(pglite, { migrationsFolder: MIGRATIONS });
+  } catch (error) {
+    unlock();
+    throw error;
+  }
   const db = pglite as unknown as Db;
 
   return {
@@ -234,7 +244,11 @@ async function openPglite(dataPath: string): Promise<Database> {
       await db.execute(sql`select 1`);
     },
     async close() {
-      await client.close();
+      try {
+        await client.close();
+      } finally {
+        unlock();
+      }
     },
   };
 }

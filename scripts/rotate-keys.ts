@@ -1,6 +1,6 @@
 // `npm run keys:rotate`: a new signing key becomes active; the previous one stays in the JWKS until
 // the tokens it signed have expired. Replicas pick the new key up within a minute.
-import { openDatabase } from '../db/client';
+import { DatabaseInUseError, openDatabase } from '../db/client';
 import { rotateSigningKey } from '../db/signing-keys';
 import { ConfigError, loadConfig } from '../lib/config/load';
 import { generateStoredKey } from '../lib/jwt/keys';
@@ -21,6 +21,19 @@ try {
   if (error instanceof ConfigError) {
     for (const problem of error.problems) console.error(`config error: ${problem}`);
     process.exit(2);
+  }
+  if (error instanceof DatabaseInUseError) {
+    // The server would never see a key written to its directory by another process: refuse instead.
+    console.error(
+      [
+        `keys:rotate: refused, nothing was changed: ${error.message}.`,
+        'A running server keeps its own copy of the embedded database, so a key written now would be lost.',
+        'Stop the server, run `npm run keys:rotate`, then start the server again; it signs with the new key.',
+        'With PostgreSQL (database.url) the rotation works while servers run.',
+        `If pid ${error.owner.pid} is not an auth-o-tron server on this database, remove ${error.lockFile}.`,
+      ].join('\n'),
+    );
+    process.exit(3);
   }
   throw error;
 }

@@ -7,7 +7,8 @@ export const DEMO_USERS = [
 export function demoConfig(): Record<string, unknown> {
   return {
     version: '2.0.0',
-    // Demo users have published passwords: only reachable from this machine unless HOSTNAME says otherwise.
+    // Demo users have published passwords: only reachable from this machine unless AOT_SERVER__HOST says otherwise
+    // (HOSTNAME does not: it only fills a host nobody set).
     server: { host: '127.0.0.1', port: 3000 },
     providers: [
       { type: 'plain', name: 'demo-users', realm: 'local', users: DEMO_USERS.map((u) => ({ ...u, roles: [...u.roles] })) },

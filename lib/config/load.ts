@@ -199,11 +199,17 @@ function applyEnvOverrides(raw: Tree, env: Env): EnvOverride[] {
   }
   const port = env.PORT;
   if (port && env.AOT_SERVER__PORT === undefined) setPath(raw, ['server', 'port'], Number(port));
+  // Containers always set HOSTNAME (to the container's name), so it only fills a host nobody chose.
   const host = env.HOSTNAME;
-  if (host && env.AOT_SERVER__HOST === undefined) setPath(raw, ['server', 'host'], host);
+  if (host && hostOf(raw) === undefined) setPath(raw, ['server', 'host'], host);
   if (env.DATABASE_URL && env.AOT_DATABASE__URL === undefined) setPath(raw, ['database', 'url'], env.DATABASE_URL);
   if (env.DATABASE_LISTEN_URL && env.AOT_DATABASE__LISTEN_URL === undefined) setPath(raw, ['database', 'listen_url'], env.DATABASE_LISTEN_URL);
   return applied;
+}
+
+function hostOf(raw: Tree): unknown {
+  const server = raw.server;
+  return typeof server === 'object' && server !== null ? (server as Tree).host : undefined;
 }
 
 function parseEnvValue(value: string): unknown {

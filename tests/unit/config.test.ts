@@ -64,11 +64,45 @@ describe('environment overrides', () => {
     expect(config.include_legacy_headers).toBe(true);
   });
 
-  it('honours PORT, HOSTNAME and DATABASE_URL, below the AOT_ variables', () => {
-    const { config } = loadConfig({ AOT_CONFIG_PATH: fixture('nginx-example.yml'), PORT: '9999', HOSTNAME: '127.0.0.2', DATABASE_URL: 'postgres://x/y' });
-    expect(config.server).toMatchObject({ host: '127.0.0.2', port: 9999 });
+  it('honours PORT and DATABASE_URL, below the AOT_ variables', () => {
+    const { config } = loadConfig({ AOT_CONFIG_PATH: fixture('nginx-example.yml'), PORT: '9999', DATABASE_URL: 'postgres://x/y' });
+    expect(config.server.port).toBe(9999);
     expect(config.database.url).toBe('postgres://x/y');
     expect(loadConfig({ AOT_CONFIG_PATH: fixture('nginx-example.yml'), PORT: '9999', AOT_SERVER__PORT: '7777' }).config.server.port).toBe(7777);
+  });
+
+  describe('HOSTNAME (a container always sets it to its own name) fills server.host only when nothing else set it', () => {
+    const HOSTNAME = 'auth-o-tron-7d9f8c6b5-x2x7q';
+
+    it('is used when neither the file nor AOT_SERVER__HOST sets a host', () => {
+      expect(loadConfig({ AOT_CONFIG_PATH: writeConfig('server: {port: 8080}\n'), HOSTNAME }).config.server.host).toBe(HOSTNAME);
+      expect(loadConfig({ AOT_CONFIG_PATH: writeConfig('jwt: {exp: 60}\n'), HOSTNAME }).config.server.host).toBe(HOSTNAME);
+    });
+
+    it("never overrides the file's server.host", () => {
+      expect(loadConfig({ AOT_CONFIG_PATH: fixture('nginx-example.yml'), HOSTNAME }).config.server.host).toBe('0.0.0.0');
+    });
+
+    it("never overrides auth-o-tron 1.0.0's bind_address", () => {
+      expect(loadConfig({ AOT_CONFIG_PATH: fixture('version1.yml'), HOSTNAME }).config.server.host).toBe('127.0.0.1');
+    });
+
+    it('never overrides AOT_SERVER__HOST, with or without a host in the file', () => {
+      expect(loadConfig({ AOT_CONFIG_PATH: fixture('nginx-example.yml'), HOSTNAME, AOT_SERVER__HOST: '10.1.2.3' }).config.server.host).toBe('10.1.2.3');
+      expect(loadConfig({ AOT_CONFIG_PATH: writeConfig('server: {port: 8080}\n'), HOSTNAME, AOT_SERVER__HOST: '0.0.0.0' }).config.server.host).toBe('0.0.0.0');
+    });
+
+    it("keeps the demo on this machine (its host is set): the demo's published passwords stay off the network", () => {
+      const cwd = process.cwd();
+      process.chdir(mkdtempSync(path.join(tmpdir(), 'aot-no-config-')));
+      try {
+        const loaded = loadConfig({ HOSTNAME });
+        expect(loaded.demo).toBe(true);
+        expect(loaded.config.server.host).toBe('127.0.0.1');
+      } finally {
+        process.chdir(cwd);
+      }
+    });
   });
 
   it('accepts durations written 15m, 72h, 90d', () => {
