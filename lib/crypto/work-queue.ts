@@ -1,15 +1,26 @@
 import { AppError } from '../errors';
 
+interface Waiter {
+  start(): void;
+  refuse(error: AppError): void;
+}
+
 /**
  * Bounds CPU-heavy work (argon2): at most `concurrency` run at once, at most `maxQueued` wait; beyond
  * that callers get an `unavailable` error (→ 503 with Retry-After) instead of piling up latency and memory.
+ *
+ * Waiting tasks belong to a *share* (the client address): shares take turns, and when the line is full
+ * a newcomer takes the place of the last task of the longest share. So one client flooding the queue
+ * delays itself: anyone else waits behind at most one task per other client, never behind the flood.
  */
 export class WorkQueue {
   private running = 0;
-  private readonly waiting: Array<() => void> = [];
+  private waiting = 0;
+  /** Waiting tasks by share; a Map keeps insertion order, and a share served goes to the back (round robin). */
+  private readonly shares = new Map<string, Waiter[]>();
   private budget: number;
-  private rateWaiting = 0;
   private budgetAt = Date.now();
+  private timer: NodeJS.Timeout | undefined;
 
   /** `perSecond`: optionally, at most this many tasks start per second (a token bucket of that size). */
   constructor(
@@ -20,28 +31,65 @@ export class WorkQueue {
     this.budget = perSecond;
   }
 
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    // Over the rate, a caller waits for the next slot (costing a timer, and slowing a flood that
-    // waits for its answers) while the line is short; beyond it, it is refused.
-    while (!this.takeFromBudget()) {
-      if (this.rateWaiting >= this.maxQueued) throw new AppError('unavailable', 'too many verifications this second');
-      this.rateWaiting += 1;
-      await new Promise((resolve) => setTimeout(resolve, Math.ceil(1000 / this.perSecond)));
-      this.rateWaiting -= 1;
-    }
-    if (this.running >= this.concurrency) {
-      if (this.waiting.length >= this.maxQueued) throw new AppError('unavailable', 'too many verifications in progress');
-      await new Promise<void>((resolve) => this.waiting.push(resolve));
-    } else {
-      this.running += 1;
-    }
+  /** Runs `task` now if there is room, else after its turn; `share` is whose turn it waits for. */
+  run<T>(task: () => Promise<T>, share = ''): Promise<T> {
+    // The common case starts at once, in the caller's turn of the event loop.
+    if (this.waiting === 0 && this.running < this.concurrency && this.takeFromBudget()) return this.execute(task);
+    return new Promise<T>((resolve, reject) => {
+      const refusal = this.enqueue(share, { start: () => void this.execute(task).then(resolve, reject), refuse: reject });
+      if (refusal) reject(refusal);
+      else this.dispatch();
+    });
+  }
+
+  private async execute<T>(task: () => Promise<T>): Promise<T> {
+    this.running += 1;
     try {
       return await task();
     } finally {
-      const next = this.waiting.shift();
-      if (next) next(); // hand the slot over directly
-      else this.running -= 1;
+      this.running -= 1;
+      this.dispatch();
     }
+  }
+
+  /** Adds a waiter, making room by refusing the longest share's newest task if needed; an error when there is none to make. */
+  private enqueue(share: string, waiter: Waiter): AppError | undefined {
+    const own = this.shares.get(share);
+    if (this.waiting >= this.maxQueued) {
+      let longest: Waiter[] | undefined;
+      for (const line of this.shares.values()) if (!longest || line.length > longest.length) longest = line;
+      if (!longest || longest.length <= (own?.length ?? 0)) return new AppError('unavailable', 'too many verifications waiting');
+      longest.pop()?.refuse(new AppError('unavailable', 'too many verifications waiting'));
+      this.waiting -= 1;
+    }
+    if (own) own.push(waiter);
+    else this.shares.set(share, [waiter]);
+    this.waiting += 1;
+    return undefined;
+  }
+
+  /** Starts waiting tasks while there is a free slot and budget; one timer waits for the next budget. */
+  private dispatch(): void {
+    while (this.waiting > 0 && this.running < this.concurrency) {
+      if (!this.takeFromBudget()) return this.wakeForBudget();
+      const next = this.shares.entries().next().value;
+      if (!next) return;
+      const [share, line] = next;
+      const waiter = line.shift();
+      this.shares.delete(share);
+      if (line.length > 0) this.shares.set(share, line); // to the back of the turn order
+      if (!waiter) continue;
+      this.waiting -= 1;
+      waiter.start();
+    }
+  }
+
+  private wakeForBudget(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.dispatch();
+    }, Math.ceil(((1 - this.budget) * 1000) / this.perSecond));
   }
 
   private takeFromBudget(): boolean {
