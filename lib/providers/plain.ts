@@ -6,6 +6,7 @@ import type { WorkQueue } from '../crypto/work-queue';
 import { basicOf, cacheKeyOf } from '../gateway/credentials';
 import { frozenIdentity } from '../gateway/identity';
 import { andThen, type MaybePromise } from '../gateway/maybe';
+import { accept, refuseForm, refuseSecret } from '../gateway/outcomes';
 import type { Credential, Identity, Provider, ProviderOutcome } from '../gateway/types';
 import { SingleFlightCache, type Step } from '../http/cache';
 
@@ -54,7 +55,7 @@ export class PlainProvider implements Provider {
     const seen = this.verdicts.peek(key);
     if (seen) return outcomeOf(seen);
     const basic = basicOf(credential);
-    if (!basic) return { status: 'rejected', reason: 'malformed basic credential', offline: true };
+    if (!basic) return refuseForm('malformed basic credential');
     const verdict = this.verdicts.get(key, async () => {
       const identity = this.identities.get(basic.username);
       const user = this.users.get(basic.username);
@@ -89,6 +90,6 @@ export class PlainProvider implements Provider {
 }
 
 function outcomeOf(step: Step<Identity>): ProviderOutcome {
-  if (step.status === 'ok') return { status: 'accepted', identity: step.value };
-  return step.status === 'unavailable' ? step : { status: 'rejected', reason: 'wrong username or password' };
+  if (step.status === 'ok') return accept(step.value);
+  return step.status === 'unavailable' ? step : refuseSecret('wrong username or password');
 }

@@ -9,6 +9,7 @@ import { describeError, isAppError } from '../errors';
 import { basicOf, cacheKeyOf } from '../gateway/credentials';
 import { frozenIdentity } from '../gateway/identity';
 import type { MaybePromise } from '../gateway/maybe';
+import { accept, refuseForm, refuseSecret } from '../gateway/outcomes';
 import type { Credential, Identity, Provider, ProviderContext, ProviderOutcome } from '../gateway/types';
 import { hasTokenShape, parseToken, type ParsedToken } from '../tokens/format';
 import type { LastUsedRecorder } from '../tokens/last-used';
@@ -37,7 +38,7 @@ const CACHE_SIZE = 50_000;
 // Wrong secrets for an existing id are remembered briefly, so repeated guesses cost no argon2.
 const FAILURE_TTL_MS = 30_000;
 const SUSPECT_TTL_MS = 10 * 60_000;
-const NOT_OURS: ProviderOutcome = { status: 'rejected', reason: 'not one of our tokens, or a bad checksum', offline: true };
+const NOT_OURS = refuseForm('not one of our tokens, or a bad checksum');
 
 /** This product's opaque tokens: `Bearer <token>`, or Basic `username:<token>` (OpenCloud style). */
 export class TokensProvider implements Provider {
@@ -90,7 +91,7 @@ export class TokensProvider implements Provider {
     const key = token === credential.value ? cacheKeyOf(credential) : credentialKey(token);
     const cached = this.verified.get(key);
     if (cached) return this.accept(cached, basicUsername, context);
-    if (this.failures.has(key)) return { status: 'rejected', reason: 'wrong secret (cached)' };
+    if (this.failures.has(key)) return refuseSecret('wrong secret (cached)');
     const parsed = parseToken(this.options.prefix, token);
     if (!parsed) return NOT_OURS;
 
@@ -130,9 +131,9 @@ export class TokensProvider implements Provider {
     } catch (error) {
       return { status: 'unavailable', reason: `database: ${describeError(error)}` };
     }
-    if (!row) return { status: 'rejected', reason: 'unknown token' };
+    if (!row) return { status: 'rejected', reason: 'unknown token', offline: false };
     const refusal = refusalOf(row);
-    if (refusal) return { status: 'rejected', reason: refusal };
+    if (refusal) return { status: 'rejected', reason: refusal, offline: false };
 
     const hash = row.secretHash;
     const matches =
@@ -140,7 +141,7 @@ export class TokensProvider implements Provider {
     if (!matches) {
       this.failures.set(key, true);
       this.suspects.set(parsed.id, true);
-      return { status: 'rejected', reason: 'wrong secret' };
+      return { status: 'rejected', reason: 'wrong secret', offline: false };
     }
     this.proven.remember(key, hash);
 
@@ -166,10 +167,10 @@ export class TokensProvider implements Provider {
   }
 
   private accept(entry: Verified, basicUsername: string | undefined, context: ProviderContext): ProviderOutcome {
-    if (basicUsername !== undefined && basicUsername !== entry.ownerName) return { status: 'rejected', reason: 'token belongs to another user' };
-    if ((entry.identity.expiresAt ?? 0) * 1000 <= Date.now()) return { status: 'rejected', reason: 'token expired' };
+    if (basicUsername !== undefined && basicUsername !== entry.ownerName) return refuseSecret('token belongs to another user');
+    if ((entry.identity.expiresAt ?? 0) * 1000 <= Date.now()) return refuseSecret('token expired');
     this.options.lastUsed.record(entry.tokenId, context.clientAddress);
-    return { status: 'accepted', identity: entry.identity };
+    return accept(entry.identity);
   }
 }
 
