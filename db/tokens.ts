@@ -18,6 +18,7 @@ export interface TokenWithOwner {
 export interface TokenForVerification {
   id: string;
   secretHash: string;
+  secretFingerprint: number | null;
   scopes: string[];
   expiresAt: Date;
   revokedAt: Date | null;
@@ -150,6 +151,7 @@ export async function getTokenForVerification(db: Db, id: string): Promise<Token
     .select({
       id: tokens.id,
       secretHash: tokens.secretHash,
+      secretFingerprint: tokens.secretFingerprint,
       scopes: tokens.scopes,
       expiresAt: tokens.expiresAt,
       revokedAt: tokens.revokedAt,
@@ -173,4 +175,26 @@ export async function recordTokenUse(db: Db, uses: Array<{ id: string; at: Date;
     update ${tokens} set last_used_at = v.at, last_used_address = v.address
     from (values ${values}) as v(id, at, address)
     where ${tokens.id} = v.id and (${tokens.lastUsedAt} is null or ${tokens.lastUsedAt} < v.at)`);
+}
+
+/** A stored secret brought up to date: a hash with the current parameters and its fingerprint. */
+export interface SecretUpgrade {
+  id: string;
+  /** The hash the secret was verified against: a row changed since then is left alone. */
+  previousHash: string;
+  hash: string;
+  fingerprint: number;
+}
+
+/** Writes many secret upgrades in one statement (off the request path). */
+export async function upgradeTokenSecrets(db: Db, upgrades: SecretUpgrade[]): Promise<void> {
+  if (upgrades.length === 0) return;
+  const values = sql.join(
+    upgrades.map((u) => sql`(${u.id}, ${u.previousHash}, ${u.hash}, ${u.fingerprint}::integer)`),
+    sql`, `,
+  );
+  await db.execute(sql`
+    update ${tokens} set secret_hash = v.hash, secret_fingerprint = v.fingerprint
+    from (values ${values}) as v(id, previous_hash, hash, fingerprint)
+    where ${tokens.id} = v.id and ${tokens.secretHash} = v.previous_hash`);
 }
