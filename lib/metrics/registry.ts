@@ -155,6 +155,8 @@ export function createMetrics() {
   // Behind nginx with upstream keepalive this stays nearly flat; growing with every check means each
   // check pays a new TCP connection (see deploy/nginx).
   const connections = register(new HotCounter('authotron_http_connections_total', 'TCP connections accepted by the server', []));
+  // Refused secrets should barely move it: guesses at a token are refused by their fingerprint.
+  const argon2Verifications = register(new HotCounter('authotron_argon2_verifications_total', 'argon2 verifications started, by provider and lane', ['provider_name', 'lane']));
   return {
     registry,
     connectionAccepted: () => connections.child().inc(),
@@ -166,6 +168,8 @@ export function createMetrics() {
     providerAttempts: (name: string, type: string, result: string) => providerAttempts.child(name, type, result),
     /** (augmenter_name, augmenter_type, result) */
     augmenterAttempts: (name: string, type: string, result: string) => augmenterAttempts.child(name, type, result),
+    /** (provider_name, lane) */
+    argon2Verifications: (provider: string, lane: string) => argon2Verifications.child(provider, lane),
   };
 }
 
