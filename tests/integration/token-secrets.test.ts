@@ -1,8 +1,8 @@
-import { eq } from 'drizzle-orm';
+import { eq, isNotNull, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '@/db/client';
 import { tokens } from '@/db/schema';
-import { insertToken } from '@/db/tokens';
+import { insertToken, recordTokenUse } from '@/db/tokens';
 import { ensureUser } from '@/db/users';
 import { hashSecret, PASSWORD_HASH } from '@/lib/crypto/secrets';
 import type { ProviderContext } from '@/lib/gateway/types';
@@ -101,5 +101,16 @@ describe.each(DATABASE_KINDS)('stored token secrets (%s)', (kind) => {
     expect(await provider.verify(bearer(token), fresh())).toMatchObject({ status: 'accepted' });
     await new Promise((resolve) => setTimeout(resolve, 1500)); // longer than a flush interval
     expect(await row(id)).toEqual(stored);
+  });
+
+  it('records the last use of more tokens at once than one statement can carry parameters for', async () => {
+    const count = 25_000; // × 3 parameters each > 65,535
+    await database.db.execute(sql`
+      insert into tokens (id, owner_id, name, scopes, secret_hash, expires_at)
+      select 'many' || lpad(g::text, 12, '0'), ${ownerId}::uuid, 'many', '[]', 'x', now() + interval '1 day' from generate_series(1, ${count}::integer) g`);
+    const at = new Date();
+    await recordTokenUse(database.db, Array.from({ length: count }, (_, i) => ({ id: `many${String(i + 1).padStart(12, '0')}`, at, address: '192.0.2.1' })));
+    const [used] = await database.db.select({ n: sql<number>`count(*)::integer` }).from(tokens).where(isNotNull(tokens.lastUsedAt));
+    expect(used?.n).toBeGreaterThanOrEqual(count);
   });
 });
