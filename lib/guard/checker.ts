@@ -59,7 +59,7 @@ export interface SecretCheckerOptions {
  *   answered synchronously from memory;
  * - invalidation by predicate, with a generation guard so a check racing a revocation stores nothing;
  * - argon2 bounded by the lanes: fair shares per client address in the main lane, and the narrow lane
- *   for an address that had a secret refused for this same subject (or for many subjects);
+ *   for an address that had a secret refused for this same subject;
  * - secrets argon2 confirmed are remembered against what they matched, so their owner never waits in
  *   the narrow lane and pays no argon2 again while the stored hash stays the same.
  * Providers find the user or token, ask the checker, and map the answer to an identity.
