@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { AppError } from '../errors';
 
 interface Waiter {
@@ -9,15 +10,19 @@ interface Waiter {
  * Bounds CPU-heavy work (argon2): at most `concurrency` run at once, at most `maxQueued` wait; beyond
  * that callers get an `unavailable` error (→ 503 with Retry-After) instead of piling up latency and memory.
  *
- * Waiting tasks belong to a *share* (the client address): shares take turns, and when the line is full
- * a newcomer takes the place of the last task of the longest share. So one client flooding the queue
- * delays itself: anyone else waits behind at most one task per other client, never behind the flood.
+ * Waiting tasks belong to a *share* (the client address). The next task is the oldest of the share
+ * served least recently (never, for a newcomer), and when the line is full a newcomer takes the place
+ * of the last task of the longest share. So one client flooding the queue delays itself: anyone else
+ * waits for the tasks already running and one turn of each other waiting client, never for the flood.
  */
 export class WorkQueue {
   private running = 0;
   private waiting = 0;
-  /** Waiting tasks by share; a Map keeps insertion order, and a share served goes to the back (round robin). */
+  /** Waiting tasks by share, in the order the shares started waiting. */
   private readonly shares = new Map<string, Waiter[]>();
+  /** When each share was last served (a counter), remembered a while so leaving and coming back gains nothing. */
+  private readonly lastServed = new LRUCache<string, number>({ max: 10_000 });
+  private served = 0;
   private budget: number;
   private budgetAt = Date.now();
   private timer: NodeJS.Timeout | undefined;
@@ -34,7 +39,10 @@ export class WorkQueue {
   /** Runs `task` now if there is room, else after its turn; `share` is whose turn it waits for. */
   run<T>(task: () => Promise<T>, share = ''): Promise<T> {
     // The common case starts at once, in the caller's turn of the event loop.
-    if (this.waiting === 0 && this.running < this.concurrency && this.takeFromBudget()) return this.execute(task);
+    if (this.waiting === 0 && this.running < this.concurrency && this.takeFromBudget()) {
+      this.lastServed.set(share, (this.served += 1));
+      return this.execute(task);
+    }
     return new Promise<T>((resolve, reject) => {
       const refusal = this.enqueue(share, { start: () => void this.execute(task).then(resolve, reject), refuse: reject });
       if (refusal) reject(refusal);
@@ -56,11 +64,13 @@ export class WorkQueue {
   private enqueue(share: string, waiter: Waiter): AppError | undefined {
     const own = this.shares.get(share);
     if (this.waiting >= this.maxQueued) {
-      let longest: Waiter[] | undefined;
-      for (const line of this.shares.values()) if (!longest || line.length > longest.length) longest = line;
-      if (!longest || longest.length <= (own?.length ?? 0)) return new AppError('unavailable', 'too many verifications waiting');
-      longest.pop()?.refuse(new AppError('unavailable', 'too many verifications waiting'));
+      let longest: [string, Waiter[]] | undefined;
+      for (const entry of this.shares) if (!longest || entry[1].length > longest[1].length) longest = entry;
+      if (!longest || longest[1].length <= (own?.length ?? 0)) return new AppError('unavailable', 'too many verifications waiting');
+      const [name, line] = longest;
+      line.pop()?.refuse(new AppError('unavailable', 'too many verifications waiting'));
       this.waiting -= 1;
+      if (line.length === 0) this.shares.delete(name);
     }
     if (own) own.push(waiter);
     else this.shares.set(share, [waiter]);
@@ -68,16 +78,27 @@ export class WorkQueue {
     return undefined;
   }
 
+  /** The share served least recently; among those never served, the first to start waiting. */
+  private nextShare(): string | undefined {
+    let next: string | undefined;
+    let nextServed = Number.POSITIVE_INFINITY;
+    for (const share of this.shares.keys()) {
+      const served = this.lastServed.get(share) ?? 0;
+      if (served < nextServed) [next, nextServed] = [share, served];
+    }
+    return next;
+  }
+
   /** Starts waiting tasks while there is a free slot and budget; one timer waits for the next budget. */
   private dispatch(): void {
     while (this.waiting > 0 && this.running < this.concurrency) {
       if (!this.takeFromBudget()) return this.wakeForBudget();
-      const next = this.shares.entries().next().value;
-      if (!next) return;
-      const [share, line] = next;
+      const share = this.nextShare();
+      if (share === undefined) return;
+      const line = this.shares.get(share) ?? [];
       const waiter = line.shift();
-      this.shares.delete(share);
-      if (line.length > 0) this.shares.set(share, line); // to the back of the turn order
+      if (line.length === 0) this.shares.delete(share);
+      this.lastServed.set(share, (this.served += 1));
       if (!waiter) continue;
       this.waiting -= 1;
       waiter.start();

@@ -45,7 +45,7 @@ describe('WorkQueue', () => {
     expect(outcomes.filter((o) => o.status === 'rejected')).toHaveLength(1);
   });
 
-  it('serves shares in turn: a newcomer waits behind one task per other share, never behind a flood', async () => {
+  it('serves the share served least recently first: a newcomer waits for the running task, never behind a flood', async () => {
     const queue = new WorkQueue(1, 100);
     const order: string[] = [];
     let release: () => void = () => undefined;
@@ -54,7 +54,19 @@ describe('WorkQueue', () => {
     const owner = queue.run(async () => void order.push('owner'), 'owner');
     release();
     await Promise.all([blocker, owner, ...flood]);
-    expect(order.indexOf('owner')).toBe(1); // after the flood's first waiting task, not its tenth
+    expect(order.indexOf('owner')).toBe(0); // the flood's share had a turn (the running task), the owner none
+    expect(order.slice(1)).toEqual(Array.from({ length: 10 }, (_, i) => `flood-${i}`));
+  });
+
+  it('takes turns between shares that keep waiting', async () => {
+    const queue = new WorkQueue(1, 100);
+    const order: string[] = [];
+    let release: () => void = () => undefined;
+    const blocker = queue.run(() => new Promise<void>((resolve) => (release = resolve)), 'x');
+    const tasks = ['a', 'b'].flatMap((share) => Array.from({ length: 3 }, (_, i) => queue.run(async () => void order.push(`${share}${i}`), share)));
+    release();
+    await Promise.all([blocker, ...tasks]);
+    expect(order).toEqual(['a0', 'b0', 'a1', 'b1', 'a2', 'b2']);
   });
 
   it('makes room for a newcomer when full by refusing the newest task of the longest share', async () => {
