@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigserial, index, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigserial, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import type { JWK } from 'jose';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
@@ -88,6 +88,11 @@ export const tokens = pgTable(
     description: text('description'),
     scopes: jsonb('scopes').$type<string[]>().notNull().default([]),
     secretHash: text('secret_hash').notNull(),
+    /**
+     * 16 bits of a keyed HMAC of the secret (key: app secret `tokens.fingerprint_key`): a wrong secret
+     * is refused without argon2. Null on tokens made before it existed; filled on their next use.
+     */
+    secretFingerprint: integer('secret_fingerprint'),
     createdAt: createdAt(),
     createdBy: text('created_by'),
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),

@@ -1,6 +1,7 @@
 import 'server-only';
 import { and, count, desc, eq, gt, ilike, isNotNull, isNull, lte, notExists, or, sql, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
+import { z } from 'zod';
 import type { Db } from './client';
 import { insertAuditEntry, type NewAuditEntry } from './audit';
 import { tokens, users } from './schema';
@@ -18,6 +19,7 @@ export interface TokenWithOwner {
 export interface TokenForVerification {
   id: string;
   secretHash: string;
+  secretFingerprint: number | null;
   scopes: string[];
   expiresAt: Date;
   revokedAt: Date | null;
@@ -155,32 +157,95 @@ export async function rotateToken(db: Db, oldId: string, replacement: NewToken, 
   });
 }
 
+/** A `timestamptz` as the drivers hand it to drizzle's raw queries: text (drizzle's setting), or a Date. */
+const timestamptz = z.union([z.date(), z.string().transform((text) => new Date(text))]).pipe(z.date());
+
+const verificationRows = z.object({
+  rows: z.array(
+    z.object({
+      id: z.string(),
+      secret_hash: z.string(),
+      secret_fingerprint: z.number().int().nullable(),
+      scopes: z.array(z.string()),
+      expires_at: timestamptz,
+      revoked_at: timestamptz.nullable(),
+      owner_id: z.string(),
+      realm: z.string(),
+      username: z.string(),
+      roles: z.array(z.string()),
+      attributes: z.record(z.string(), z.string()),
+      disabled_at: timestamptz.nullable(),
+    }),
+  ),
+});
+
+/**
+ * Every first use of a token runs this: plain SQL, since building the same query with the select
+ * builder costs several times the CPU of the round trip itself. Not a named prepared statement:
+ * those break behind a transaction-mode pooler (pgbouncer).
+ */
 export async function getTokenForVerification(db: Db, id: string): Promise<TokenForVerification | undefined> {
-  const [row] = await db
-    .select({
-      id: tokens.id,
-      secretHash: tokens.secretHash,
-      scopes: tokens.scopes,
-      expiresAt: tokens.expiresAt,
-      revokedAt: tokens.revokedAt,
-      owner: { id: users.id, realm: users.realm, username: users.username, roles: users.roles, attributes: users.attributes, disabledAt: users.disabledAt },
-    })
-    .from(tokens)
-    .innerJoin(users, eq(users.id, tokens.ownerId))
-    .where(eq(tokens.id, id))
-    .limit(1);
-  return row;
+  const result = await db.execute(sql`
+    select t.id, t.secret_hash, t.secret_fingerprint, t.scopes, t.expires_at, t.revoked_at,
+           u.id as owner_id, u.realm, u.username, u.roles, u.attributes, u.disabled_at
+    from ${tokens} t join ${users} u on u.id = t.owner_id
+    where t.id = ${id} limit 1`);
+  const row = verificationRows.parse(result).rows[0];
+  if (!row) return undefined;
+  return {
+    id: row.id,
+    secretHash: row.secret_hash,
+    secretFingerprint: row.secret_fingerprint,
+    scopes: row.scopes,
+    expiresAt: row.expires_at,
+    revokedAt: row.revoked_at,
+    owner: { id: row.owner_id, realm: row.realm, username: row.username, roles: row.roles, attributes: row.attributes, disabledAt: row.disabled_at },
+  };
 }
 
-/** Records last use for many tokens in one statement (called from a batch, off the request path). */
+/**
+ * Rows per statement of a batch write: a statement carries at most 65,535 parameters, and a burst of
+ * first uses (a new replica, thousands of tokens a second) fills a batch faster than that.
+ */
+const BATCH_ROWS = 5_000;
+
+function* chunks<T>(items: T[]): Generator<T[]> {
+  for (let i = 0; i < items.length; i += BATCH_ROWS) yield items.slice(i, i + BATCH_ROWS);
+}
+
+/** Records last use for many tokens, a few thousand a statement (called from a batch, off the request path). */
 export async function recordTokenUse(db: Db, uses: Array<{ id: string; at: Date; address: string | null }>): Promise<void> {
-  if (uses.length === 0) return;
-  const values = sql.join(
-    uses.map((u) => sql`(${u.id}, ${u.at.toISOString()}::timestamptz, ${u.address})`),
-    sql`, `,
-  );
-  await db.execute(sql`
-    update ${tokens} set last_used_at = v.at, last_used_address = v.address
-    from (values ${values}) as v(id, at, address)
-    where ${tokens.id} = v.id and (${tokens.lastUsedAt} is null or ${tokens.lastUsedAt} < v.at)`);
+  for (const chunk of chunks(uses)) {
+    const values = sql.join(
+      chunk.map((u) => sql`(${u.id}, ${u.at.toISOString()}::timestamptz, ${u.address})`),
+      sql`, `,
+    );
+    await db.execute(sql`
+      update ${tokens} set last_used_at = v.at, last_used_address = v.address
+      from (values ${values}) as v(id, at, address)
+      where ${tokens.id} = v.id and (${tokens.lastUsedAt} is null or ${tokens.lastUsedAt} < v.at)`);
+  }
+}
+
+/** A stored secret brought up to date: a hash with the current parameters and its fingerprint. */
+export interface SecretUpgrade {
+  id: string;
+  /** The hash the secret was verified against: a row changed since then is left alone. */
+  previousHash: string;
+  hash: string;
+  fingerprint: number;
+}
+
+/** Writes many secret upgrades, a few thousand a statement (off the request path). */
+export async function upgradeTokenSecrets(db: Db, upgrades: SecretUpgrade[]): Promise<void> {
+  for (const chunk of chunks(upgrades)) {
+    const values = sql.join(
+      chunk.map((u) => sql`(${u.id}, ${u.previousHash}, ${u.hash}, ${u.fingerprint}::integer)`),
+      sql`, `,
+    );
+    await db.execute(sql`
+      update ${tokens} set secret_hash = v.hash, secret_fingerprint = v.fingerprint
+      from (values ${values}) as v(id, previous_hash, hash, fingerprint)
+      where ${tokens.id} = v.id and ${tokens.secretHash} = v.previous_hash`);
+  }
 }

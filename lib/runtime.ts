@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { openDatabase, type Database } from '../db/client';
 import { ensureActiveSigningKey, listPublishedSigningKeys } from '../db/signing-keys';
 import { createAugmenter } from './augmenters';
@@ -13,7 +12,7 @@ import { generateStoredKey, keySetFromConfig, keySetFromStored, type KeySet } fr
 import { JwtSigner, emittedAudience } from './jwt/signer';
 import { createLogger, type Logger } from './log/logger';
 import { createMetrics, type Metrics } from './metrics/registry';
-import { WorkQueue } from './crypto/work-queue';
+import { createLanes } from './guard/lanes';
 import { createProvider } from './providers';
 import { PortalSessionProvider } from './providers/portal-session';
 import { refreshTokenSealer, sessionSecret } from './portal/secret';
@@ -46,18 +45,6 @@ export interface Runtime {
 }
 
 const KEY_REFRESH_MS = 60_000;
-/**
- * argon2 verifications that may wait for a core before callers get 503 with Retry-After. Each takes
- * ≈ 35 ms per core, so 16 per core bounds the wait near half a second instead of letting it pile up.
- */
-const ARGON2_QUEUE_PER_CORE = 16;
-/**
- * Guesses against a credential that recently failed wait in a line of their own and may use about a
- * twentieth of one core (2 × ≈ 30 ms a second); everyone else keeps the machine. At 4 a second, a
- * guessing flood took 10–22 % of valid users' throughput on a 2-core machine (the goal is ≤ 20 %).
- */
-const SUSPECT_QUEUE_LIMIT = 64;
-const SUSPECT_PER_SECOND = 2;
 export const KEYS_CHANNEL = 'aot_keys';
 
 export async function createRuntime(loaded: LoadedConfig, logger = createLogger(loaded.config.logging)): Promise<Runtime> {
@@ -74,10 +61,9 @@ export async function createRuntime(loaded: LoadedConfig, logger = createLogger(
   const keys = await signingKeys(config, database);
   const metrics = createMetrics();
   const listener = await watchListener(database, logger, metrics);
-  const argon2 = new WorkQueue(availableParallelism(), ARGON2_QUEUE_PER_CORE * availableParallelism());
-  const suspectArgon2 = new WorkQueue(1, SUSPECT_QUEUE_LIMIT, SUSPECT_PER_SECOND);
+  const lanes = createLanes();
   const lastUsed = new LastUsedRecorder(database.db, logger);
-  const providers = config.providers.map((p) => createProvider(p, { config, database, argon2, suspectArgon2, lastUsed }));
+  const providers = config.providers.map((p) => createProvider(p, { config, database, lanes, lastUsed, metrics, logger }));
   // With a portal, people signed in to it also pass browser paths behind nginx (its session cookie).
   if (config.portal) providers.push(new PortalSessionProvider({ realm: config.portal.realm, database, secret: () => sessionSecret(database) }));
   const disabledUsers = new DisabledUsers(database, logger);

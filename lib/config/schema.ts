@@ -140,6 +140,17 @@ const jwtKeySchema = z
     message: 'set exactly one of private_key or private_key_file',
   });
 
+/** argon2id parameters for token secrets: m = 256 KiB, t = 1, p = 1 unless configured. */
+export const TOKEN_HASH_DEFAULTS = { memory_kib: 256, iterations: 1, parallelism: 1 };
+const tokenHashSchema = z
+  .strictObject({
+    memory_kib: z.coerce.number().int().min(8).max(4 * 1024 * 1024).default(TOKEN_HASH_DEFAULTS.memory_kib),
+    iterations: z.coerce.number().int().min(1).max(64).default(TOKEN_HASH_DEFAULTS.iterations),
+    parallelism: z.coerce.number().int().min(1).max(64).default(TOKEN_HASH_DEFAULTS.parallelism),
+  })
+  // argon2 needs at least 8 KiB per lane.
+  .refine((hash) => hash.memory_kib >= 8 * hash.parallelism, { message: 'memory_kib must be at least 8 × parallelism', path: ['memory_kib'] });
+
 export const configSchema = z
   .strictObject({
     version: z.enum(['1.0.0', '2.0.0']).default('2.0.0'),
@@ -243,8 +254,11 @@ export const configSchema = z
         // Each token is an argon2 hash and a row: bound what one user can make.
         max_per_user: z.coerce.number().int().positive().default(100),
         creations_per_minute: z.coerce.number().int().positive().default(10),
+        // A token's secret is ≥ 192 random bits: no stretching makes it harder to guess, so its argon2id
+        // parameters are small (passwords of `plain` users keep OWASP's). Older hashes are upgraded on use.
+        hash: tokenHashSchema.default(TOKEN_HASH_DEFAULTS),
       })
-      .default({ prefix: 'aot', max_lifetime: 365 * 86400, default_lifetime: 30 * 86400, cache_ttl: 30, max_per_user: 100, creations_per_minute: 10 }),
+      .default({ prefix: 'aot', max_lifetime: 365 * 86400, default_lifetime: 30 * 86400, cache_ttl: 30, max_per_user: 100, creations_per_minute: 10, hash: TOKEN_HASH_DEFAULTS }),
     database: z
       .strictObject({
         url: z.string().min(1).optional(),

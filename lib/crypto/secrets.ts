@@ -1,11 +1,36 @@
 import { createHash, hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import argon2 from 'argon2';
 
-/** OWASP's argon2id recommendation (m=19 MiB, t=2, p=1): about 30 ms per operation on our machines. */
-export const ARGON2_OPTIONS = { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
+/** argon2id cost parameters, as config `tokens.hash` spells them. */
+export interface HashParams {
+  memory_kib: number;
+  iterations: number;
+  parallelism: number;
+}
 
-export function hashSecret(secret: string): Promise<string> {
-  return argon2.hash(secret, ARGON2_OPTIONS);
+/**
+ * OWASP's argon2id recommendation (m=19 MiB, t=2, p=1), for secrets people choose (passwords): the
+ * stretching is what stands between a leaked hash and a guessable password.
+ */
+export const PASSWORD_HASH: HashParams = { memory_kib: 19456, iterations: 2, parallelism: 1 };
+/** The same, as argon2's options. */
+export const ARGON2_OPTIONS = argon2Options(PASSWORD_HASH);
+
+function argon2Options(params: HashParams) {
+  return { type: argon2.argon2id, memoryCost: params.memory_kib, timeCost: params.iterations, parallelism: params.parallelism } as const;
+}
+
+export function hashSecret(secret: string, params: HashParams = PASSWORD_HASH): Promise<string> {
+  return argon2.hash(secret, argon2Options(params));
+}
+
+/**
+ * Whether `hash` is an argon2id hash made with exactly `params` (else it is upgraded on its next
+ * successful use). Read off the PHC string's head, which argon2 always writes in this form: this runs
+ * on every first verification, and parsing the whole string costs more than the comparison.
+ */
+export function hashUses(hash: string, params: HashParams): boolean {
+  return hash.startsWith(`$argon2id$v=19$m=${params.memory_kib},t=${params.iterations},p=${params.parallelism}$`);
 }
 
 export async function verifySecret(hash: string, secret: string): Promise<boolean> {

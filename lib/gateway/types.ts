@@ -35,10 +35,14 @@ export interface Identity {
   tokenId?: string;
 }
 
+/** Built with the helpers of `./outcomes` (accept, refuseForm, refuseSecret, unavailable), so no flag is left out. */
 export type ProviderOutcome =
   | { status: 'accepted'; identity: Identity }
-  /** `offline`: refused on its form alone (not our format, bad checksum), before any secret was checked. */
-  | { status: 'rejected'; reason: string; offline?: true }
+  /**
+   * `offline`: refused on its form alone (not our format, bad checksum, malformed), before any secret
+   * was checked: answered at once. Otherwise a checked secret was refused: answered after the failure delay.
+   */
+  | { status: 'rejected'; reason: string; offline: boolean }
   | { status: 'unavailable'; reason: string };
 
 export interface ProviderContext {

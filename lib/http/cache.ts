@@ -4,7 +4,7 @@ import type { MaybePromise } from '../gateway/maybe';
 /** The result of one upstream check: `ok` and `rejected` are worth remembering, `unavailable` never is. */
 export type Step<T> =
   | { status: 'ok'; value: T; /** shorter lifetime than the cache's, e.g. capped by a token's exp */ ttlMs?: number }
-  | { status: 'rejected'; reason: string }
+  | { status: 'rejected'; reason: string; /** shorter than the negative TTL; 0: not remembered (the state behind it may change any time) */ ttlMs?: number }
   | { status: 'unavailable'; reason: string };
 
 export interface CacheOptions {
@@ -22,7 +22,7 @@ export const DEFAULT_NEGATIVE_TTL_MS = 10_000;
 export const DEFAULT_MAX_ENTRIES = 10_000;
 
 
-type Cached<T> = Exclude<Step<T>, { status: 'unavailable' }>;
+export type Cached<T> = Exclude<Step<T>, { status: 'unavailable' }>;
 
 /**
  * A bounded TTL cache of upstream answers with single-flight fills: concurrent misses for the same
@@ -33,6 +33,8 @@ export class SingleFlightCache<T> {
   private readonly entries: LRUCache<string, Cached<T>>;
   private readonly inflight = new Map<string, Promise<Step<T>>>();
   private readonly negativeTtlMs: number;
+  /** Bumped by every invalidation: a fill that started before one must not store what it read. */
+  private generation = 0;
 
   constructor(private readonly options: CacheOptions) {
     this.entries = new LRUCache<string, Cached<T>>({
@@ -77,21 +79,41 @@ export class SingleFlightCache<T> {
   }
 
   clear(): void {
+    this.generation += 1;
+    this.inflight.clear();
     this.entries.clear();
   }
 
+  /**
+   * Forgets every accepted answer whose value matches (a revoked token, a disabled owner). Fills under
+   * way may have read the state before the change: they answer their own callers but store nothing,
+   * and later callers start a fill of their own.
+   */
+  invalidate(matches: (value: T) => boolean): void {
+    this.generation += 1;
+    this.inflight.clear();
+    const stale: string[] = [];
+    this.entries.forEach((entry, key) => {
+      if (entry.status === 'ok' && matches(entry.value)) stale.push(key);
+    });
+    for (const key of stale) this.entries.delete(key);
+  }
+
   private async fill(key: string, fill: () => Promise<Step<T>>): Promise<Step<T>> {
+    const generation = this.generation;
     try {
       const step = await fill().catch((error: unknown): Step<T> => ({ status: 'unavailable', reason: error instanceof Error ? error.message : String(error) }));
+      if (generation !== this.generation) return step;
       if (step.status === 'ok') {
         const ttl = Math.min(step.ttlMs ?? this.options.ttlMs, this.options.ttlMs);
         if (ttl > 0) this.entries.set(key, step, { ttl });
-      } else if (step.status === 'rejected' && this.negativeTtlMs > 0) {
-        this.entries.set(key, step, { ttl: this.negativeTtlMs });
+      } else if (step.status === 'rejected') {
+        const ttl = Math.min(step.ttlMs ?? this.negativeTtlMs, this.negativeTtlMs);
+        if (ttl > 0) this.entries.set(key, step, { ttl });
       }
       return step;
     } finally {
-      this.inflight.delete(key);
+      if (generation === this.generation) this.inflight.delete(key);
     }
   }
 }

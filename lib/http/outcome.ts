@@ -1,6 +1,7 @@
 import type { ProviderOutcome } from '../gateway/types';
 import type { Step } from './cache';
 import type { HttpResult } from './client';
+import { refuseSecret, unavailable } from '../gateway/outcomes';
 
 type HttpFailure = Extract<HttpResult<unknown>, { ok: false }>;
 
@@ -16,9 +17,9 @@ export function failureStep(failure: HttpFailure, endpoint: string, rejectStatus
   return { status: 'unavailable', reason };
 }
 
-/** A non-ok step as a provider outcome. */
+/** A non-ok step as a provider outcome: the upstream checked the credential, or could not. */
 export function outcomeOf(step: Exclude<Step<unknown>, { status: 'ok' }>): ProviderOutcome {
-  return step.status === 'rejected' ? { status: 'rejected', reason: step.reason } : { status: 'unavailable', reason: step.reason };
+  return step.status === 'rejected' ? refuseSecret(step.reason) : unavailable(step.reason);
 }
 
 /** `uri` without its query string and credentials, fit for a log line. */

@@ -269,6 +269,8 @@ export function createMetrics(options: { version?: string } = {}) {
   // By route, then by the method as received (Node's parser bounds those): no string building per request.
   const httpSeries = new Map<string, Map<string, HttpRequestSeries>>();
 
+  // Refused secrets should barely move it: guesses at a token are refused by their fingerprint.
+  const argon2Verifications = register(new HotCounter('authotron_argon2_verifications_total', 'argon2 verifications started, by provider and lane', ['provider_name', 'lane']));
   return {
     registry,
     revocationListenerUp,
@@ -313,6 +315,8 @@ export function createMetrics(options: { version?: string } = {}) {
       }
       return series;
     },
+    /** (provider_name, lane) */
+    argon2Verifications: (provider: string, lane: string) => argon2Verifications.child(provider, lane),
   };
 }
 

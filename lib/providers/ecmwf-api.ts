@@ -7,6 +7,7 @@ import { SingleFlightCache, type Step } from '../http/cache';
 import { requestJson } from '../http/client';
 import { endpointName, failureStep, joinUrl, outcomeOf } from '../http/outcome';
 import type { Credential, Identity, Provider, ProviderContext, ProviderOutcome } from '../gateway/types';
+import { accept } from '../gateway/outcomes';
 
 type EcmwfApiConfig = Extract<ProviderConfig, { type: 'ecmwf-api' }>;
 
@@ -31,7 +32,7 @@ export class EcmwfApiProvider implements Provider {
   }
 
   verify(credential: Credential, context: ProviderContext): MaybePromise<ProviderOutcome> {
-    return andThen(this.cache.get(cacheKeyOf(credential), () => this.whoAmI(credential.value), context.signal), (step) => (step.status === 'ok' ? { status: 'accepted', identity: step.value } : outcomeOf(step)));
+    return andThen(this.cache.get(cacheKeyOf(credential), () => this.whoAmI(credential.value), context.signal), (step) => (step.status === 'ok' ? accept(step.value) : outcomeOf(step)));
   }
 
   private async whoAmI(token: string): Promise<Step<Identity>> {

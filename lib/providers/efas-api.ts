@@ -7,6 +7,7 @@ import { SingleFlightCache, type Step } from '../http/cache';
 import { requestJson } from '../http/client';
 import { endpointName, failureStep, outcomeOf } from '../http/outcome';
 import type { Credential, Identity, Provider, ProviderContext, ProviderOutcome } from '../gateway/types';
+import { accept } from '../gateway/outcomes';
 
 type EfasApiConfig = Extract<ProviderConfig, { type: 'efas-api' }>;
 
@@ -33,7 +34,7 @@ export class EfasApiProvider implements Provider {
   }
 
   verify(credential: Credential, context: ProviderContext): MaybePromise<ProviderOutcome> {
-    return andThen(this.cache.get(cacheKeyOf(credential), () => this.lookup(credential.value), context.signal), (step) => (step.status === 'ok' ? { status: 'accepted', identity: step.value } : outcomeOf(step)));
+    return andThen(this.cache.get(cacheKeyOf(credential), () => this.lookup(credential.value), context.signal), (step) => (step.status === 'ok' ? accept(step.value) : outcomeOf(step)));
   }
 
   private async lookup(token: string): Promise<Step<Identity>> {

@@ -9,34 +9,39 @@ import { TokenGeneratorProvider } from './token-generator';
 import { X509Provider } from './x509';
 import { TokensProvider } from './tokens';
 import type { Database } from '../../db/client';
-import type { WorkQueue } from '../crypto/work-queue';
+import type { Lanes } from '../guard/lanes';
+import type { Logger } from '../log/logger';
+import type { Metrics } from '../metrics/registry';
 import type { LastUsedRecorder } from '../tokens/last-used';
 
 export interface ProviderDependencies {
   config: Config;
   database: Database;
-  /** Shared bound on argon2 work across providers. */
-  argon2: WorkQueue;
-  /** One slot for credentials someone is guessing at. */
-  suspectArgon2: WorkQueue;
+  /** Where argon2 runs, shared by every provider that checks secrets. */
+  lanes: Lanes;
   lastUsed: LastUsedRecorder;
+  metrics: Metrics;
+  logger: Logger;
 }
 
 export function createProvider(config: ProviderConfig, deps: ProviderDependencies): Provider {
   const timeoutMs = deps.config.auth.timeout_in_ms;
+  const onArgon2 = (lane: string) => deps.metrics.argon2Verifications(config.name, lane).inc();
   switch (config.type) {
     case 'plain':
-      return new PlainProvider(config, deps.argon2, deps.suspectArgon2);
+      return new PlainProvider(config, deps.lanes, { onArgon2 });
     case 'tokens':
       return new TokensProvider({
         name: config.name,
         realm: config.realm ?? deps.config.portal?.realm,
         prefix: deps.config.tokens.prefix,
         cacheTtlSeconds: deps.config.tokens.cache_ttl,
+        hash: deps.config.tokens.hash,
         database: deps.database,
-        argon2: deps.argon2,
-        suspectArgon2: deps.suspectArgon2,
+        lanes: deps.lanes,
         lastUsed: deps.lastUsed,
+        logger: deps.logger,
+        onArgon2,
       });
     case 'jwt':
       return new JwtProvider(config, timeoutMs);

@@ -7,6 +7,7 @@ import { frozenIdentity } from '../gateway/identity';
 import type { MaybePromise } from '../gateway/maybe';
 import type { Identity, ProviderOutcome } from '../gateway/types';
 import { rolesFromClaims, usernameFromClaims } from '../claims';
+import { accept, refuseForm, refuseSecret, unavailable } from '../gateway/outcomes';
 
 export interface JwtVerifierOptions {
   certUri: string;
@@ -88,8 +89,8 @@ export class JwtVerifier {
   verify(token: string, key = credentialKey(token)): MaybePromise<ProviderOutcome> {
     // A signature that verified once verifies again until the token expires: skip the public-key work.
     const known = this.verified.get(key);
-    if (known && (known.expiresAt ?? 0) * 1000 > Date.now()) return { status: 'accepted', identity: known };
-    if (!this.claims(token)) return { status: 'rejected', reason: 'not a JWT of this issuer', offline: true };
+    if (known && (known.expiresAt ?? 0) * 1000 > Date.now()) return accept(known);
+    if (!this.claims(token)) return refuseForm('not a JWT of this issuer');
     return this.verifyNow(token).then((outcome) => {
       const ttl = outcome.status === 'accepted' ? Math.min(VERIFIED_TTL_MS, (outcome.identity.expiresAt ?? 0) * 1000 - Date.now()) : 0;
       if (outcome.status === 'accepted' && ttl >= 1000) this.verified.set(key, outcome.identity, { ttl });
@@ -107,12 +108,12 @@ export class JwtVerifier {
         requiredClaims: ['exp'],
       });
       const identity = this.identityFrom(payload);
-      if (!identity) return { status: 'rejected', reason: 'JWT has no preferred_username or sub' };
-      return { status: 'accepted', identity: frozenIdentity(identity) };
+      if (!identity) return refuseSecret('JWT has no preferred_username or sub');
+      return accept(frozenIdentity(identity));
     } catch (error) {
       const code = (error as { code?: unknown }).code;
-      if (typeof code === 'string' && TOKEN_ERROR_CODES.has(code)) return { status: 'rejected', reason: `JWT refused: ${code}` };
-      return { status: 'unavailable', reason: `JWKS ${this.options.certUri} unavailable: ${describeError(error)}` };
+      if (typeof code === 'string' && TOKEN_ERROR_CODES.has(code)) return refuseSecret(`JWT refused: ${code}`);
+      return unavailable(`JWKS ${this.options.certUri} unavailable: ${describeError(error)}`);
     }
   }
 

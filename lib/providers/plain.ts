@@ -1,19 +1,25 @@
-import { LRUCache } from 'lru-cache';
 import type { ProviderConfig } from '../config/schema';
-import { ProvenSecrets } from '../crypto/proven';
-import { constantTimeEqual, hashSecret, verifySecret } from '../crypto/secrets';
-import type { WorkQueue } from '../crypto/work-queue';
+import { hashSecret } from '../crypto/secrets';
 import { basicOf, cacheKeyOf } from '../gateway/credentials';
 import { frozenIdentity } from '../gateway/identity';
 import { andThen, type MaybePromise } from '../gateway/maybe';
-import type { Credential, Identity, Provider, ProviderOutcome } from '../gateway/types';
-import { SingleFlightCache, type Step } from '../http/cache';
+import { accept, refuseForm, refuseSecret, unavailable } from '../gateway/outcomes';
+import type { Credential, Identity, Provider, ProviderContext, ProviderOutcome } from '../gateway/types';
+import { SecretChecker, type Lookup, type StoredSecret } from '../guard/checker';
+import type { Lanes } from '../guard/lanes';
+import type { Step } from '../http/cache';
 
 type PlainConfig = Extract<ProviderConfig, { type: 'plain' }>;
-type PlainUser = PlainConfig['users'][number];
 
 const VERDICT_TTL_MS = 30_000;
-const SUSPECT_TTL_MS = 10 * 60_000;
+const DUMMY_PASSWORD = 'dummy password for unknown users';
+const MALFORMED = refuseForm('malformed basic credential');
+
+export interface PlainProviderOptions {
+  /** How long a verdict is reused (tests shorten it). */
+  verdictTtlMs?: number;
+  onArgon2?: (lane: 'main' | 'narrow') => void;
+}
 
 /** Static Basic users from the config: argon2id `password_hash`, or auth-o-tron's plaintext `password`. */
 export class PlainProvider implements Provider {
@@ -21,74 +27,54 @@ export class PlainProvider implements Provider {
   readonly schemes = ['Basic'] as const;
   readonly name: string;
   readonly realm: string;
-  private readonly users: Map<string, PlainUser>;
-  private readonly identities: Map<string, Identity>;
+  private readonly users: Map<string, { stored: StoredSecret; identity: Identity }>;
   private readonly anyHashed: boolean;
   private dummyHash: Promise<string> | undefined;
-  // Verdicts for recently seen credentials (keyed by a keyed hash, never the password), filled once for
-  // concurrent callers: a busy client costs one argon2 verification per TTL (Authelia #5006).
-  private readonly verdicts: SingleFlightCache<Identity>;
-  /** Usernames that recently saw a wrong password: their guesses share one core at most. */
-  private readonly suspects = new LRUCache<string, true>({ max: 20_000, ttl: SUSPECT_TTL_MS });
-  /** The users come from the config, so a credential confirmed once stays right while it is remembered. */
-  private readonly proven = new ProvenSecrets(20_000);
+  // Verdicts keyed by a keyed hash (never the password), filled once for concurrent callers: a busy
+  // client costs one argon2 verification per TTL (Authelia #5006).
+  private readonly checker: SecretChecker<Identity>;
 
-  constructor(
-    config: PlainConfig,
-    private readonly argon2: WorkQueue,
-    private readonly suspectArgon2: WorkQueue,
-    verdictTtlMs = VERDICT_TTL_MS,
-  ) {
-    this.verdicts = new SingleFlightCache<Identity>({ ttlMs: verdictTtlMs, negativeTtlMs: verdictTtlMs, max: 20_000 });
+  constructor(config: PlainConfig, lanes: Lanes, options: PlainProviderOptions = {}) {
+    const ttlMs = options.verdictTtlMs ?? VERDICT_TTL_MS;
+    this.checker = new SecretChecker<Identity>({ lanes, ttlMs, negativeTtlMs: ttlMs, max: 20_000, onArgon2: options.onArgon2 });
     this.name = config.name;
     this.realm = config.realm;
-    this.users = new Map(config.users.map((u) => [u.username, u]));
-    this.identities = new Map(config.users.map((u) => [u.username, frozenIdentity({ username: u.username, realm: config.realm, roles: [...u.roles], attributes: { ...u.attributes } })]));
+    this.users = new Map(
+      config.users.map((u) => [
+        u.username,
+        {
+          stored: u.password_hash !== undefined ? { kind: 'argon2', hash: u.password_hash } : { kind: 'plaintext', value: u.password ?? '' },
+          identity: frozenIdentity({ username: u.username, realm: config.realm, roles: [...u.roles], attributes: { ...u.attributes } }),
+        },
+      ]),
+    );
     this.anyHashed = config.users.some((u) => u.password_hash !== undefined);
   }
 
   /** Synchronous for a credential seen recently: its cached verdict answers without decoding it again. */
-  verify(credential: Credential): MaybePromise<ProviderOutcome> {
+  verify(credential: Credential, context?: ProviderContext): MaybePromise<ProviderOutcome> {
     // Keyed by the keyed hash like every cache: the raw value is the password in base64.
     const key = cacheKeyOf(credential);
-    const seen = this.verdicts.peek(key);
+    const seen = this.checker.peek(key);
     if (seen) return outcomeOf(seen);
     const basic = basicOf(credential);
-    if (!basic) return { status: 'rejected', reason: 'malformed basic credential', offline: true };
-    const verdict = this.verdicts.get(key, async () => {
-      const identity = this.identities.get(basic.username);
-      const user = this.users.get(basic.username);
-      const storedHash = user?.password_hash ?? ''; // plaintext users: the proof needs no hash to hold on to
-      if ((this.proven.has(key, storedHash) || (await this.checkPassword(basic.username, user, basic.password))) && identity) {
-        this.proven.remember(key, storedHash);
-        return { status: 'ok', value: identity };
-      }
-      this.suspects.set(basic.username, true);
-      return { status: 'rejected', reason: 'wrong username or password' };
-    });
+    if (!basic) return MALFORMED;
+    const verdict = this.checker.check({ key, secret: basic.password, subject: basic.username, address: context?.clientAddress?.(), find: () => this.find(basic.username) });
     return andThen(verdict, outcomeOf);
   }
 
   /** An unknown user costs the same work as a wrong password, so timing does not reveal who exists. */
-  private async checkPassword(username: string, user: PlainUser | undefined, password: string): Promise<boolean> {
-    if (user?.password_hash) return this.verifyHash(username, user.password_hash, password);
-    if (user?.password !== undefined) return constantTimeEqual(user.password, password);
-    if (this.anyHashed) {
-      this.dummyHash ??= hashSecret('dummy password for unknown users');
-      await this.verifyHash(username, await this.dummyHash, password);
-    } else {
-      constantTimeEqual('dummy password for unknown users', password);
-    }
-    return false;
-  }
-
-  private verifyHash(username: string, hash: string, password: string): Promise<boolean> {
-    const queue = this.suspects.has(username) ? this.suspectArgon2 : this.argon2;
-    return queue.run(() => verifySecret(hash, password));
+  private find(username: string): MaybePromise<Lookup<Identity>> {
+    const user = this.users.get(username);
+    if (user) return { status: 'found', stored: user.stored, value: user.identity };
+    if (!this.anyHashed) return { status: 'absent', reason: 'unknown user', decoy: { kind: 'plaintext', value: DUMMY_PASSWORD } };
+    this.dummyHash ??= hashSecret(DUMMY_PASSWORD);
+    return this.dummyHash.then((hash) => ({ status: 'absent', reason: 'unknown user', decoy: { kind: 'argon2', hash } }));
   }
 }
 
 function outcomeOf(step: Step<Identity>): ProviderOutcome {
-  if (step.status === 'ok') return { status: 'accepted', identity: step.value };
-  return step.status === 'unavailable' ? step : { status: 'rejected', reason: 'wrong username or password' };
+  if (step.status === 'ok') return accept(step.value);
+  // One reason for an unknown user and a wrong password: the log line must not tell them apart either.
+  return step.status === 'unavailable' ? unavailable(step.reason) : refuseSecret('wrong username or password');
 }

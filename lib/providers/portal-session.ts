@@ -9,6 +9,7 @@ import { frozenIdentity } from '../gateway/identity';
 import type { Credential, Identity, Provider, ProviderOutcome } from '../gateway/types';
 import { sessionClaimsSchema, sessionEnded } from '../portal/session-claims';
 import { TOKENS_CHANNEL } from '../tokens/channel';
+import { accept, refuseForm, refuseSecret, unavailable } from '../gateway/outcomes';
 
 const CACHE_TTL_MS = 30_000;
 export const PORTAL_SESSION_TYPE = 'portal-session';
@@ -50,32 +51,32 @@ export class PortalSessionProvider implements Provider {
 
   async verify(credential: Credential): Promise<ProviderOutcome> {
     const session = sessionCookie(credential.value);
-    if (!session) return { status: 'rejected', reason: 'no session cookie', offline: true };
+    if (!session) return refuseForm('no session cookie');
     const key = credentialKey(session.value);
     const cached = this.verified.get(key);
-    if (cached && (cached.identity.expiresAt ?? 0) * 1000 > Date.now()) return { status: 'accepted', identity: cached.identity };
+    if (cached && (cached.identity.expiresAt ?? 0) * 1000 > Date.now()) return accept(cached.identity);
 
     let payload: Record<string, unknown> | null;
     try {
       payload = await decode<Record<string, unknown>>({ token: session.value, secret: await this.options.secret(), salt: session.name });
     } catch {
-      return { status: 'rejected', reason: 'session cookie does not decrypt (expired, tampered or another installation)' };
+      return refuseSecret('session cookie does not decrypt (expired, tampered or another installation)');
     }
     const claims = sessionClaimsSchema.safeParse(payload?.portal);
     const exp = payload?.exp;
-    if (!claims.success || typeof exp !== 'number') return { status: 'rejected', reason: 'session without portal claims' };
+    if (!claims.success || typeof exp !== 'number') return refuseSecret('session without portal claims');
 
     let user;
     try {
       user = await getUserById(this.options.database.db, claims.data.userId);
     } catch (error) {
-      return { status: 'unavailable', reason: `database: ${describeError(error)}` };
+      return unavailable(`database: ${describeError(error)}`);
     }
-    if (!user || user.disabledAt || user.realm !== claims.data.realm) return { status: 'rejected', reason: 'user unknown or disabled' };
-    if (sessionEnded(user, claims.data.signedInAt)) return { status: 'rejected', reason: 'session ended by an identity-provider logout' };
+    if (!user || user.disabledAt || user.realm !== claims.data.realm) return refuseSecret('user unknown or disabled');
+    if (sessionEnded(user, claims.data.signedInAt)) return refuseSecret('session ended by an identity-provider logout');
 
     const identity = frozenIdentity({ username: user.username, realm: user.realm, roles: user.roles, attributes: user.attributes, expiresAt: exp });
     this.verified.set(key, { userId: user.id, identity });
-    return { status: 'accepted', identity };
+    return accept(identity);
   }
 }

@@ -1,29 +1,34 @@
-import { LRUCache } from 'lru-cache';
-import { credentialKey } from '../crypto/secrets';
 import { MISSED_MESSAGES, type Database } from '../../db/client';
 import { getTokenForVerification, type TokenForVerification } from '../../db/tokens';
-import { verifySecret } from '../crypto/secrets';
-import { ProvenSecrets } from '../crypto/proven';
-import type { WorkQueue } from '../crypto/work-queue';
-import { describeError, isAppError } from '../errors';
+import { credentialKey, hashSecret, hashUses, type HashParams } from '../crypto/secrets';
+import { describeError } from '../errors';
 import { basicOf, cacheKeyOf } from '../gateway/credentials';
 import { frozenIdentity } from '../gateway/identity';
-import type { MaybePromise } from '../gateway/maybe';
+import { andThen, type MaybePromise } from '../gateway/maybe';
+import { accept, refuseForm, refuseSecret, unavailable } from '../gateway/outcomes';
 import type { Credential, Identity, Provider, ProviderContext, ProviderOutcome } from '../gateway/types';
+import { SecretChecker, type Lookup } from '../guard/checker';
+import type { Lanes } from '../guard/lanes';
+import type { Step } from '../http/cache';
+import type { Logger } from '../log/logger';
+import { TOKENS_CHANNEL } from '../tokens/channel';
+import { fingerprintKey, secretFingerprint } from '../tokens/fingerprint';
 import { hasTokenShape, parseToken, type ParsedToken } from '../tokens/format';
 import type { LastUsedRecorder } from '../tokens/last-used';
-import { TOKENS_CHANNEL } from '../tokens/channel';
+import { SecretUpgrades } from '../tokens/secret-upgrades';
 
 export interface TokensProviderOptions {
   name: string;
   realm: string | undefined;
   prefix: string;
   cacheTtlSeconds: number;
+  /** argon2id parameters of new hashes (`tokens.hash`): older ones are upgraded on their next use. */
+  hash: HashParams;
   database: Database;
-  argon2: WorkQueue;
-  /** The narrow lane for ids under a guessing attack. */
-  suspectArgon2: WorkQueue;
+  lanes: Lanes;
   lastUsed: LastUsedRecorder;
+  logger?: Logger;
+  onArgon2?: (lane: 'main' | 'narrow') => void;
 }
 
 interface Verified {
@@ -34,10 +39,9 @@ interface Verified {
 }
 
 const CACHE_SIZE = 50_000;
-// Wrong secrets for an existing id are remembered briefly, so repeated guesses cost no argon2.
+// Wrong secrets are remembered briefly, so repeating one costs no lookup.
 const FAILURE_TTL_MS = 30_000;
-const SUSPECT_TTL_MS = 10 * 60_000;
-const NOT_OURS: ProviderOutcome = { status: 'rejected', reason: 'not one of our tokens, or a bad checksum', offline: true };
+const NOT_OURS = refuseForm('not one of our tokens, or a bad checksum');
 
 /** This product's opaque tokens: `Bearer <token>`, or Basic `username:<token>` (OpenCloud style). */
 export class TokensProvider implements Provider {
@@ -45,33 +49,30 @@ export class TokensProvider implements Provider {
   readonly schemes = ['Bearer', 'Basic'] as const;
   readonly name: string;
   readonly realm: string | undefined;
-  private readonly verified: LRUCache<string, Verified>;
-  private readonly failures = new LRUCache<string, true>({ max: CACHE_SIZE, ttl: FAILURE_TTL_MS });
-  /** Token ids that recently saw a wrong secret. */
-  private readonly suspects = new LRUCache<string, true>({ max: CACHE_SIZE, ttl: SUSPECT_TTL_MS });
-  /** Re-read from the database when their cache entry expires (revocation, expiry, owner, scopes), but no argon2 again. */
-  private readonly proven = new ProvenSecrets(CACHE_SIZE);
-  private readonly inflight = new Map<string, Promise<Verified | Exclude<ProviderOutcome, { status: 'accepted' }>>>();
-  private generation = 0;
+  private readonly checker: SecretChecker<Verified>;
+  private readonly upgrades: SecretUpgrades;
 
   constructor(private readonly options: TokensProviderOptions) {
     this.name = options.name;
     this.realm = options.realm;
-    this.verified = new LRUCache({ max: CACHE_SIZE, ttl: options.cacheTtlSeconds * 1000 });
+    this.checker = new SecretChecker<Verified>({ lanes: options.lanes, ttlMs: options.cacheTtlSeconds * 1000, negativeTtlMs: FAILURE_TTL_MS, max: CACHE_SIZE, onArgon2: options.onArgon2 });
+    this.upgrades = new SecretUpgrades(options.database.db, options.logger);
   }
 
   /** Revocations, rotations and disabled users reach every replica through NOTIFY. */
   async start(): Promise<void> {
+    await fingerprintKey(this.options.database);
     await this.options.database.listen(TOKENS_CHANNEL, (payload) => this.invalidate(payload));
   }
 
+  async close(): Promise<void> {
+    await this.upgrades.close();
+  }
+
   invalidate(payload: string): void {
-    this.generation += 1;
-    if (payload === MISSED_MESSAGES) return this.verified.clear();
+    if (payload === MISSED_MESSAGES) return this.checker.clear();
     const [kind, id] = payload.split(':');
-    this.verified.forEach((entry, key) => {
-      if ((kind === 'token' && entry.tokenId === id) || (kind === 'user' && entry.ownerId === id)) this.verified.delete(key);
-    });
+    this.checker.invalidate((entry) => (kind === 'token' && entry.tokenId === id) || (kind === 'user' && entry.ownerId === id));
   }
 
   /** Our token's shape (its checksum is checked before any lookup): anything else is not ours. */
@@ -81,26 +82,19 @@ export class TokensProvider implements Provider {
 
   /**
    * Synchronous for a token verified (or refused) recently: a cache hit needs neither the checksum
-   * nor a parse. A database lookup and argon2 otherwise.
+   * nor a parse. A database lookup, and argon2 unless the fingerprint refuses the secret, otherwise.
    */
   verify(credential: Credential, context: ProviderContext): MaybePromise<ProviderOutcome> {
     const token = this.tokenOf(credential);
     if (token === undefined) return NOT_OURS;
     const basicUsername = credential.scheme === 'Basic' ? basicOf(credential)?.username : undefined;
     const key = token === credential.value ? cacheKeyOf(credential) : credentialKey(token);
-    const cached = this.verified.get(key);
-    if (cached) return this.accept(cached, basicUsername, context);
-    if (this.failures.has(key)) return { status: 'rejected', reason: 'wrong secret (cached)' };
+    const seen = this.checker.peek(key);
+    if (seen) return this.outcomeOf(seen, basicUsername, context);
     const parsed = parseToken(this.options.prefix, token);
     if (!parsed) return NOT_OURS;
-
-    // Concurrent first uses of one token share one database lookup and one argon2 verification.
-    let pending = this.inflight.get(key);
-    if (!pending) {
-      pending = this.lookup(key, parsed).finally(() => this.inflight.delete(key));
-      this.inflight.set(key, pending);
-    }
-    return pending.then((result) => ('tokenId' in result ? this.accept(result, basicUsername, context) : result));
+    const verdict = this.checker.check({ key, secret: parsed.secret, subject: parsed.id, address: context.clientAddress?.(), find: () => this.find(parsed) });
+    return andThen(verdict, (step) => this.outcomeOf(step, basicUsername, context));
   }
 
   /** The token in a Bearer or Basic `user:token` credential, when it has our shape. */
@@ -109,68 +103,68 @@ export class TokensProvider implements Provider {
     return token !== undefined && hasTokenShape(this.options.prefix, token) ? token : undefined;
   }
 
-  private async lookup(key: string, parsed: ParsedToken): Promise<Verified | Exclude<ProviderOutcome, { status: 'accepted' }>> {
-    // Someone guessing secrets for this id gets a narrow, rate-limited lane for the whole check
-    // (database and argon2), so a flood of guesses costs neither the database nor the cores.
-    const suspect = this.suspects.has(parsed.id) && !this.proven.has(key);
-    const check = () => this.check(key, parsed, suspect);
-    try {
-      return suspect ? await this.options.suspectArgon2.run(check) : await check();
-    } catch (error) {
-      if (isAppError(error) && error.code === 'unavailable') return { status: 'unavailable', reason: 'verification queue full' };
-      throw error;
-    }
-  }
-
-  private async check(key: string, parsed: ParsedToken, suspect: boolean): Promise<Verified | Exclude<ProviderOutcome, { status: 'accepted' }>> {
-    const generation = this.generation;
+  private async find(parsed: ParsedToken): Promise<Lookup<Verified>> {
     let row: TokenForVerification | undefined;
+    let key: Buffer;
     try {
-      row = await getTokenForVerification(this.options.database.db, parsed.id);
+      [row, key] = await Promise.all([getTokenForVerification(this.options.database.db, parsed.id), fingerprintKey(this.options.database)]);
     } catch (error) {
       return { status: 'unavailable', reason: `database: ${describeError(error)}` };
     }
-    if (!row) return { status: 'rejected', reason: 'unknown token' };
+    if (!row) return { status: 'absent', reason: 'unknown token' };
     const refusal = refusalOf(row);
-    if (refusal) return { status: 'rejected', reason: refusal };
-
-    const hash = row.secretHash;
-    const matches =
-      this.proven.has(key, hash) || (suspect ? await verifySecret(hash, parsed.secret) : await this.options.argon2.run(() => verifySecret(hash, parsed.secret)));
-    if (!matches) {
-      this.failures.set(key, true);
-      this.suspects.set(parsed.id, true);
-      return { status: 'rejected', reason: 'wrong secret' };
-    }
-    this.proven.remember(key, hash);
-
-    const entry: Verified = {
-      tokenId: row.id,
-      ownerId: row.owner.id,
-      ownerName: row.owner.username,
-      identity: frozenIdentity({
-        username: row.owner.username,
-        realm: row.owner.realm,
-        roles: row.owner.roles,
-        attributes: row.owner.attributes,
-        scopes: groupScopes(row.scopes),
-        expiresAt: Math.floor(row.expiresAt.getTime() / 1000),
-        tokenId: row.id,
-      }),
+    if (refusal) return { status: 'refused', reason: refusal };
+    const found = row;
+    const fingerprint = secretFingerprint(key, parsed.secret);
+    return {
+      status: 'found',
+      stored: { kind: 'argon2', hash: found.secretHash },
+      plausible: found.secretFingerprint === null || found.secretFingerprint === fingerprint,
+      value: verifiedOf(found),
+      ttlMs: Math.max(1, found.expiresAt.getTime() - Date.now()),
+      confirmed: () => this.upgrade(found, parsed.secret, fingerprint),
     };
-    // A revocation that arrived while we were verifying must not be undone by caching a stale answer.
-    if (generation === this.generation) {
-      this.verified.set(key, entry, { ttl: Math.max(1, Math.min(this.options.cacheTtlSeconds * 1000, row.expiresAt.getTime() - Date.now())) });
-    }
-    return entry;
+  }
+
+  /** A hash with other parameters than `tokens.hash`, or no fingerprint yet: rewritten, off the request path. */
+  private upgrade(row: TokenForVerification, secret: string, fingerprint: number): void {
+    const current = hashUses(row.secretHash, this.options.hash);
+    if (current && row.secretFingerprint === fingerprint) return;
+    const hash = current ? Promise.resolve(row.secretHash) : hashSecret(secret, this.options.hash);
+    hash.then(
+      (next) => this.upgrades.add({ id: row.id, previousHash: row.secretHash, hash: next, fingerprint }),
+      (error: unknown) => this.options.logger?.warn({ err: error, token_id: row.id }, 'could not rehash a token secret'),
+    );
+  }
+
+  private outcomeOf(step: Step<Verified>, basicUsername: string | undefined, context: ProviderContext): ProviderOutcome {
+    if (step.status === 'ok') return this.accept(step.value, basicUsername, context);
+    return step.status === 'unavailable' ? unavailable(step.reason) : refuseSecret(step.reason);
   }
 
   private accept(entry: Verified, basicUsername: string | undefined, context: ProviderContext): ProviderOutcome {
-    if (basicUsername !== undefined && basicUsername !== entry.ownerName) return { status: 'rejected', reason: 'token belongs to another user' };
-    if ((entry.identity.expiresAt ?? 0) * 1000 <= Date.now()) return { status: 'rejected', reason: 'token expired' };
+    if (basicUsername !== undefined && basicUsername !== entry.ownerName) return refuseSecret('token belongs to another user');
+    if ((entry.identity.expiresAt ?? 0) * 1000 <= Date.now()) return refuseSecret('token expired');
     this.options.lastUsed.record(entry.tokenId, context.clientAddress);
-    return { status: 'accepted', identity: entry.identity };
+    return accept(entry.identity);
   }
+}
+
+function verifiedOf(row: TokenForVerification): Verified {
+  return {
+    tokenId: row.id,
+    ownerId: row.owner.id,
+    ownerName: row.owner.username,
+    identity: frozenIdentity({
+      username: row.owner.username,
+      realm: row.owner.realm,
+      roles: row.owner.roles,
+      attributes: row.owner.attributes,
+      scopes: groupScopes(row.scopes),
+      expiresAt: Math.floor(row.expiresAt.getTime() / 1000),
+      tokenId: row.id,
+    }),
+  };
 }
 
 function refusalOf(row: TokenForVerification): string | undefined {

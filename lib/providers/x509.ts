@@ -1,6 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { ProviderConfig } from '../config/schema';
+import { accept, refuseForm, refuseSecret } from '../gateway/outcomes';
 import type { Credential, Provider, ProviderOutcome } from '../gateway/types';
 import { keyUsageOf } from './x509-der';
 
@@ -37,25 +38,23 @@ export class X509Provider implements Provider {
 
   async verify(credential: Credential): Promise<ProviderOutcome> {
     const certificate = parseForwarded(credential.value);
-    if (!certificate) return reject('malformed client certificate');
+    // Not even a certificate: refused on its form, at once (no failure delay).
+    if (!certificate) return refuseForm('malformed client certificate');
     const problem = this.problemWith(certificate);
-    if (problem) return reject(problem);
+    if (problem) return refuseSecret(problem);
 
     const value = this.identifyingValue(certificate);
-    if (!value) return reject(`client certificate has no ${this.config.username_from}`);
+    if (!value) return refuseSecret(`client certificate has no ${this.config.username_from}`);
     const username = this.users ? this.users.get(this.normaliseKey(value)) : value;
-    if (!username) return reject('client certificate is not mapped to a user');
+    if (!username) return refuseSecret('client certificate is not mapped to a user');
     const email = emailOf(certificate);
-    return {
-      status: 'accepted',
-      identity: {
-        username,
-        realm: this.realm,
-        roles: [...this.config.roles],
-        attributes: { 'x509-fingerprint': fingerprintOf(certificate), ...(email ? { email } : {}) },
-        expiresAt: Math.floor(Date.parse(certificate.validTo) / 1000),
-      },
-    };
+    return accept({
+      username,
+      realm: this.realm,
+      roles: [...this.config.roles],
+      attributes: { 'x509-fingerprint': fingerprintOf(certificate), ...(email ? { email } : {}) },
+      expiresAt: Math.floor(Date.parse(certificate.validTo) / 1000),
+    });
   }
 
   private problemWith(certificate: X509Certificate): string | undefined {
@@ -92,10 +91,6 @@ export class X509Provider implements Provider {
   private normaliseKey(key: string): string {
     return this.config.username_from === 'fingerprint' ? key.replace(/:/g, '').toLowerCase() : key;
   }
-}
-
-function reject(reason: string): ProviderOutcome {
-  return { status: 'rejected', reason };
 }
 
 /** `ca` is PEM text or the path of a PEM file; every certificate in it is a trusted issuer. */

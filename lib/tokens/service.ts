@@ -7,6 +7,7 @@ import type { Config } from '../config/schema';
 import { parseDurationSeconds } from '../config/duration';
 import { hashSecret } from '../crypto/secrets';
 import { AppError } from '../errors';
+import { fingerprintKey, secretFingerprint } from './fingerprint';
 import { newToken, newTokenId } from './format';
 import { TOKENS_CHANNEL } from './channel';
 import { capReached, issuanceRateLimited, SlidingWindowLimiter } from './limits';
@@ -90,7 +91,7 @@ export class TokenService {
     const { token, secret } = newToken(this.prefix, id);
     const result = await insertToken(
       this.db,
-      { id, ownerId, name: input.name, description: input.description ?? null, scopes: [...new Set(input.scopes)], secretHash: await hashSecret(secret), expiresAt, createdBy: actorName(actor) },
+      { id, ownerId, name: input.name, description: input.description ?? null, scopes: [...new Set(input.scopes)], ...(await this.storedSecret(secret)), expiresAt, createdBy: actorName(actor) },
       this.audit(actor, owner ? 'token.create_for_user' : 'token.create', whose ?? actorName(actor), id, { name: input.name, scopes: input.scopes, expires_at: expiresAt.toISOString() }),
       maxActive,
     );
@@ -139,7 +140,7 @@ export class TokenService {
     const result = await rotateTokenRow(
       this.db,
       id,
-      { id: newId, ownerId: old.ownerId, name: old.name, description: old.description, scopes: old.scopes, secretHash: await hashSecret(secret), expiresAt: old.expiresAt, createdBy: actorName(actor), rotatedFrom: id },
+      { id: newId, ownerId: old.ownerId, name: old.name, description: old.description, scopes: old.scopes, ...(await this.storedSecret(secret)), expiresAt: old.expiresAt, createdBy: actorName(actor), rotatedFrom: id },
       new Date(Date.now() + graceSeconds * 1000),
       this.audit(actor, 'token.rotate', whose, id, { new_token_id: newId, grace_seconds: graceSeconds }),
       maxActive,
@@ -149,6 +150,12 @@ export class TokenService {
     const { row } = result;
     await this.deps.database.notify(TOKENS_CHANNEL, `token:${id}`);
     return createdTokenView.parse({ token: toView({ token: row, owner: existing.owner }, this.prefix), secret: token, warning: 'Copy this token now: it is shown once and cannot be recovered.' });
+  }
+
+  /** What is kept of a new secret: its argon2id hash with the token parameters, and its fingerprint. */
+  private async storedSecret(secret: string): Promise<{ secretHash: string; secretFingerprint: number }> {
+    const [secretHash, key] = await Promise.all([hashSecret(secret, this.deps.config.tokens.hash), fingerprintKey(this.deps.database)]);
+    return { secretHash, secretFingerprint: secretFingerprint(key, secret) };
   }
 
   /** Counts a new secret for the acting user (whoever the token is for), or refuses before any hashing. */

@@ -1,5 +1,9 @@
 import { X509Certificate } from 'node:crypto';
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { configSchema } from '@/lib/config/schema';
+import { createLogger } from '@/lib/log/logger';
+import { createRuntime, type Runtime } from '@/lib/runtime';
 import { startApp, type RunningApp } from '../support/app';
 import { certWorkspace, escapePem, type CertWorkspace } from '../support/certs';
 import { authenticate } from '../support/gateway-client';
@@ -12,6 +16,7 @@ const ALICE_EXTENSIONS = [
 ];
 
 let ws: CertWorkspace;
+let caPem: string;
 let app: RunningApp;
 let untrusting: RunningApp;
 const certs: Record<string, string> = {};
@@ -23,6 +28,7 @@ const stamp = (d: Date) => d.toISOString().replace(/[-:T]/g, '').slice(0, 14) + 
 beforeAll(async () => {
   ws = certWorkspace();
   const ca = await ws.createCa('Gateway Test CA');
+  caPem = ca.pem;
   const otherCa = await ws.createCa('Some Other CA');
   const day = 86_400_000;
   certs.alice = await ca.issue({ subject: '/CN=alice', extensions: ALICE_EXTENSIONS });
@@ -148,5 +154,32 @@ describe('x509 provider from a trusted proxy without the proxy secret', () => {
     const whoami = await fetch(`${app.url}/api/whoami`, { headers: cert(alice, 'certs', 'wrong') });
     expect(whoami.status).toBe(401);
     expect((await authenticate(app.url, cert(alice, 'certs'))).status).toBe(200);
+  });
+});
+
+describe('x509 refusals and the failure delay', () => {
+  let runtime: Runtime;
+
+  beforeAll(async () => {
+    const config = configSchema.parse({
+      server: { proxy_secret: PROXY_SECRET },
+      providers: [{ type: 'x509', name: 'x509', realm: 'certs', ca: caPem }],
+      database: { path: 'memory://' },
+      auth: { failure_delay_ms: 5000 },
+    });
+    runtime = await createRuntime({ config, demo: false, source: 'test', warnings: [] }, createLogger({ level: 'fatal', format: 'json' }, new Writable({ write: (_c, _e, done) => done() })));
+  });
+  afterAll(() => runtime?.close());
+
+  const ask = (value: string) => {
+    const headers: Record<string, string> = { 'x-ssl-client-cert': value, 'x-aot-proxy-secret': PROXY_SECRET };
+    return runtime.http.handle({ method: 'GET', path: '/api/authenticate', header: (name) => headers[name], remoteAddress: '127.0.0.1' });
+  };
+  const settledSoon = (answer: unknown) => Promise.race([Promise.resolve(answer).then(() => true), new Promise((resolve) => setTimeout(() => resolve(false), 200))]);
+
+  it('answers a malformed certificate at once (refused on its form), and holds back one refused after checking', async () => {
+    expect(await settledSoon(ask('garbage'))).toBe(true);
+    expect(await settledSoon(ask(escapePem('-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n')))).toBe(true);
+    expect(await settledSoon(ask(escapePem(certs.otherCa ?? '')))).toBe(false);
   });
 });

@@ -100,6 +100,36 @@ describe('SingleFlightCache', () => {
   });
 });
 
+describe('SingleFlightCache invalidation', () => {
+  it('forgets the accepted answers a predicate matches, and keeps the others', async () => {
+    const cache = new SingleFlightCache<{ owner: string }>({ ttlMs: 60_000 });
+    await cache.get('a', async () => ({ status: 'ok', value: { owner: 'ann' } }));
+    await cache.get('b', async () => ({ status: 'ok', value: { owner: 'bob' } }));
+    cache.invalidate((value) => value.owner === 'ann');
+    expect(cache.peek('a')).toBeUndefined();
+    expect(cache.peek('b')).toMatchObject({ status: 'ok' });
+  });
+
+  it('stores nothing from a fill that an invalidation raced, and starts a new fill for later callers', async () => {
+    const cache = new SingleFlightCache<string>({ ttlMs: 60_000 });
+    const gate = deferred<Step<string>>();
+    const early = cache.get('k', () => gate.promise);
+    cache.invalidate(() => true); // e.g. the token is revoked while its row is being read
+    const later = vi.fn(async (): Promise<Step<string>> => ({ status: 'rejected', reason: 'revoked' }));
+    await expect(cache.get('k', later)).resolves.toMatchObject({ status: 'rejected' });
+    expect(later).toHaveBeenCalledTimes(1);
+    gate.resolve({ status: 'ok', value: 'stale' });
+    await expect(early).resolves.toMatchObject({ status: 'ok', value: 'stale' }); // its own caller was already under way
+    expect(cache.peek('k')).toMatchObject({ status: 'rejected' }); // the stale answer was not stored
+  });
+
+  it('does not remember a rejection with ttlMs 0', async () => {
+    const cache = new SingleFlightCache<string>({ ttlMs: 60_000, negativeTtlMs: 10_000 });
+    await cache.get('k', async () => ({ status: 'rejected', reason: 'owner disabled', ttlMs: 0 }));
+    expect(cache.peek('k')).toBeUndefined();
+  });
+});
+
 describe('credentialKey', () => {
   it('is a keyed hash: stable in a process, never the credential itself', () => {
     expect(credentialKey('secret-api-key')).toBe(credentialKey('secret-api-key'));

@@ -20,7 +20,7 @@ describe('plain provider', async () => {
   const setup = (verdictTtlMs?: number) => {
     const main = new CountingQueue(2, 32);
     const suspect = new CountingQueue(1, 4);
-    const provider = new PlainProvider({ type: 'plain', name: 'p', realm: 'r', users: [{ username: 'ann', password_hash: hash, roles: ['x'], attributes: {} }] }, main, suspect, verdictTtlMs);
+    const provider = new PlainProvider({ type: 'plain', name: 'p', realm: 'r', users: [{ username: 'ann', password_hash: hash, roles: ['x'], attributes: {} }] }, { main, narrow: suspect }, { verdictTtlMs });
     return { main, suspect, provider };
   };
 
@@ -54,6 +54,17 @@ describe('plain provider', async () => {
     expect(suspect.runs).toBe(1);
   });
 
+  it('counts guesses against the address they come from: the owner from another address is checked in the main lane', async () => {
+    const { main, suspect, provider } = setup();
+    const from = (address: string) => ({ signal: new AbortController().signal, clientAddress: () => address });
+    expect((await provider.verify(basic('ann', 'guess-1'), from('203.0.113.1'))).status).toBe('rejected');
+    expect((await provider.verify(basic('ann', 'guess-2'), from('203.0.113.1'))).status).toBe('rejected');
+    expect(suspect.runs).toBe(1); // the guesser's second try
+    expect((await provider.verify(basic('ann', 'right'), from('198.51.100.2'))).status).toBe('accepted');
+    expect(suspect.runs).toBe(1);
+    expect(main.runs).toBe(2);
+  });
+
   it('answers "unavailable" rather than queueing without bound', async () => {
     const { provider } = setup();
     const outcomes = await Promise.all(Array.from({ length: 60 }, (_, i) => provider.verify(basic('ann', `burst-${i}`))));
@@ -66,7 +77,7 @@ describe('plain provider', async () => {
     const credential = basic('ann', 'right');
     await provider.verify(credential);
     await provider.verify(basic('ann', 'wrong'));
-    const keys = (provider as unknown as { verdicts: SingleFlightCache<unknown> }).verdicts.keys();
+    const keys = (provider as unknown as { checker: { verdicts: SingleFlightCache<unknown> } }).checker.verdicts.keys();
     expect(keys).toHaveLength(2);
     const plainHashes = [credential.value, 'ann:right'].flatMap((v) => ['sha256', 'sha1', 'md5'].flatMap((alg) => ['hex', 'base64', 'base64url'].map((enc) => createHash(alg).update(v).digest(enc as 'hex'))));
     for (const key of keys) {

@@ -44,4 +44,41 @@ describe('WorkQueue', () => {
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(4); // 3 at once, 1 after waiting
     expect(outcomes.filter((o) => o.status === 'rejected')).toHaveLength(1);
   });
+
+  it('serves the share served least recently first: a newcomer waits for the running task, never behind a flood', async () => {
+    const queue = new WorkQueue(1, 100);
+    const order: string[] = [];
+    let release: () => void = () => undefined;
+    const blocker = queue.run(() => new Promise<void>((resolve) => (release = resolve)), 'flood');
+    const flood = Array.from({ length: 10 }, (_, i) => queue.run(async () => void order.push(`flood-${i}`), 'flood'));
+    const owner = queue.run(async () => void order.push('owner'), 'owner');
+    release();
+    await Promise.all([blocker, owner, ...flood]);
+    expect(order.indexOf('owner')).toBe(0); // the flood's share had a turn (the running task), the owner none
+    expect(order.slice(1)).toEqual(Array.from({ length: 10 }, (_, i) => `flood-${i}`));
+  });
+
+  it('takes turns between shares that keep waiting', async () => {
+    const queue = new WorkQueue(1, 100);
+    const order: string[] = [];
+    let release: () => void = () => undefined;
+    const blocker = queue.run(() => new Promise<void>((resolve) => (release = resolve)), 'x');
+    const tasks = ['a', 'b'].flatMap((share) => Array.from({ length: 3 }, (_, i) => queue.run(async () => void order.push(`${share}${i}`), share)));
+    release();
+    await Promise.all([blocker, ...tasks]);
+    expect(order).toEqual(['a0', 'b0', 'a1', 'b1', 'a2', 'b2']);
+  });
+
+  it('makes room for a newcomer when full by refusing the newest task of the longest share', async () => {
+    const queue = new WorkQueue(1, 3);
+    let release: () => void = () => undefined;
+    const blocker = queue.run(() => new Promise<void>((resolve) => (release = resolve)), 'flood');
+    const flood = Array.from({ length: 3 }, (_, i) => queue.run(async () => `flood-${i}`, 'flood'));
+    const refusedFlood = queue.run(async () => 'flood-3', 'flood'); // its own share is the longest: refused
+    const owner = queue.run(async () => 'owner', 'owner'); // takes the place of flood-2
+    release();
+    await blocker;
+    const results = await Promise.allSettled([...flood, refusedFlood, owner]);
+    expect(results.map((r) => (r.status === 'fulfilled' ? r.value : 'refused'))).toEqual(['flood-0', 'flood-1', 'refused', 'refused', 'owner']);
+  });
 });

@@ -18,7 +18,7 @@ const tokenForm = z.object({
 const formText = (formData: FormData, name: string) => formData.get(name) ?? undefined;
 
 /** FormData → the body `TokenService.create` takes (`expires_in` preset or `expires_at` date). */
-export function tokenBodyFromForm(formData: FormData, tokens: Config['tokens']): Record<string, unknown> {
+export function tokenBodyFromForm(formData: FormData, tokens: Pick<Config['tokens'], 'max_lifetime' | 'default_lifetime'>): Record<string, unknown> {
   const form = tokenForm.parse({
     name: formText(formData, 'name'),
     description: formText(formData, 'description'),

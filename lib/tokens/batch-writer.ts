@@ -1,0 +1,37 @@
+/**
+ * Collects rows by key and writes them together, every `intervalMs` and at close, off the request
+ * path: a later row for the same key replaces the earlier one. A failed write is reported and dropped.
+ */
+export class BatchWriter<T> {
+  private pending = new Map<string, T>();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly write: (batch: T[]) => Promise<void>,
+    intervalMs: number,
+    private readonly onError: (error: unknown, rows: number) => void,
+  ) {
+    this.timer = setInterval(() => void this.flush(), intervalMs);
+    this.timer.unref();
+  }
+
+  add(key: string, row: T): void {
+    this.pending.set(key, row);
+  }
+
+  async flush(): Promise<void> {
+    if (this.pending.size === 0) return;
+    const batch = [...this.pending.values()];
+    this.pending = new Map();
+    try {
+      await this.write(batch);
+    } catch (error) {
+      this.onError(error, batch.length);
+    }
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush();
+  }
+}
