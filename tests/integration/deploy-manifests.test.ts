@@ -35,7 +35,8 @@ function yamlFiles(dir: string): string[] {
   });
 }
 
-const files = yamlFiles(path.join(ROOT, 'deploy'));
+// Kubernetes objects only: deploy/envoy and deploy/traefik hold those proxies' own configs (tests/unit/deploy-configs.test.ts).
+const files = yamlFiles(path.join(ROOT, 'deploy')).filter((file) => !/deploy\/(envoy|traefik)\//.test(file));
 const objects: K8sObject[] = files.flatMap((file) =>
   parseAllDocuments(readFileSync(file, 'utf8')).flatMap((doc) => {
     if (!('errors' in doc)) return [];

@@ -13,7 +13,7 @@ export const INGRESS_PATH = path.join(ROOT, 'deploy/kubernetes/ingress-nginx.yam
 const NGINX_BINARY = process.env.NGINX_BINARY ?? '/usr/sbin/nginx';
 const PREFIX = 'nginx.ingress.kubernetes.io/';
 /** The shipped auth-url's host and port: the app's Service, replaced by the test app's address. */
-const SHIPPED_AUTH_ADDRESS = 'auth-o-tron.auth.svc.cluster.local:3000';
+const SHIPPED_AUTH_ADDRESS = 'auth-o-tron.auth.svc.cluster.local:80';
 const SHIPPED_PROXY_SECRET = 'replace-with-server.proxy_secret';
 
 export interface IngressPath {

@@ -10,6 +10,8 @@ import { envoyParts, matches, readEnvoy, readTraefik, TRAEFIK_STATIC_PATH } from
 const ROOT = path.resolve(import.meta.dirname, '../..');
 /** The app's port when `server.port` is not set (server.ts), which every example points at. */
 const APP_PORT = 3000;
+/** deploy/kubernetes/service.yaml's port, which targets the pods' APP_PORT. */
+const SERVICE_PORT = '80';
 /**
  * Headers the gateway believes from a trusted proxy only, which a client must never get to it
  * (DESIGN.md, "Behind every forward-auth proxy"). X-Forwarded-Host counts only beside X-Forwarded-Uri,
@@ -115,7 +117,7 @@ describe('deploy/kubernetes/ingress-nginx.yaml', () => {
     const api = annotations('api');
     const url = new URL(api('auth-url') ?? '');
     expect(AUTHENTICATE_PATHS.has(url.pathname)).toBe(true);
-    expect(url.port).toBe(String(APP_PORT));
+    expect(url.port || '80').toBe(SERVICE_PORT); // the Service's port (deploy/kubernetes/service.yaml), which targets the app's
     expect(api('auth-method')).toBe('GET'); // ingress-nginx sets X-Original-URI only with it
     expect(api('auth-response-headers')?.split(',').map((h) => h.trim())).toEqual(['Authorization']);
   });
@@ -137,7 +139,7 @@ describe('deploy/kubernetes/ingress-nginx.yaml', () => {
     expect(new Set(set.keys())).toEqual(new Set(TRUSTED));
     expect([...set.values()].every((v) => v === '')).toBe(true);
     const backend = ingresses.find((i) => i.metadata.name === 'auth-o-tron')?.spec.rules[0]?.http.paths[0]?.backend.service;
-    expect(backend?.port.number).toBe(APP_PORT);
+    expect(String(backend?.port.number)).toBe(SERVICE_PORT);
   });
 });
 
