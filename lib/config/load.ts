@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseDocument, parse as parseYamlScalar } from 'yaml';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { configSchema, type Config } from './schema';
 import { demoConfig } from './demo';
 import { closestMatch } from './suggest';

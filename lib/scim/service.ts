@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Database } from '../../db/client';
 import { createRealmUser, getRealmUser, listRealmUsers, type UserPatch, type UserRow } from '../../db/users';
 import { credentialKey, verifySecret } from '../crypto/secrets';
-import { auditEntry, combinePlans, disablePlan, enablePlan, type AuditContext, UserStatus } from '../users/status';
+import { auditEntry, combinePlans, disablePlan, enablePlan, type AuditContext, type UserStatus } from '../users/status';
 import { ScimError } from './errors';
 import { parseUserFilter } from './filter';
 import { applyPatch, type UserDocument } from './patch';
