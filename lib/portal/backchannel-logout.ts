@@ -1,5 +1,6 @@
 import 'server-only';
-import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify } from 'jose';
+import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { TOKEN_ERROR_CODES } from '../providers/jwt-verifier';
 import { z } from 'zod';
 import { recordLogoutToken } from '../../db/logout-tokens';
 import { findUserByIdpSession, findUsersByIdpSubject, type UserRow } from '../../db/users';
@@ -34,19 +35,6 @@ const logoutClaims = z
   .refine((claims) => claims.sub !== undefined || claims.sid !== undefined, 'a logout token names sub or sid');
 type LogoutClaims = z.infer<typeof logoutClaims>;
 
-// jose's verdicts about the token itself (400); anything else is the JWKS failing us (503).
-const TOKEN_ERRORS = new Set([
-  errors.JWTExpired.code,
-  errors.JWTClaimValidationFailed.code,
-  errors.JWSSignatureVerificationFailed.code,
-  errors.JWSInvalid.code,
-  errors.JWTInvalid.code,
-  errors.JOSEAlgNotAllowed.code,
-  errors.JOSENotSupported.code,
-  errors.JWKSNoMatchingKey.code,
-  errors.JWKSMultipleMatchingKeys.code,
-  errors.JWKInvalid.code,
-]);
 // The `typ` values a logout token may carry (§2.4 recommends logout+jwt); an access token's at+jwt is not one.
 const LOGOUT_TYPES = new Set(['logout+jwt', 'application/logout+jwt', 'jwt']);
 
@@ -87,7 +75,7 @@ async function verifyLogoutToken(runtime: Runtime, token: string): Promise<Logou
     }));
   } catch (error) {
     const code = (error as { code?: unknown }).code;
-    if (typeof code === 'string' && TOKEN_ERRORS.has(code)) throw invalid(`logout_token refused: ${code}`);
+    if (typeof code === 'string' && TOKEN_ERROR_CODES.has(code)) throw invalid(`logout_token refused: ${code}`);
     throw new AppError('unavailable', `the identity provider's keys could not be read: ${describeError(error)}`);
   }
   const claims = logoutClaims.safeParse(payload);

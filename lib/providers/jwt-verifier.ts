@@ -39,8 +39,8 @@ export function verifierFor(config: JwtCheckConfig, timeoutMs: number, certUri =
 const VERIFIED_TTL_MS = 60_000;
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
-// Token problems (401); anything else from jose is the JWKS endpoint failing us (503).
-const TOKEN_ERROR_CODES = new Set([
+/** jose's verdicts about a token itself (refuse it); anything else from jose is the JWKS endpoint failing us (503). */
+export const TOKEN_ERROR_CODES: ReadonlySet<string> = new Set([
   errors.JWTExpired.code,
   errors.JWTClaimValidationFailed.code,
   errors.JWSSignatureVerificationFailed.code,
