@@ -18,3 +18,12 @@ export async function handleGatewayRoute(request: Request): Promise<Response> {
   // An empty body is no body (a string would add a text/plain Content-Type).
   return new Response(request.method === 'HEAD' || response.body === '' ? null : response.body, { status: response.status, headers: response.headers });
 }
+
+/** Every method a gateway route answers: the route files re-export these (one mechanism, not one copy per path). */
+export const GET = handleGatewayRoute;
+export const HEAD = handleGatewayRoute;
+export const POST = handleGatewayRoute;
+export const PUT = handleGatewayRoute;
+export const PATCH = handleGatewayRoute;
+export const DELETE = handleGatewayRoute;
+export const OPTIONS = handleGatewayRoute;
