@@ -54,7 +54,12 @@ async function start(): Promise<void> {
     // is the whole pod's and not one worker's picked at random.
     if (metrics?.enabled) {
       const aggregator = new AggregatorRegistry();
-      await startMetricsListener({ host: server.host ?? '0.0.0.0', port: metrics.port, logger, render: async () => ({ contentType: aggregator.contentType, body: await aggregator.clusterMetrics() }) }).catch(metricsBindFailed);
+      await startMetricsListener({
+        host: server.host ?? '0.0.0.0',
+        port: metrics.port,
+        logger,
+        render: async () => ({ contentType: aggregator.contentType, body: await aggregator.clusterMetrics() }),
+      }).catch(metricsBindFailed);
     }
     return superviseWorkers({ count: server.workers, shutdownTimeoutS: server.shutdown_timeout, logger });
   }
@@ -122,7 +127,16 @@ async function main(loaded: LoadedConfig): Promise<void> {
   const send = (req: IncomingMessage, res: ServerResponse, response: GatewayResponse | null): void => {
     if (response) return writeNodeResponse(res, response, req.method);
     // Only where people sign in (an IdP configured, or the demo's injected): the callback must match.
-    const canonical = config.portal?.oidc && canonicalRedirect({ portalUrl: config.portal.url, port: actualPort, requestOrigin: requestOrigin(req), proxied: req.headers['x-forwarded-host'] !== undefined, method: req.method, path: req.url ?? '/' });
+    const canonical =
+      config.portal?.oidc &&
+      canonicalRedirect({
+        portalUrl: config.portal.url,
+        port: actualPort,
+        requestOrigin: requestOrigin(req),
+        proxied: req.headers['x-forwarded-host'] !== undefined,
+        method: req.method,
+        path: req.url ?? '/',
+      });
     if (canonical) return void res.writeHead(302, { Location: canonical, 'Cache-Control': 'no-store' }).end();
     req.headers[PEER_ADDRESS_HEADER] = req.socket.remoteAddress ?? '';
     for (const [name, value] of Object.entries(securityHeaders())) res.setHeader(name, value);
@@ -187,7 +201,9 @@ async function main(loaded: LoadedConfig): Promise<void> {
     AggregatorRegistry.setRegistries([metrics.registry]); // what this worker answers the primary with
   } else if (config.metrics?.enabled) {
     const { registry } = metrics;
-    metricsListener = await startMetricsListener({ host, port: config.metrics.port, logger, render: async () => ({ contentType: registry.contentType, body: await registry.metrics() }) }).catch(metricsBindFailed);
+    metricsListener = await startMetricsListener({ host, port: config.metrics.port, logger, render: async () => ({ contentType: registry.contentType, body: await registry.metrics() }) }).catch(
+      metricsBindFailed,
+    );
   }
   // Before "listening" is announced, so sign-in works by the time anyone is told to try it.
   const demoIdp = await startDemoIdpIfNeeded(runtime, actualPort);

@@ -215,7 +215,13 @@ http {
   const child = spawn('/usr/sbin/nginx', ['-c', path.join(prefix, 'nginx.conf'), '-p', prefix, '-g', 'daemon off;'], { stdio: 'inherit' });
   cleanups.push(() => stopProcess(child));
   for (let i = 0; i < 100; i++) {
-    if (await fetch(`http://127.0.0.1:${port}/bare/x`).then(() => true, () => false)) break;
+    if (
+      await fetch(`http://127.0.0.1:${port}/bare/x`).then(
+        () => true,
+        () => false,
+      )
+    )
+      break;
     await new Promise((r) => setTimeout(r, 50));
   }
   return { url: `http://127.0.0.1:${port}` };
@@ -268,7 +274,9 @@ async function main(): Promise<void> {
   const hash = await hashSecret(SECRET, TOKEN_HASH_DEFAULTS);
   const storedKey = await client.query<{ value: string }>('select value from app_secrets where name = $1', [FINGERPRINT_KEY_NAME]);
   const fingerprint = secretFingerprint(decodeFingerprintKey(storedKey.rows[0]?.value ?? ''), SECRET);
-  const { rows } = await client.query<{ id: string }>(`insert into users (realm, username, roles) values ('local', 'alice', '["user"]') on conflict (realm, username) do update set roles = excluded.roles returning id`);
+  const { rows } = await client.query<{ id: string }>(
+    `insert into users (realm, username, roles) values ('local', 'alice', '["user"]') on conflict (realm, username) do update set roles = excluded.roles returning id`,
+  );
   const ownerId = rows[0]?.id;
   await client.query(
     `insert into tokens (id, owner_id, name, scopes, secret_hash, secret_fingerprint, expires_at)
@@ -286,7 +294,11 @@ async function main(): Promise<void> {
   const appRssMb = () => appPids.reduce((sum, pid) => sum + rssMb(pid), 0);
   // The framework baseline runs in its own instance, so the app measured below keeps its own memory.
   const frameworkApp = await startApp({ config, databaseUrl: database.url });
-  const nginx = await startBenchNginx([app, ...replicas].map((a) => a.port), bares.map((b) => b.port), frameworkApp.port);
+  const nginx = await startBenchNginx(
+    [app, ...replicas].map((a) => a.port),
+    bares.map((b) => b.port),
+    frameworkApp.port,
+  );
 
   const basic = `Basic ${Buffer.from('alice:alice-pw').toString('base64')}`;
   const jwts = await Promise.all(Array.from({ length: 20 }, (_, i) => idp.sign({ sub: `user-${i}`, preferred_username: `user-${i}` }, { expiresIn: '2h' })).map(async (t) => `Bearer ${await t}`));
@@ -323,26 +335,66 @@ async function main(): Promise<void> {
       statuses: result.statuses,
     };
     rows_.push(row);
-    console.log(`${scenario.padEnd(44)} ${String(row.rps).padStart(7)} req/s  p50 ${row.p50.toFixed(1)} ms  p99 ${row.p99.toFixed(1)} ms  errors ${errors}  server CPU ${row.cpuUsPerRequest} µs/req  idle ${row.idlePercent} % ${JSON.stringify(result.statuses)}`);
+    console.log(
+      `${scenario.padEnd(44)} ${String(row.rps).padStart(7)} req/s  p50 ${row.p50.toFixed(1)} ms  p99 ${row.p99.toFixed(1)} ms  errors ${errors}  server CPU ${row.cpuUsPerRequest} µs/req  idle ${row.idlePercent} % ${JSON.stringify(result.statuses)}`,
+    );
     return result;
   };
 
   // Both apps load what they need on first use (the portal lazily): warm them up before measuring.
   for (let i = 0; i < 20; i++) await Promise.all([fetch(`${nginx.url}/next/x`), fetch(`${nginx.url}/gateway/x`, { headers: { Authorization: basic } })]);
   console.log(`running scenarios (${DURATION} s each, ${CONNECTIONS} connections)…`);
-  bareResult = record('baseline: nginx → bare Node 200', 200, await wrk(`${nginx.url}/bare/x`, ['-'], DURATION, CONNECTIONS, bares.map((b) => b.child.pid ?? 0)));
-  record('bare Node 200 with a JSON body (no upstream keepalive)', 200, await wrk(`${nginx.url}/bare_body/x`, ['-'], DURATION, CONNECTIONS, bares.map((b) => b.child.pid ?? 0)));
-  record('bare Node 200 with a JWT-sized Authorization', 200, await wrk(`${nginx.url}/bare_jwt/x`, ['-'], DURATION, CONNECTIONS, bares.map((b) => b.child.pid ?? 0)));
+  bareResult = record(
+    'baseline: nginx → bare Node 200',
+    200,
+    await wrk(
+      `${nginx.url}/bare/x`,
+      ['-'],
+      DURATION,
+      CONNECTIONS,
+      bares.map((b) => b.child.pid ?? 0),
+    ),
+  );
+  record(
+    'bare Node 200 with a JSON body (no upstream keepalive)',
+    200,
+    await wrk(
+      `${nginx.url}/bare_body/x`,
+      ['-'],
+      DURATION,
+      CONNECTIONS,
+      bares.map((b) => b.child.pid ?? 0),
+    ),
+  );
+  record(
+    'bare Node 200 with a JWT-sized Authorization',
+    200,
+    await wrk(
+      `${nginx.url}/bare_jwt/x`,
+      ['-'],
+      DURATION,
+      CONNECTIONS,
+      bares.map((b) => b.child.pid ?? 0),
+    ),
+  );
   nextResult = record('baseline: nginx → Next.js route', 200, await wrk(`${nginx.url}/next/x`, ['-'], DURATION, CONNECTIONS, [frameworkApp.pid]));
   await frameworkApp.stop();
   const scenario = async (name: string, expect: number, url: string, headers: string[], connections = CONNECTIONS) => {
     if (ONLY && !ONLY.test(name)) return undefined;
     const warmup = await wrk(url, headers, WARMUP_SECONDS, connections);
     // Bare Node gets the very same requests (credentials and all), so only the answer differs.
-    const pairs = await pairedRounds(ROUNDS, () => wrk(`${nginx.url}/bare/x`, headers, ROUND_SECONDS, connections), () => wrk(url, headers, ROUND_SECONDS, connections, appPids));
+    const pairs = await pairedRounds(
+      ROUNDS,
+      () => wrk(`${nginx.url}/bare/x`, headers, ROUND_SECONDS, connections),
+      () => wrk(url, headers, ROUND_SECONDS, connections, appPids),
+    );
     const rounds = pairs.map((p) => p.measured);
     const ratios = pairs.map((p) => p.measured.rps / p.reference.rps);
-    pairs.forEach(({ reference, measured }, i) => console.log(`  round ${i + 1}: ${Math.round(measured.rps)} req/s (p99 ${measured.p99.toFixed(1)} ms) beside bare ${Math.round(reference.rps)} (p99 ${reference.p99.toFixed(1)} ms): × ${ratios[i]!.toFixed(2)}`));
+    pairs.forEach(({ reference, measured }, i) =>
+      console.log(
+        `  round ${i + 1}: ${Math.round(measured.rps)} req/s (p99 ${measured.p99.toFixed(1)} ms) beside bare ${Math.round(reference.rps)} (p99 ${reference.p99.toFixed(1)} ms): × ${ratios[i]!.toFixed(2)}`,
+      ),
+    );
     const result = combined(rounds);
     // Answers during the warm-up count too: an error there is still an error.
     for (const [code, n] of Object.entries(warmup.statuses)) result.statuses[code] = (result.statuses[code] ?? 0) + n;
@@ -366,7 +418,13 @@ async function main(): Promise<void> {
   await scenario('policy denies → 403', 403, `${nginx.url}/gateway/admin/x`, [basic]);
   // The server's own CPU per check, without nginx: wrk straight at the app and at bare Node (same requests, rounds interleaved).
   const direct: Record<string, { app: number; bare: number }> = {};
-  const directCases: Array<[string, string[], string]> = [['opaque token', [seeded(1)], '/x'], ['Basic', [basic], '/x'], ['IdP JWT', jwts, '/x'], ['garbage 401', garbage, '/x'], ['policy 403', [basic], '/gateway/admin/x']];
+  const directCases: Array<[string, string[], string]> = [
+    ['opaque token', [seeded(1)], '/x'],
+    ['Basic', [basic], '/x'],
+    ['IdP JWT', jwts, '/x'],
+    ['garbage 401', garbage, '/x'],
+    ['policy 403', [basic], '/gateway/admin/x'],
+  ];
   const directSamples = new Map<string, { app: number[]; bare: number[] }>();
   for (let round = 0; round < DIRECT_ROUNDS; round++) {
     for (const [name, headers, originalUri] of directCases) {
@@ -379,7 +437,11 @@ async function main(): Promise<void> {
     }
   }
   for (const [name, samples] of directSamples) direct[name] = { app: median(samples.app), bare: median(samples.bare) };
-  const directNote = `server CPU per check with wrk straight at the server (no nginx; median of ${DIRECT_ROUNDS} rounds of ${ROUND_SECONDS * 2} s, each beside bare Node given the same requests): ${Object.entries(direct).map(([name, { app, bare }]) => `${name} ${app.toFixed(1)} µs (bare ${bare.toFixed(1)})`).join(', ')}`;
+  const directNote = `server CPU per check with wrk straight at the server (no nginx; median of ${DIRECT_ROUNDS} rounds of ${ROUND_SECONDS * 2} s, each beside bare Node given the same requests): ${Object.entries(
+    direct,
+  )
+    .map(([name, { app, bare }]) => `${name} ${app.toFixed(1)} µs (bare ${bare.toFixed(1)})`)
+    .join(', ')}`;
   console.log(directNote);
   const pairedNote = `a cached check runs ${WARMUP_SECONDS} s unmeasured, then ${ROUNDS} rounds of ${ROUND_SECONDS} s, each beside ${ROUND_SECONDS} s of bare Node (the order alternating); "× bare Node" is the median of the rounds' ratios (lowest–highest in brackets), req/s their mean, p99 that of all the rounds' requests together, and "p99 × bare" against that of the bare rounds; bare Node gets the same requests (credentials and all); the other rows are against the bare-Node baseline at the start`;
   if (HOT_ONLY || (ONLY && !ONLY.test('flood'))) return void console.log(`\n${tableOf(rows_)}\n\n${pairedNote}\n${directNote}`);
@@ -393,7 +455,9 @@ async function main(): Promise<void> {
   await wrk(`${nginx.url}/gateway/x`, validMix, WARMUP_SECONDS, 25); // first uses of the valid tokens verify them: not part of either side
   const floodPairs = await pairedRounds(FLOOD_ROUNDS, alone, underFlood);
   const floodRatios = floodPairs.map(({ reference, measured: [valid] }) => valid.rps / reference.rps);
-  floodPairs.forEach(({ reference, measured: [valid] }, i) => console.log(`  flood round ${i + 1}: valid users ${Math.round(valid.rps)} req/s under the flood, ${Math.round(reference.rps)} alone: × ${floodRatios[i]!.toFixed(2)}`));
+  floodPairs.forEach(({ reference, measured: [valid] }, i) =>
+    console.log(`  flood round ${i + 1}: valid users ${Math.round(valid.rps)} req/s under the flood, ${Math.round(reference.rps)} alone: × ${floodRatios[i]!.toFixed(2)}`),
+  );
   const validAlone = combined(floodPairs.map((p) => p.reference));
   const validUnderFlood = combined(floodPairs.map((p) => p.measured[0]));
   const flood = combined(floodPairs.map((p) => p.measured[1]));
@@ -405,12 +469,7 @@ async function main(): Promise<void> {
   if (ONLY) return void console.log(`\n${tableOf(rows_)}\n\n${floodNote}`);
 
   // Mixed load over the 100,000-token database; RSS sampled throughout.
-  const mixed = [
-    ...Array.from({ length: 50 }, (_, i) => seeded(100 + (i % 200))),
-    ...Array.from({ length: 20 }, () => basic),
-    ...jwts.slice(0, 15),
-    ...garbage.slice(0, 15),
-  ];
+  const mixed = [...Array.from({ length: 50 }, (_, i) => seeded(100 + (i % 200))), ...Array.from({ length: 20 }, () => basic), ...jwts.slice(0, 15), ...garbage.slice(0, 15)];
   // Requests the gateway shed (503: argon2 queue full, or an upstream down), which nginx reports as 500.
   const shedByGateway = async () => {
     let shed = 0;
@@ -426,7 +485,10 @@ async function main(): Promise<void> {
   const mixedResult = await wrk(`${nginx.url}/gateway/x`, mixed, MIXED_DURATION, CONNECTIONS, appPids);
   clearInterval(sampler);
   const mixedShed = (await shedByGateway()) - shedBeforeMixed;
-  const mixedRow = record(`mixed load, ${SEEDED_TOKENS.toLocaleString('en')} tokens in Postgres (${MIXED_DURATION} s)`, 200, { ...mixedResult, statuses: Object.fromEntries(Object.entries(mixedResult.statuses).filter(([code]) => code !== '401')) });
+  const mixedRow = record(`mixed load, ${SEEDED_TOKENS.toLocaleString('en')} tokens in Postgres (${MIXED_DURATION} s)`, 200, {
+    ...mixedResult,
+    statuses: Object.fromEntries(Object.entries(mixedResult.statuses).filter(([code]) => code !== '401')),
+  });
 
   // Revocation latency across two replicas on the same Postgres.
   // No failure delay here: the probe measures when the refusal starts, not how long a refusal waits.
@@ -435,7 +497,9 @@ async function main(): Promise<void> {
   const admin = `Basic ${Buffer.from('alice:alice-pw').toString('base64')}`;
   const latencies: number[] = [];
   for (let i = 0; i < 5; i++) {
-    const created = (await (await fetch(`${app.url}/api/tokens`, { method: 'POST', headers: { Authorization: admin, 'Content-Type': 'application/json' }, body: '{"name":"revocation probe"}' })).json()) as { token: { id: string }; secret: string };
+    const created = (await (
+      await fetch(`${app.url}/api/tokens`, { method: 'POST', headers: { Authorization: admin, 'Content-Type': 'application/json' }, body: '{"name":"revocation probe"}' })
+    ).json()) as { token: { id: string }; secret: string };
     const probe = () => fetch(`${replica.url}/api/authenticate`, { headers: { Authorization: `Bearer ${created.secret}` } }).then((r) => r.status);
     if ((await probe()) !== 200) throw new Error('replica did not accept the new token');
     await fetch(`${app.url}/api/tokens/${created.token.id}`, { method: 'DELETE', headers: { Authorization: admin } });
@@ -447,7 +511,13 @@ async function main(): Promise<void> {
   const bareRps = bareResult.rps;
   const summary = {
     ranAt: new Date().toISOString(),
-    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, nginx: execFileSync('/usr/sbin/nginx', ['-v'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }) || 'nginx' },
+    machine: {
+      cpus: cpus().length,
+      model: cpus()[0]?.model ?? 'unknown',
+      memoryGb: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+      nginx: execFileSync('/usr/sbin/nginx', ['-v'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }) || 'nginx',
+    },
     settings: { durationSeconds: DURATION, mixedDurationSeconds: MIXED_DURATION, connections: CONNECTIONS, seededTokens: SEEDED_TOKENS, replicas: REPLICAS },
     argon2VerificationsPerSecond: Math.round(argon2PerSecond),
     coldTokensVsArgon2: (coldResult?.rps ?? 0) / argon2PerSecond,
@@ -541,12 +611,29 @@ function tableOf(rows: Row[]): string {
   return [
     '| scenario | req/s | p50 ms | p99 ms | errors | RSS MB | server CPU µs/req | idle % | × bare Node | p99 × bare | × Next route |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-    ...rows.map((r) => `| ${r.scenario} | ${r.rps} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.errors} | ${r.rssMb} | ${r.cpuUsPerRequest || '–'} | ${r.idlePercent} | ${r.vsBare.toFixed(2)}${r.vsBareRange ? ` (${r.vsBareRange.map((v) => v.toFixed(2)).join('–')})` : ''} | ${r.p99VsBare.toFixed(2)} | ${r.vsNext.toFixed(2)} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.scenario} | ${r.rps} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.errors} | ${r.rssMb} | ${r.cpuUsPerRequest || '–'} | ${r.idlePercent} | ${r.vsBare.toFixed(2)}${r.vsBareRange ? ` (${r.vsBareRange.map((v) => v.toFixed(2)).join('–')})` : ''} | ${r.p99VsBare.toFixed(2)} | ${r.vsNext.toFixed(2)} |`,
+    ),
   ].join('\n');
 }
 
 /** The README shows the latest full run, with the machine it ran on. */
-function updateReadme(table: string, summary: { pairedNote: string; directNote: string; mixedShedByGateway: number; ranAt: string; machine: { cpus: number; model: string; memoryGb: number; node: string }; argon2VerificationsPerSecond: number; coldTokensVsArgon2: number; floodNote: string; rssDuringMixedMb: { first: number; last: number; max: number }; revocationLatencyMs: number[] }): void {
+function updateReadme(
+  table: string,
+  summary: {
+    pairedNote: string;
+    directNote: string;
+    mixedShedByGateway: number;
+    ranAt: string;
+    machine: { cpus: number; model: string; memoryGb: number; node: string };
+    argon2VerificationsPerSecond: number;
+    coldTokensVsArgon2: number;
+    floodNote: string;
+    rssDuringMixedMb: { first: number; last: number; max: number };
+    revocationLatencyMs: number[];
+  },
+): void {
   const readmePath = path.join(ROOT, 'README.md');
   const readme = readFileSync(readmePath, 'utf8');
   const { machine } = summary;

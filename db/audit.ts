@@ -13,7 +13,12 @@ export async function insertAuditEntry(db: Pick<Db, 'insert'>, entry: NewAuditEn
 
 export async function listAuditEntries(db: Db, page: number, pageSize: number): Promise<{ entries: AuditRow[]; total: number }> {
   const [entries, [totals]] = await Promise.all([
-    db.select().from(auditLog).orderBy(desc(auditLog.id)).limit(pageSize).offset((page - 1) * pageSize),
+    db
+      .select()
+      .from(auditLog)
+      .orderBy(desc(auditLog.id))
+      .limit(pageSize)
+      .offset((page - 1) * pageSize),
     db.select({ total: count() }).from(auditLog),
   ]);
   return { entries, total: totals?.total ?? 0 };

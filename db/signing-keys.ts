@@ -29,7 +29,10 @@ export async function ensureActiveSigningKey(db: Db, algorithm: string, generate
       .orderBy(desc(signingKeys.createdAt))
       .limit(1);
     if (active) return active;
-    const [created] = await tx.insert(signingKeys).values(await generate()).returning();
+    const [created] = await tx
+      .insert(signingKeys)
+      .values(await generate())
+      .returning();
     if (!created) throw new Error('signing key insert returned nothing');
     return created;
   });

@@ -62,7 +62,11 @@ export async function getUserById(db: Db, id: string): Promise<UserRow | undefin
 }
 
 export async function getUserByName(db: Db, realm: string, username: string): Promise<UserRow | undefined> {
-  const [row] = await db.select().from(users).where(and(eq(users.realm, realm), eq(users.username, username))).limit(1);
+  const [row] = await db
+    .select()
+    .from(users)
+    .where(and(eq(users.realm, realm), eq(users.username, username)))
+    .limit(1);
   return row;
 }
 
@@ -199,11 +203,7 @@ export async function claimUsersForRevalidation(db: Db, realm: string, before: D
     .orderBy(sql`${users.revalidatedAt} asc nulls first`)
     .limit(limit)
     .for('update', { skipLocked: true });
-  return db
-    .update(users)
-    .set({ revalidatedAt: new Date() })
-    .where(inArray(users.id, due))
-    .returning({ id: users.id, realm: users.realm, username: users.username, refreshToken: users.refreshToken });
+  return db.update(users).set({ revalidatedAt: new Date() }).where(inArray(users.id, due)).returning({ id: users.id, realm: users.realm, username: users.username, refreshToken: users.refreshToken });
 }
 
 /** Stores the IdP's next refresh token (rotation), unless a sign-in stored another one meanwhile. */

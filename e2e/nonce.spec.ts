@@ -126,7 +126,10 @@ test.describe('sign-in sends a nonce and checks it in the ID token', () => {
     await expect(page.getByTestId('signed-in-user')).toHaveCount(0);
     await page.goto(`${app.url}/tokens`);
     await expect(page).toHaveURL(/\/signin/);
-    const line = app.output().split('\n').find((l) => l.includes('"portal sign-in failed"'));
+    const line = app
+      .output()
+      .split('\n')
+      .find((l) => l.includes('"portal sign-in failed"'));
     expect(JSON.parse(line ?? '{}')).toMatchObject({ step: 'CallbackRouteError', reason: expect.stringContaining('nonce') });
   });
 
@@ -137,8 +140,27 @@ test.describe('sign-in sends a nonce and checks it in the ID token', () => {
       await page.goto(`${app.url}/signin?callbackUrl=%2Ftokens`);
       await page.getByRole('button', { name: 'Sign in' }).click();
       await page.waitForURL((url) => url.pathname === '/signin' && url.searchParams.has('error'));
-      await expect.poll(() => app.output().split('\n').filter((l) => l.includes('"invalid_request"')).length, { message: app.output().split('\n').filter((l) => l.includes('sign-in')).join('\n') }).toBeGreaterThan(0);
-      const line = app.output().split('\n').find((l) => l.includes('"invalid_request"')) ?? '{}';
+      await expect
+        .poll(
+          () =>
+            app
+              .output()
+              .split('\n')
+              .filter((l) => l.includes('"invalid_request"')).length,
+          {
+            message: app
+              .output()
+              .split('\n')
+              .filter((l) => l.includes('sign-in'))
+              .join('\n'),
+          },
+        )
+        .toBeGreaterThan(0);
+      const line =
+        app
+          .output()
+          .split('\n')
+          .find((l) => l.includes('"invalid_request"')) ?? '{}';
       expect(JSON.parse(line)).toMatchObject({ msg: 'portal sign-in refused by the identity provider', step: 'authorization', error: 'invalid_request', error_description: 'nonce required' });
       expect(line).not.toContain('"state"');
     } finally {

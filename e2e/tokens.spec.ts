@@ -4,139 +4,140 @@ const dateIn = (days: number) => new Date(Date.now() + days * 86_400_000).toISOS
 
 // One story, in order: what alice does with her tokens, then what the admin sees and does about it.
 // The secrets travel from the page to nginx exactly as a person would copy them into a script.
-test.describe.serial('tokens from the portal, used through nginx', () => {
-  /** alice's token that the admin revokes later, and the ids the audit log must name. */
-  let backupSecret = '';
-  const ids: Record<string, string> = {};
+test.describe
+  .serial('tokens from the portal, used through nginx', () => {
+    /** alice's token that the admin revokes later, and the ids the audit log must name. */
+    let backupSecret = '';
+    const ids: Record<string, string> = {};
 
-  test('alice creates a scoped token, sees its secret once, uses it through nginx and revokes it', async ({ page, portal, gateway, context, portalApp }) => {
-    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: portalApp.url });
-    await portal.signIn('alice');
-    const { form, list } = portal.tokens;
+    test('alice creates a scoped token, sees its secret once, uses it through nginx and revokes it', async ({ page, portal, gateway, context, portalApp }) => {
+      await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: portalApp.url });
+      await portal.signIn('alice');
+      const { form, list } = portal.tokens;
 
-    const secret = await form.create({ name: 'e2e ci pipeline', description: 'nightly data pull', scopes: ['polytope:read', 'mars:retrieve'], expiry: '30 days' });
-    expect(secret).toMatch(/^aot_[0-9A-Za-z]+_[0-9A-Za-z]+$/);
-    const panel = form.secretPanel();
-    await expect(panel).toContainText('This is the only time it is shown');
-    await expect(panel).toContainText('cannot be shown again');
-    await expect(panel.getByRole('heading', { name: 'Copy your new token now' })).toBeFocused();
-    await panel.getByRole('button', { name: 'Copy token' }).click();
-    await expect(panel.getByRole('status')).toHaveText('✓ Copied');
-    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(secret);
-    await portal.screenshot('secret-panel');
+      const secret = await form.create({ name: 'e2e ci pipeline', description: 'nightly data pull', scopes: ['polytope:read', 'mars:retrieve'], expiry: '30 days' });
+      expect(secret).toMatch(/^aot_[0-9A-Za-z]+_[0-9A-Za-z]+$/);
+      const panel = form.secretPanel();
+      await expect(panel).toContainText('This is the only time it is shown');
+      await expect(panel).toContainText('cannot be shown again');
+      await expect(panel.getByRole('heading', { name: 'Copy your new token now' })).toBeFocused();
+      await panel.getByRole('button', { name: 'Copy token' }).click();
+      await expect(panel.getByRole('status')).toHaveText('✓ Copied');
+      expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(secret);
+      await portal.screenshot('secret-panel');
 
-    // The backend behind nginx gets a verified JWT for alice with exactly the token's scopes.
-    gateway.backend.clear();
-    const response = await gateway.call(secret);
-    expect(response.status, gateway.nginx.errorLog()).toBe(200);
-    const claims = gateway.backend.received.at(-1)?.claims;
-    expect(claims).toMatchObject({ sub: 'local-alice', username: 'alice', realm: 'local', auth: { method: 'tokens', provider: 'portal-tokens' } });
-    expect(claims?.scopes).toEqual({ polytope: ['read'], mars: ['retrieve'] });
+      // The backend behind nginx gets a verified JWT for alice with exactly the token's scopes.
+      gateway.backend.clear();
+      const response = await gateway.call(secret);
+      expect(response.status, gateway.nginx.errorLog()).toBe(200);
+      const claims = gateway.backend.received.at(-1)?.claims;
+      expect(claims).toMatchObject({ sub: 'local-alice', username: 'alice', realm: 'local', auth: { method: 'tokens', provider: 'portal-tokens' } });
+      expect(claims?.scopes).toEqual({ polytope: ['read'], mars: ['retrieve'] });
 
-    // Shown once: a reload has no panel and no secret anywhere on the page.
-    await page.reload();
-    await expect(form.secretPanel()).toHaveCount(0);
-    expect(await page.content()).not.toContain(secret);
-
-    const row = await list.stableRow('e2e ci pipeline');
-    ids.ci = (await row.getAttribute('data-token-id')) ?? '';
-    await expect(row).toContainText('Active');
-    await expect(row).toContainText('nightly data pull');
-    await expect(row.getByRole('cell').nth(1).getByRole('listitem')).toHaveText(['polytope:read', 'mars:retrieve']);
-    // Last use is recorded off the request path (batched every few seconds).
-    await expect(async () => {
+      // Shown once: a reload has no panel and no secret anywhere on the page.
       await page.reload();
-      await expect(row).toContainText('from 127.0.0.1', { timeout: 1000 });
-    }).toPass({ timeout: 20_000 });
-    await portal.screenshot('tokens-list');
+      await expect(form.secretPanel()).toHaveCount(0);
+      expect(await page.content()).not.toContain(secret);
 
-    await list.revoke('e2e ci pipeline');
-    await expect(row).toContainText(/Revoked.*by local\/alice/);
-    await expect.poll(() => gateway.status(secret), { timeout: 5000 }).toBe(401);
-  });
+      const row = await list.stableRow('e2e ci pipeline');
+      ids.ci = (await row.getAttribute('data-token-id')) ?? '';
+      await expect(row).toContainText('Active');
+      await expect(row).toContainText('nightly data pull');
+      await expect(row.getByRole('cell').nth(1).getByRole('listitem')).toHaveText(['polytope:read', 'mars:retrieve']);
+      // Last use is recorded off the request path (batched every few seconds).
+      await expect(async () => {
+        await page.reload();
+        await expect(row).toContainText('from 127.0.0.1', { timeout: 1000 });
+      }).toPass({ timeout: 20_000 });
+      await portal.screenshot('tokens-list');
 
-  test('alice rotates tokens: the old secret stops at once, or after the grace period', async ({ portal, gateway }) => {
-    await portal.signIn('alice');
-    const { form, list } = portal.tokens;
+      await list.revoke('e2e ci pipeline');
+      await expect(row).toContainText(/Revoked.*by local\/alice/);
+      await expect.poll(() => gateway.status(secret), { timeout: 5000 }).toBe(401);
+    });
 
-    const old = await form.create({ name: 'e2e nightly', scopes: ['polytope:write'], expiry: '7 days' });
-    await form.dismissSecret();
-    expect(await gateway.status(old)).toBe(200);
-    ids.nightly = (await list.row('e2e nightly', 'Active').getAttribute('data-token-id')) ?? '';
-    const fresh = await portal.tokens.rotate('e2e nightly', 'Now');
-    expect(fresh).not.toBe(old);
-    await expect.poll(() => gateway.status(old), { timeout: 5000 }).toBe(401);
-    expect(await gateway.status(fresh)).toBe(200);
-    await expect(list.row('e2e nightly', 'Expired')).toHaveCount(1);
-    await expect(list.row('e2e nightly', 'Active')).toHaveCount(1);
+    test('alice rotates tokens: the old secret stops at once, or after the grace period', async ({ portal, gateway }) => {
+      await portal.signIn('alice');
+      const { form, list } = portal.tokens;
 
-    const graceOld = await form.create({ name: 'e2e with grace', scopes: [], expiry: '7 days' });
-    await form.dismissSecret();
-    const graceNew = await portal.tokens.rotate('e2e with grace', 'After 1 hour');
-    expect(await gateway.status(graceNew)).toBe(200);
-    expect(await gateway.status(graceOld)).toBe(200); // still within its hour
+      const old = await form.create({ name: 'e2e nightly', scopes: ['polytope:write'], expiry: '7 days' });
+      await form.dismissSecret();
+      expect(await gateway.status(old)).toBe(200);
+      ids.nightly = (await list.row('e2e nightly', 'Active').getAttribute('data-token-id')) ?? '';
+      const fresh = await portal.tokens.rotate('e2e nightly', 'Now');
+      expect(fresh).not.toBe(old);
+      await expect.poll(() => gateway.status(old), { timeout: 5000 }).toBe(401);
+      expect(await gateway.status(fresh)).toBe(200);
+      await expect(list.row('e2e nightly', 'Expired')).toHaveCount(1);
+      await expect(list.row('e2e nightly', 'Active')).toHaveCount(1);
 
-    // A custom date: the token expires at 00:00 UTC that day.
-    const date = dateIn(45);
-    backupSecret = await form.create({ name: 'e2e backup', scopes: ['mars:retrieve'], expiry: date });
-    await form.dismissSecret();
-    await expect(list.row('e2e backup')).toContainText(`${date} 00:00 UTC`);
-    expect(await gateway.status(backupSecret)).toBe(200);
-  });
+      const graceOld = await form.create({ name: 'e2e with grace', scopes: [], expiry: '7 days' });
+      await form.dismissSecret();
+      const graceNew = await portal.tokens.rotate('e2e with grace', 'After 1 hour');
+      expect(await gateway.status(graceNew)).toBe(200);
+      expect(await gateway.status(graceOld)).toBe(200); // still within its hour
 
-  test('the admin finds, revokes and issues tokens, disables alice, and the audit log shows every step', async ({ page, portal, gateway, sql }) => {
-    await portal.signIn('admin', '/admin');
-    const admin = portal.admin;
+      // A custom date: the token expires at 00:00 UTC that day.
+      const date = dateIn(45);
+      backupSecret = await form.create({ name: 'e2e backup', scopes: ['mars:retrieve'], expiry: date });
+      await form.dismissSecret();
+      await expect(list.row('e2e backup')).toContainText(`${date} 00:00 UTC`);
+      expect(await gateway.status(backupSecret)).toBe(200);
+    });
 
-    await admin.search('alice');
-    await expect(admin.tokens.row('e2e ci pipeline')).toContainText('local/alice');
-    await expect(admin.tokens.table.getByRole('row')).toHaveCount(1 + 6); // header + alice's six tokens
-    await admin.search('nightly', 'expired');
-    await expect(page).toHaveURL(/[?&]status=expired/);
-    await expect(admin.tokens.table.getByRole('row')).toHaveCount(2); // the rotated-out secret only
-    await admin.search('backup');
-    await expect(admin.tokens.table.getByRole('row')).toHaveCount(2);
-    await portal.screenshotOf(admin.tokensSection, 'admin-tokens');
+    test('the admin finds, revokes and issues tokens, disables alice, and the audit log shows every step', async ({ page, portal, gateway, sql }) => {
+      await portal.signIn('admin', '/admin');
+      const admin = portal.admin;
 
-    const revoked = await admin.tokens.revoke('e2e backup');
-    ids.backup = (await revoked.getAttribute('data-token-id')) ?? '';
-    await expect(revoked).toContainText('by local/admin');
-    await expect.poll(() => gateway.status(backupSecret), { timeout: 5000 }).toBe(401);
+      await admin.search('alice');
+      await expect(admin.tokens.row('e2e ci pipeline')).toContainText('local/alice');
+      await expect(admin.tokens.table.getByRole('row')).toHaveCount(1 + 6); // header + alice's six tokens
+      await admin.search('nightly', 'expired');
+      await expect(page).toHaveURL(/[?&]status=expired/);
+      await expect(admin.tokens.table.getByRole('row')).toHaveCount(2); // the rotated-out secret only
+      await admin.search('backup');
+      await expect(admin.tokens.table.getByRole('row')).toHaveCount(2);
+      await portal.screenshotOf(admin.tokensSection, 'admin-tokens');
 
-    const issued = await admin.createFor('local/alice (Alice Example)', { name: 'e2e issued by admin', scopes: ['polytope:read'], expiry: '7 days' });
-    gateway.backend.clear();
-    expect(await gateway.status(issued)).toBe(200);
-    expect(gateway.backend.received.at(-1)?.claims).toMatchObject({ username: 'alice', scopes: { polytope: ['read'] } });
+      const revoked = await admin.tokens.revoke('e2e backup');
+      ids.backup = (await revoked.getAttribute('data-token-id')) ?? '';
+      await expect(revoked).toContainText('by local/admin');
+      await expect.poll(() => gateway.status(backupSecret), { timeout: 5000 }).toBe(401);
 
-    try {
-      await admin.setUserDisabled('local/alice', true);
-      await portal.screenshotOf(admin.usersSection, 'admin-users');
-      // A disabled user's tokens stop at once.
-      await expect.poll(() => gateway.status(issued), { timeout: 5000 }).toBe(401);
-
-      await page.reload();
-      const rows = admin.auditRows();
-      const entry = (action: string, actor: string, tokenId?: string) => {
-        let found = rows.filter({ hasText: action }).filter({ hasText: actor }).filter({ hasText: 'local/alice' }).filter({ hasText: '127.0.0.1' });
-        if (tokenId) found = found.filter({ hasText: tokenId });
-        return found;
-      };
-      await expect(entry('token.create', 'local/alice', ids.ci)).toHaveCount(1);
-      await expect(entry('token.revoke', 'local/alice', ids.ci)).toHaveCount(1);
-      await expect(entry('token.rotate', 'local/alice', ids.nightly)).toHaveCount(1);
-      await expect(entry('token.revoke', 'local/admin', ids.backup)).toHaveCount(1);
-      await expect(entry('token.create_for_user', 'local/admin')).toHaveCount(1);
-      await expect(entry('user.disable', 'local/admin')).toHaveCount(1);
-      await expect(admin.auditSection.getByRole('navigation', { name: 'Audit log pages' })).toContainText('Page 1 of 1');
-      await portal.screenshotOf(admin.auditSection, 'audit-log');
-
-      await admin.setUserDisabled('local/alice', false);
+      const issued = await admin.createFor('local/alice (Alice Example)', { name: 'e2e issued by admin', scopes: ['polytope:read'], expiry: '7 days' });
+      gateway.backend.clear();
       expect(await gateway.status(issued)).toBe(200);
-    } finally {
-      await sql(`update users set disabled_at = null where realm = 'local' and username = 'alice'`);
-    }
+      expect(gateway.backend.received.at(-1)?.claims).toMatchObject({ username: 'alice', scopes: { polytope: ['read'] } });
+
+      try {
+        await admin.setUserDisabled('local/alice', true);
+        await portal.screenshotOf(admin.usersSection, 'admin-users');
+        // A disabled user's tokens stop at once.
+        await expect.poll(() => gateway.status(issued), { timeout: 5000 }).toBe(401);
+
+        await page.reload();
+        const rows = admin.auditRows();
+        const entry = (action: string, actor: string, tokenId?: string) => {
+          let found = rows.filter({ hasText: action }).filter({ hasText: actor }).filter({ hasText: 'local/alice' }).filter({ hasText: '127.0.0.1' });
+          if (tokenId) found = found.filter({ hasText: tokenId });
+          return found;
+        };
+        await expect(entry('token.create', 'local/alice', ids.ci)).toHaveCount(1);
+        await expect(entry('token.revoke', 'local/alice', ids.ci)).toHaveCount(1);
+        await expect(entry('token.rotate', 'local/alice', ids.nightly)).toHaveCount(1);
+        await expect(entry('token.revoke', 'local/admin', ids.backup)).toHaveCount(1);
+        await expect(entry('token.create_for_user', 'local/admin')).toHaveCount(1);
+        await expect(entry('user.disable', 'local/admin')).toHaveCount(1);
+        await expect(admin.auditSection.getByRole('navigation', { name: 'Audit log pages' })).toContainText('Page 1 of 1');
+        await portal.screenshotOf(admin.auditSection, 'audit-log');
+
+        await admin.setUserDisabled('local/alice', false);
+        expect(await gateway.status(issued)).toBe(200);
+      } finally {
+        await sql(`update users set disabled_at = null where realm = 'local' and username = 'alice'`);
+      }
+    });
   });
-});
 
 test('the audit log pages past its end say so and link back', async ({ page, portal }) => {
   await portal.signIn('admin', '/admin');

@@ -1,13 +1,5 @@
 /** The one error type the product raises on purpose; `httpStatus` maps each code to its status in one place. */
-export type ErrorCode =
-  | 'bad_request'
-  | 'unauthorized'
-  | 'forbidden'
-  | 'not_found'
-  | 'conflict'
-  | 'invalid_input'
-  | 'too_many_requests'
-  | 'unavailable';
+export type ErrorCode = 'bad_request' | 'unauthorized' | 'forbidden' | 'not_found' | 'conflict' | 'invalid_input' | 'too_many_requests' | 'unavailable';
 
 const STATUS: Record<ErrorCode, number> = {
   bad_request: 400,

@@ -69,7 +69,15 @@ export async function createRuntime(loaded: LoadedConfig, logger = createLogger(
   const disabledUsers = new DisabledUsers(database, logger);
   await Promise.all([disabledUsers.start(), ...providers.map((p) => p.start?.())]);
   const augmenters = config.augmenters.map((a) => createAugmenter(a, { timeoutMs: config.auth.timeout_in_ms }));
-  const gateway = new Gateway({ providers, augmenters, catalog: catalogOf(config), timeoutMs: config.auth.timeout_in_ms, isDisabled: (realm, username) => disabledUsers.isDisabled(realm, username), logger, metrics });
+  const gateway = new Gateway({
+    providers,
+    augmenters,
+    catalog: catalogOf(config),
+    timeoutMs: config.auth.timeout_in_ms,
+    isDisabled: (realm, username) => disabledUsers.isDisabled(realm, username),
+    logger,
+    metrics,
+  });
   const signer = new JwtSigner(keys.current, { issuer: config.jwt.iss, audience: emittedAudience(config.jwt), lifetimeSeconds: config.jwt.exp });
   const addresses = new ClientAddressResolver(config.server.trusted_proxies);
   const users = new UserStatus(database);
@@ -98,7 +106,10 @@ export async function createRuntime(loaded: LoadedConfig, logger = createLogger(
     includeLegacyHeaders: config.include_legacy_headers,
     failureDelayMs: config.auth.failure_delay_ms,
     checkReady: async () => {
-      const reachable = await database.ping().then(() => true, () => false);
+      const reachable = await database.ping().then(
+        () => true,
+        () => false,
+      );
       const { receiving, reason } = listener.readiness();
       return { database: reachable, revocationListener: receiving, reason };
     },
@@ -145,7 +156,10 @@ async function signingKeys(config: Config, database: Database): Promise<{ curren
   };
   let keySet = await load();
   const reload = () => {
-    load().then((next) => (keySet = next), () => undefined);
+    load().then(
+      (next) => (keySet = next),
+      () => undefined,
+    );
   };
   // `npm run keys:rotate` notifies every replica; the timer catches anything a replica missed.
   await database.listen(KEYS_CHANNEL, reload);

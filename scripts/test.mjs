@@ -24,7 +24,10 @@ if (existsSync('test-results/vitest.json')) {
 
 const hasBrowserSuite = existsSync('e2e') && readdirSync('e2e').some((f) => f.endsWith('.spec.ts'));
 if (hasBrowserSuite && extraArgs.length === 0) {
-  const status = spawnSync(process.execPath, ['node_modules/@playwright/test/cli.js', 'test'], { stdio: 'inherit', env: { ...env, PLAYWRIGHT_JSON_OUTPUT_NAME: 'test-results/playwright.json' } }).status;
+  const status = spawnSync(process.execPath, ['node_modules/@playwright/test/cli.js', 'test'], {
+    stdio: 'inherit',
+    env: { ...env, PLAYWRIGHT_JSON_OUTPUT_NAME: 'test-results/playwright.json' },
+  }).status;
   if (existsSync('test-results/playwright.json')) {
     const { stats } = JSON.parse(readFileSync('test-results/playwright.json', 'utf8'));
     console.log(`playwright: ${stats.expected} passed, ${stats.unexpected} failed`);

@@ -9,29 +9,45 @@ export default async function HomePage() {
     <div className="space-y-6">
       <div>
         <h1 className="text-3xl font-bold">Auth-O-Tron</h1>
-        <p className="mt-2 text-slate-700">
-          Authentication for web APIs behind nginx, and scoped API tokens for your scripts.
-        </p>
+        <p className="mt-2 text-slate-700">Authentication for web APIs behind nginx, and scoped API tokens for your scripts.</p>
       </div>
       {session ? (
         <section aria-labelledby="welcome" className="space-y-3">
-          <h2 id="welcome" className="text-xl font-semibold">Welcome, {session.name ?? session.username}</h2>
+          <h2 id="welcome" className="text-xl font-semibold">
+            Welcome, {session.name ?? session.username}
+          </h2>
           <p>
-            <Link href="/tokens" className="font-medium text-blue-800 underline">Manage your API tokens</Link>
+            <Link href="/tokens" className="font-medium text-blue-800 underline">
+              Manage your API tokens
+            </Link>
           </p>
         </section>
       ) : signInConfigured ? (
         <section aria-labelledby="signin" className="space-y-3">
-          <h2 id="signin" className="text-xl font-semibold">Sign in to manage your API tokens</h2>
+          <h2 id="signin" className="text-xl font-semibold">
+            Sign in to manage your API tokens
+          </h2>
           <SignInButton />
         </section>
       ) : (
         <SignInNotConfigured />
       )}
       <ul className="list-disc space-y-1 pl-6 text-sm">
-        <li><a className="text-blue-800 underline" href="/.well-known/jwks.json">Signing keys (JWKS)</a></li>
-        <li><a className="text-blue-800 underline" href="/api/providers">Providers</a></li>
-        <li><a className="text-blue-800 underline" href="/api/health">Health</a></li>
+        <li>
+          <a className="text-blue-800 underline" href="/.well-known/jwks.json">
+            Signing keys (JWKS)
+          </a>
+        </li>
+        <li>
+          <a className="text-blue-800 underline" href="/api/providers">
+            Providers
+          </a>
+        </li>
+        <li>
+          <a className="text-blue-800 underline" href="/api/health">
+            Health
+          </a>
+        </li>
       </ul>
     </div>
   );

@@ -75,7 +75,11 @@ function hierarchicalRole(group: DnComponent[], fragment: DnComponent[]): string
         return same(gk, k) && same(gv, v);
       });
       if (matches) {
-        return `/${group.slice(0, start + len).map(([, v]) => v).reverse().join('/')}`;
+        return `/${group
+          .slice(0, start + len)
+          .map(([, v]) => v)
+          .reverse()
+          .join('/')}`;
       }
     }
   }

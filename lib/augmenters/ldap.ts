@@ -25,7 +25,10 @@ export class LdapAugmenter implements Augmenter {
   private sessionClient: Client | undefined;
   private closed = false;
 
-  constructor(private readonly config: LdapConfig, private readonly timeoutMs: number) {
+  constructor(
+    private readonly config: LdapConfig,
+    private readonly timeoutMs: number,
+  ) {
     this.name = config.name;
     this.realm = config.realm;
   }

@@ -69,10 +69,13 @@ function normalise(parsed: Config, warnings: string[]): Config {
   const { jwt, store } = config;
   if (jwt.iss === '') warnings.push('jwt.iss: empty; issued tokens carry iss "" (as auth-o-tron\'s did), so backends cannot tell them from another issuer\'s: set one');
   if (jwt.aud === '') warnings.push('jwt.aud: empty; treated as unset, no aud is emitted');
-  if (jwt.secret === '') warnings.push('jwt.secret: empty; treated as unset (a key of no bytes would let anyone sign): tokens are signed with asymmetric keys published at /.well-known/jwks.json; set AOT_JWT__SECRET for HS256');
+  if (jwt.secret === '')
+    warnings.push(
+      'jwt.secret: empty; treated as unset (a key of no bytes would let anyone sign): tokens are signed with asymmetric keys published at /.well-known/jwks.json; set AOT_JWT__SECRET for HS256',
+    );
   else if (jwt.secret !== undefined && jwt.secret.length < 32) warnings.push('jwt.secret: shorter than 32 characters; prefer asymmetric keys (remove jwt.secret) so backends need no shared secret');
   if (store?.type !== undefined || store?.uri !== undefined || store?.database !== undefined) {
-    warnings.push(`store: the MongoDB settings are not used; ${store.enabled ? 'tokens made at /token live in this product\'s database' : 'opaque tokens live in the database (see README)'}`);
+    warnings.push(`store: the MongoDB settings are not used; ${store.enabled ? "tokens made at /token live in this product's database" : 'opaque tokens live in the database (see README)'}`);
   }
   // auth-o-tron's store was itself a Bearer provider named token-store: tokens made at /token must work.
   if (store?.enabled && !config.providers.some((p) => p.type === 'tokens')) config.providers = [...config.providers, { type: 'tokens', name: 'token-store' }];

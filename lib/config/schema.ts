@@ -114,7 +114,14 @@ export const policySchema = z.strictObject({
   match: z
     .strictObject({
       host: z.string().min(1).optional(),
-      methods: z.array(z.string().min(1).transform((m) => m.toUpperCase())).optional(),
+      methods: z
+        .array(
+          z
+            .string()
+            .min(1)
+            .transform((m) => m.toUpperCase()),
+        )
+        .optional(),
       path: z.string().startsWith('/').optional(),
     })
     .default({}),
@@ -144,7 +151,12 @@ const jwtKeySchema = z
 export const TOKEN_HASH_DEFAULTS = { memory_kib: 256, iterations: 1, parallelism: 1 };
 const tokenHashSchema = z
   .strictObject({
-    memory_kib: z.coerce.number().int().min(8).max(4 * 1024 * 1024).default(TOKEN_HASH_DEFAULTS.memory_kib),
+    memory_kib: z.coerce
+      .number()
+      .int()
+      .min(8)
+      .max(4 * 1024 * 1024)
+      .default(TOKEN_HASH_DEFAULTS.memory_kib),
     iterations: z.coerce.number().int().min(1).max(64).default(TOKEN_HASH_DEFAULTS.iterations),
     parallelism: z.coerce.number().int().min(1).max(64).default(TOKEN_HASH_DEFAULTS.parallelism),
   })
@@ -188,9 +200,7 @@ export const configSchema = z
         keys: z.array(jwtKeySchema).optional(),
       })
       .default({ iss: 'auth-o-tron', exp: 300, algorithm: 'ES256' }),
-    services: z
-      .array(z.strictObject({ name: z.string().regex(/^[^:\s]+$/, 'no colon or space'), scopes: z.array(z.string().regex(/^[^:\s]+$/)) }))
-      .default([]),
+    services: z.array(z.strictObject({ name: z.string().regex(/^[^:\s]+$/, 'no colon or space'), scopes: z.array(z.string().regex(/^[^:\s]+$/)) })).default([]),
     include_legacy_headers: z.boolean().default(false),
     logging: z
       .strictObject({
@@ -209,13 +219,9 @@ export const configSchema = z
       .default({ timeout_in_ms: 5000, failure_delay_ms: 100 }),
     // auth-o-tron's token store: `enabled` turns on its /token, /tokens and DELETE /token/{token}
     // routes, backed by this product's tokens; the MongoDB settings are accepted and not used.
-    store: z
-      .strictObject({ enabled: z.boolean().default(false), type: z.string().optional(), uri: z.string().optional(), database: z.string().optional() })
-      .optional(),
+    store: z.strictObject({ enabled: z.boolean().default(false), type: z.string().optional(), uri: z.string().optional(), database: z.string().optional() }).optional(),
     // auth-o-tron's separate metrics listener (/metrics and /health). Absent: no listener, /api/metrics only.
-    metrics: z
-      .strictObject({ enabled: z.boolean().default(true), port: z.coerce.number().int().min(0).max(65535).default(9090) })
-      .optional(),
+    metrics: z.strictObject({ enabled: z.boolean().default(true), port: z.coerce.number().int().min(0).max(65535).default(9090) }).optional(),
     policies: z.array(policySchema).default([]),
     default_policy: z.enum(['allow', 'deny']).default('allow'),
     portal: z
@@ -247,7 +253,10 @@ export const configSchema = z
       .optional(),
     tokens: z
       .strictObject({
-        prefix: z.string().regex(/^[a-z][a-z0-9]{1,15}$/, 'lowercase letters and digits, 2-16 characters').default('aot'),
+        prefix: z
+          .string()
+          .regex(/^[a-z][a-z0-9]{1,15}$/, 'lowercase letters and digits, 2-16 characters')
+          .default('aot'),
         max_lifetime: durationSeconds.default(365 * 86400),
         default_lifetime: durationSeconds.default(30 * 86400),
         cache_ttl: durationSeconds.default(30),
@@ -273,7 +282,11 @@ export const configSchema = z
     config.providers.forEach((p) => {
       // A forwarded certificate is believed only with the secret that proves it came from the auth location.
       if (p.type === 'x509' && config.server.proxy_secret === undefined) {
-        ctx.addIssue({ code: 'custom', path: ['server', 'proxy_secret'], message: `required by the x509 provider "${p.name}": the proxy's auth location sends it as X-Aot-Proxy-Secret (see deploy/nginx)` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['server', 'proxy_secret'],
+          message: `required by the x509 provider "${p.name}": the proxy's auth location sends it as X-Aot-Proxy-Secret (see deploy/nginx)`,
+        });
       }
     });
     const catalog = new Set(config.services.flatMap((s) => s.scopes.map((scope) => `${s.name}:${scope}`)));

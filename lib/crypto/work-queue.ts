@@ -107,10 +107,13 @@ export class WorkQueue {
 
   private wakeForBudget(): void {
     if (this.timer) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.dispatch();
-    }, Math.ceil(((1 - this.budget) * 1000) / this.perSecond));
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.dispatch();
+      },
+      Math.ceil(((1 - this.budget) * 1000) / this.perSecond),
+    );
   }
 
   private takeFromBudget(): boolean {

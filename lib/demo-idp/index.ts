@@ -77,7 +77,9 @@ export async function startDemoIdp(runtime: Runtime, appPort: number, env: NodeJ
   }
   ready = { provider, handle: provider.callback() };
   for (const event of ['grant.error', 'authorization.error', 'server_error', 'userinfo.error']) {
-    provider.on(event, (_ctx, error) => runtime.logger.warn({ event, error: error.error ?? error.message, description: error.error_description, detail: error.error_detail }, 'demo identity provider refused a request'));
+    provider.on(event, (_ctx, error) =>
+      runtime.logger.warn({ event, error: error.error ?? error.message, description: error.error_description, detail: error.error_detail }, 'demo identity provider refused a request'),
+    );
   }
 
   runtime.config.portal = { ...portal, oidc: { issuer, client_id: CLIENT_ID, client_secret: clientSecret } };
@@ -85,10 +87,11 @@ export async function startDemoIdp(runtime: Runtime, appPort: number, env: NodeJ
   return {
     issuer,
     clientId: CLIENT_ID,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
 

@@ -30,7 +30,10 @@ export class ClientAddressResolver {
 
   resolve(peer: string | undefined, header: (name: string) => string | undefined): string | undefined {
     if (!this.isTrusted(peer)) return unmap(peer);
-    const forwarded = (header('x-forwarded-for') ?? '').split(',').map((s) => s.trim()).filter((s) => isIP(s) !== 0);
+    const forwarded = (header('x-forwarded-for') ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => isIP(s) !== 0);
     // The rightmost address not added by one of our proxies is the client.
     const client = forwarded.reverse().find((a) => !this.isTrusted(a)) ?? forwarded.at(-1);
     const realIp = header('x-real-ip')?.trim();

@@ -35,7 +35,14 @@ export function parseAuthorization(header: string | undefined): ParsedAuthorizat
   const single = SINGLE_CREDENTIAL.exec(header);
   if (single) return { ok: true, credentials: [{ scheme: schemeOf(single[1] ?? ''), value: single[2] ?? '' }] };
 
-  const parts = [...new Set(header.split(',').map((p) => p.trim()).filter((p) => p !== ''))];
+  const parts = [
+    ...new Set(
+      header
+        .split(',')
+        .map((p) => p.trim())
+        .filter((p) => p !== ''),
+    ),
+  ];
   if (parts.length === 0) return { ok: false, reason: 'no credentials' }; // only commas and blanks
   if (parts.length > MAX_CREDENTIALS) return { ok: false, reason: `more than ${MAX_CREDENTIALS} credentials` };
 

@@ -221,10 +221,7 @@ function credentialsOf(request: GatewayRequest, origin: RequestOrigin): ParsedAu
   // Browsers signed in to the portal carry its session cookie (nginx forwards Cookie to its browser auth location).
   const session = cookie !== undefined && hasSessionCookie(cookie) && origin.allowsSession();
   if (!certificate && !session) return parseAuthorization(authorization);
-  const extra: Credential[] = [
-    ...(certificate ? [{ scheme: 'ClientCert' as const, value: certificate }] : []),
-    ...(session ? [{ scheme: 'Session' as const, value: cookie }] : []),
-  ];
+  const extra: Credential[] = [...(certificate ? [{ scheme: 'ClientCert' as const, value: certificate }] : []), ...(session ? [{ scheme: 'Session' as const, value: cookie }] : [])];
   if (authorization === undefined || authorization.trim() === '') return { ok: true, credentials: extra };
   const parsed = parseAuthorization(authorization);
   return parsed.ok ? { ok: true, credentials: [...parsed.credentials, ...extra] } : parsed;

@@ -161,7 +161,12 @@ export class GatewayHttp {
       const denial = { rule: decision.rule, missing: decision.missing };
       const message = decision.rule === 'original-request' ? decision.reason : 'a policy denies this request';
       // nginx drops the body of an auth sub-request; the header lets it pass the reason on (deploy/nginx).
-      return answer(403, { 'X-Auth-Denied': headerSafe(JSON.stringify(decision.rule === 'original-request' ? { rule: decision.rule, reason: decision.reason } : denial)), 'Cache-Control': 'no-store' }, bodiless, () => ({ error: 'forbidden', message, ...denial }));
+      return answer(
+        403,
+        { 'X-Auth-Denied': headerSafe(JSON.stringify(decision.rule === 'original-request' ? { rule: decision.rule, reason: decision.reason } : denial)), 'Cache-Control': 'no-store' },
+        bodiless,
+        () => ({ error: 'forbidden', message, ...denial }),
+      );
     }
     return andThen(this.options.signer.signOrReuse(user, result.stable), (signed) =>
       answer(200, this.allowedHeaders(signed, user), bodiless, () => ({ authenticated: true, username: user.username, realm: user.realm })),

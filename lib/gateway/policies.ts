@@ -28,7 +28,10 @@ interface CompiledPolicy {
 export class PolicyEngine {
   private readonly rules: CompiledPolicy[];
 
-  constructor(policies: PolicyConfig[], private readonly defaultPolicy: 'allow' | 'deny') {
+  constructor(
+    policies: PolicyConfig[],
+    private readonly defaultPolicy: 'allow' | 'deny',
+  ) {
     this.active = policies.length > 0;
     this.rules = policies.map((policy, index) => {
       const { host, methods, path } = policy.match;
@@ -38,9 +41,7 @@ export class PolicyEngine {
         index,
         require: policy.require,
         matches: (request) =>
-          (!lowerHost || request.host?.toLowerCase().replace(/:\d+$/, '') === lowerHost) &&
-          (!methods || methods.includes(request.method.toUpperCase())) &&
-          (!pathMatches || pathMatches(request.path)),
+          (!lowerHost || request.host?.toLowerCase().replace(/:\d+$/, '') === lowerHost) && (!methods || methods.includes(request.method.toUpperCase())) && (!pathMatches || pathMatches(request.path)),
       };
     });
   }

@@ -3,8 +3,8 @@ import type { MaybePromise } from '../gateway/maybe';
 
 /** The result of one upstream check: `ok` and `rejected` are worth remembering, `unavailable` never is. */
 export type Step<T> =
-  | { status: 'ok'; value: T; /** shorter lifetime than the cache's, e.g. capped by a token's exp */ ttlMs?: number }
-  | { status: 'rejected'; reason: string; /** shorter than the negative TTL; 0: not remembered (the state behind it may change any time) */ ttlMs?: number }
+  | { status: 'ok'; value: T /** shorter lifetime than the cache's, e.g. capped by a token's exp */; ttlMs?: number }
+  | { status: 'rejected'; reason: string /** shorter than the negative TTL; 0: not remembered (the state behind it may change any time) */; ttlMs?: number }
   | { status: 'unavailable'; reason: string };
 
 export interface CacheOptions {
@@ -20,7 +20,6 @@ export interface CacheOptions {
 
 export const DEFAULT_NEGATIVE_TTL_MS = 10_000;
 export const DEFAULT_MAX_ENTRIES = 10_000;
-
 
 export type Cached<T> = Exclude<Step<T>, { status: 'unavailable' }>;
 

@@ -17,9 +17,7 @@ export interface JsonRequest<S extends z.ZodType> {
 /** Why a call gave no usable answer. Only `status` carries the upstream's own verdict. */
 export type HttpFailureKind = 'network' | 'timeout' | 'status' | 'content-type' | 'too-large' | 'invalid-json' | 'invalid-body';
 
-export type HttpResult<T> =
-  | { ok: true; status: number; data: T }
-  | { ok: false; kind: HttpFailureKind; status?: number; detail: string };
+export type HttpResult<T> = { ok: true; status: number; data: T } | { ok: false; kind: HttpFailureKind; status?: number; detail: string };
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 

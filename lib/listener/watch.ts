@@ -70,8 +70,7 @@ export async function watchListener(database: Database, logger: Logger, metrics:
   if (heartbeat.receiving) metrics.revocationListenerUp.set(1);
 
   return {
-    readiness: () =>
-      heartbeat.receiving && listener.connected ? { receiving: true } : { receiving: false, reason: listener.connected ? NOT_DELIVERED : NOT_CONNECTED },
+    readiness: () => (heartbeat.receiving && listener.connected ? { receiving: true } : { receiving: false, reason: listener.connected ? NOT_DELIVERED : NOT_CONNECTED }),
     close: () => heartbeat.stop(),
   };
 }

@@ -5,8 +5,21 @@ export type { Logger };
 
 // Secrets are never passed to the logger on purpose; these paths are the second line of defence.
 const SECRET_KEYS = [
-  'password', 'password_hash', 'authorization', 'token', 'secret', 'client_secret', 'private_client_secret',
-  'refresh_token', 'access_token', 'api_key', 'apikey', 'credential', 'ldap_password', 'private_key', 'cookie',
+  'password',
+  'password_hash',
+  'authorization',
+  'token',
+  'secret',
+  'client_secret',
+  'private_client_secret',
+  'refresh_token',
+  'access_token',
+  'api_key',
+  'apikey',
+  'credential',
+  'ldap_password',
+  'private_key',
+  'cookie',
 ];
 export const REDACT_PATHS = SECRET_KEYS.flatMap((key) => [key, `*.${key}`]);
 

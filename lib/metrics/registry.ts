@@ -78,7 +78,12 @@ class HotCounter extends HotMetric {
 
   constructor(name: string, help: string, labelNames: readonly string[]) {
     super(name, help);
-    this.children = new LabelledValues(labelNames, () => ({ value: 0, inc() { this.value += 1; } }));
+    this.children = new LabelledValues(labelNames, () => ({
+      value: 0,
+      inc() {
+        this.value += 1;
+      },
+    }));
   }
 
   child(...values: string[]): CounterChild {
@@ -102,7 +107,12 @@ class HotHistogram extends HotMetric {
   readonly type = 'histogram';
   private readonly children: LabelledValues<{ counts: number[]; sum: number; count: number; observe(value: number): void }>;
 
-  constructor(name: string, help: string, labelNames: readonly string[], private readonly bounds: readonly number[]) {
+  constructor(
+    name: string,
+    help: string,
+    labelNames: readonly string[],
+    private readonly bounds: readonly number[],
+  ) {
     super(name, help);
     this.children = new LabelledValues(labelNames, () => ({
       counts: bounds.map(() => 0),
@@ -157,7 +167,12 @@ class HotGauge extends HotMetric {
   readonly type = 'gauge';
   private readonly children: LabelledValues<{ value: number; inc(): void; dec(): void }>;
 
-  constructor(name: string, help: string, labelNames: readonly string[], readonly aggregator: 'sum' | 'max' = 'sum') {
+  constructor(
+    name: string,
+    help: string,
+    labelNames: readonly string[],
+    readonly aggregator: 'sum' | 'max' = 'sum',
+  ) {
     super(name, help);
     this.children = new LabelledValues(labelNames, () => ({
       value: 0,
@@ -244,16 +259,32 @@ export function createMetrics(options: { version?: string } = {}) {
   const providerDuration = register(new HotHistogram('auth_provider_duration_seconds', 'Provider authentication duration in seconds', ['provider_name', 'provider_type', 'realm'], PROVIDER_BUCKETS));
   const augmenterAttempts = register(new HotCounter('augmenter_attempts_total', 'Total augmenter executions', ['augmenter_name', 'augmenter_type', 'realm', 'result']));
   const augmenterDuration = register(new HotHistogram('augmenter_duration_seconds', 'Augmenter execution duration in seconds', ['augmenter_type', 'realm'], AUGMENTER_BUCKETS));
-  const httpRequests = register(new HotCounter('authotron_http_requests_total', 'HTTP requests by route, method and status code; requests no route answers are route="unmatched"', ['route', 'method', 'status_code']));
-  const httpDuration = register(new HotHistogram('authotron_http_request_duration_seconds', 'HTTP request duration in seconds by route and method, until the response is written', ['route', 'method'], AUTH_BUCKETS));
+  const httpRequests = register(
+    new HotCounter('authotron_http_requests_total', 'HTTP requests by route, method and status code; requests no route answers are route="unmatched"', ['route', 'method', 'status_code']),
+  );
+  const httpDuration = register(
+    new HotHistogram('authotron_http_request_duration_seconds', 'HTTP request duration in seconds by route and method, until the response is written', ['route', 'method'], AUTH_BUCKETS),
+  );
   const httpInFlight = register(new HotGauge('authotron_http_requests_in_flight', 'HTTP requests being answered, by method', ['method']));
   // Behind nginx with upstream keepalive this stays nearly flat; growing with every check means each
   // check pays a new TCP connection (see deploy/nginx).
   const connections = register(new HotCounter('authotron_http_connections_total', 'TCP connections accepted by the server', []));
   // Revocations reach this replica only while its listener receives: 0 here means cached tokens may outlive their revocation.
-  const revocationListenerUp = new Gauge({ name: 'authotron_revocation_listener_up', help: 'Whether the revocation listener receives notifications (its heartbeat comes back)', registers: [registry] });
-  const revocationHeartbeatsMissed = new Counter({ name: 'authotron_revocation_heartbeats_missed_total', help: 'Heartbeat notifications that did not come back to the revocation listener in time', registers: [registry] });
-  const revocationListenerReconnects = new Counter({ name: 'authotron_revocation_listener_reconnects_total', help: 'Times the revocation listener reconnected (caches were resynchronised)', registers: [registry] });
+  const revocationListenerUp = new Gauge({
+    name: 'authotron_revocation_listener_up',
+    help: 'Whether the revocation listener receives notifications (its heartbeat comes back)',
+    registers: [registry],
+  });
+  const revocationHeartbeatsMissed = new Counter({
+    name: 'authotron_revocation_heartbeats_missed_total',
+    help: 'Heartbeat notifications that did not come back to the revocation listener in time',
+    registers: [registry],
+  });
+  const revocationListenerReconnects = new Counter({
+    name: 'authotron_revocation_listener_reconnects_total',
+    help: 'Times the revocation listener reconnected (caches were resynchronised)',
+    registers: [registry],
+  });
   registerProcessThreads(registry);
 
   const authSeries = new LabelledValues<AuthSeries>(['result', 'realm'], ([result = '', realm = '']) => {

@@ -126,7 +126,15 @@ export async function buildAuthConfig(runtime: Runtime): Promise<NextAuthConfig>
       async signIn({ user, account }) {
         const profile = portalProfileOf(user);
         if (!profile) return false;
-        const upserted = await upsertUserOnSignIn(database.db, { realm, username: profile.username, email: profile.email, name: profile.name, roles: profile.roles, idpSubject: profile.sub, idpSessionId: idpSessionOf(user) });
+        const upserted = await upsertUserOnSignIn(database.db, {
+          realm,
+          username: profile.username,
+          email: profile.email,
+          name: profile.name,
+          roles: profile.roles,
+          idpSubject: profile.sub,
+          idpSessionId: idpSessionOf(user),
+        });
         // Kept only for revalidation, sealed to this user's row; never in the session cookie or a log.
         const refreshToken = portal?.revalidate_every !== undefined && typeof account?.refresh_token === 'string' ? account.refresh_token : undefined;
         const sealed = refreshToken ? (await refreshTokenSealer(database, portal?.encryption_key)).seal(refreshToken, upserted.id) : null;

@@ -125,7 +125,10 @@ const answer = (status: number, body?: Record<string, string>) =>
   new Response(body ? JSON.stringify(body) : null, { status, headers: { 'Cache-Control': 'no-store', ...(body ? { 'Content-Type': 'application/json' } : {}) } });
 
 const unavailable = (description: string) =>
-  new Response(JSON.stringify({ error: 'temporarily_unavailable', error_description: description }), { status: 503, headers: { 'Cache-Control': 'no-store', 'Content-Type': 'application/json', 'Retry-After': '5' } });
+  new Response(JSON.stringify({ error: 'temporarily_unavailable', error_description: description }), {
+    status: 503,
+    headers: { 'Cache-Control': 'no-store', 'Content-Type': 'application/json', 'Retry-After': '5' },
+  });
 
 /** `POST /api/auth/backchannel-logout`: 200 once acted on; 400 (and nothing changes) for anything but a valid, fresh logout token. */
 export async function receiveBackchannelLogout(runtime: Runtime, request: Request): Promise<Response> {

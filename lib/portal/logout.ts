@@ -63,7 +63,9 @@ export async function idpLogoutUrl(runtime: Runtime, cookieHeader: string | null
   // The IdP answers this logout with a back-channel logout token for the same sid: the user's own doing, which must not disable them.
   const sid = sidOf(idToken);
   if (userId && sid) {
-    await recordPortalSignOut(runtime.database.db, userId, sid).catch((error: unknown) => runtime.logger.warn({ err: error }, 'could not record the portal sign-out; its back-channel logout will disable the user'));
+    await recordPortalSignOut(runtime.database.db, userId, sid).catch((error: unknown) =>
+      runtime.logger.warn({ err: error }, 'could not record the portal sign-out; its back-channel logout will disable the user'),
+    );
   }
   const url = new URL(endpoint);
   if (idToken) url.searchParams.set('id_token_hint', idToken);

@@ -17,7 +17,7 @@ import { errorResponse, resolveActor } from './api';
  */
 
 const DISABLED = JSON.stringify({ error: 'Token store is disabled' });
-const NOTE = 'token secrets are stored as argon2id hashes and cannot be listed; token_string is the token\'s id, which DELETE /token/{token} accepts as well as the whole token';
+const NOTE = "token secrets are stored as argon2id hashes and cannot be listed; token_string is the token's id, which DELETE /token/{token} accepts as well as the whole token";
 const TOKEN_PARAM = z.string().min(1).max(200);
 
 interface StoreContext<P> {

@@ -17,7 +17,10 @@ function userinfoEndpoint(issuer: string, timeoutMs: number): Promise<string | u
     const discovery = `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
     endpoint = fetchJson(discovery, {}, timeoutMs).then((doc) => (typeof doc?.userinfo_endpoint === 'string' ? doc.userinfo_endpoint : undefined));
     // A failed discovery is retried on the next sign-in rather than remembered.
-    endpoint.then((url) => url ?? endpoints.delete(issuer), () => endpoints.delete(issuer));
+    endpoint.then(
+      (url) => url ?? endpoints.delete(issuer),
+      () => endpoints.delete(issuer),
+    );
     endpoints.set(issuer, endpoint);
   }
   return endpoint;

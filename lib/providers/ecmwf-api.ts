@@ -25,14 +25,20 @@ export class EcmwfApiProvider implements Provider {
   private readonly endpoint: string;
   private readonly cache = new SingleFlightCache<Identity>({ ttlMs: ECMWF_API_TTL_MS });
 
-  constructor(config: EcmwfApiConfig, private readonly timeoutMs: number) {
+  constructor(
+    config: EcmwfApiConfig,
+    private readonly timeoutMs: number,
+  ) {
     this.name = config.name;
     this.realm = config.realm;
     this.endpoint = joinUrl(config.uri, 'who-am-i');
   }
 
   verify(credential: Credential, context: ProviderContext): MaybePromise<ProviderOutcome> {
-    return andThen(this.cache.get(cacheKeyOf(credential), () => this.whoAmI(credential.value), context.signal), (step) => (step.status === 'ok' ? accept(step.value) : outcomeOf(step)));
+    return andThen(
+      this.cache.get(cacheKeyOf(credential), () => this.whoAmI(credential.value), context.signal),
+      (step) => (step.status === 'ok' ? accept(step.value) : outcomeOf(step)),
+    );
   }
 
   private async whoAmI(token: string): Promise<Step<Identity>> {

@@ -28,13 +28,19 @@ export class EfasApiProvider implements Provider {
   readonly realm: string;
   private readonly cache = new SingleFlightCache<Identity>({ ttlMs: EFAS_API_TTL_MS });
 
-  constructor(private readonly config: EfasApiConfig, private readonly timeoutMs: number) {
+  constructor(
+    private readonly config: EfasApiConfig,
+    private readonly timeoutMs: number,
+  ) {
     this.name = config.name;
     this.realm = config.realm;
   }
 
   verify(credential: Credential, context: ProviderContext): MaybePromise<ProviderOutcome> {
-    return andThen(this.cache.get(cacheKeyOf(credential), () => this.lookup(credential.value), context.signal), (step) => (step.status === 'ok' ? accept(step.value) : outcomeOf(step)));
+    return andThen(
+      this.cache.get(cacheKeyOf(credential), () => this.lookup(credential.value), context.signal),
+      (step) => (step.status === 'ok' ? accept(step.value) : outcomeOf(step)),
+    );
   }
 
   private async lookup(token: string): Promise<Step<Identity>> {

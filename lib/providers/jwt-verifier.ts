@@ -33,7 +33,16 @@ export interface JwtCheckConfig {
 
 /** A verifier for a provider's config; `certUri` when the JWKS address comes from elsewhere (discovery). */
 export function verifierFor(config: JwtCheckConfig, timeoutMs: number, certUri = config.cert_uri ?? ''): JwtVerifier {
-  return new JwtVerifier({ certUri, realm: config.realm, issuer: config.issuer, audience: config.audience, algorithms: config.algorithms, rolesClaim: config.roles_claim, usernameClaim: config.username_claim, timeoutMs });
+  return new JwtVerifier({
+    certUri,
+    realm: config.realm,
+    issuer: config.issuer,
+    audience: config.audience,
+    algorithms: config.algorithms,
+    rolesClaim: config.roles_claim,
+    usernameClaim: config.username_claim,
+    timeoutMs,
+  });
 }
 
 const VERIFIED_TTL_MS = 60_000;
@@ -55,8 +64,28 @@ export const TOKEN_ERROR_CODES: ReadonlySet<string> = new Set([
 
 // Claims that describe the token rather than the person; the rest become attributes (auth-o-tron did the same).
 const NON_ATTRIBUTE_CLAIMS = new Set([
-  'iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'azp', 'sid', 'session_state', 'nonce', 'at_hash', 'c_hash',
-  'auth_time', 'acr', 'amr', 'typ', 'scope', 'realm_access', 'resource_access', 'entitlements', 'allowed-origins',
+  'iss',
+  'sub',
+  'aud',
+  'exp',
+  'nbf',
+  'iat',
+  'jti',
+  'azp',
+  'sid',
+  'session_state',
+  'nonce',
+  'at_hash',
+  'c_hash',
+  'auth_time',
+  'acr',
+  'amr',
+  'typ',
+  'scope',
+  'realm_access',
+  'resource_access',
+  'entitlements',
+  'allowed-origins',
 ]);
 
 /** Verifies JWTs against a remote JWKS (asymmetric algorithms only) and maps their claims to an identity. */

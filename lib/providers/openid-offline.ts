@@ -45,7 +45,10 @@ export class OpenIdOfflineProvider implements Provider {
   private discovered: { at: number; endpoints: Promise<Step<Endpoints>> } | undefined;
   private verifier: JwtVerifier | undefined;
 
-  constructor(private readonly config: OfflineConfig, private readonly timeoutMs: number) {
+  constructor(
+    private readonly config: OfflineConfig,
+    private readonly timeoutMs: number,
+  ) {
     this.name = config.name;
     this.realm = config.realm;
   }

@@ -29,7 +29,10 @@ export class TokenGeneratorProvider implements Provider {
   // One entry per refresh token holds the access token: validation and exchange are cached together.
   private readonly cache = new SingleFlightCache<string>({ ttlMs: TOKEN_GENERATOR_TTL_MS });
 
-  constructor(private readonly config: TokenGeneratorConfig, private readonly timeoutMs: number) {
+  constructor(
+    private readonly config: TokenGeneratorConfig,
+    private readonly timeoutMs: number,
+  ) {
     this.name = config.name;
     this.realm = config.realm;
     this.verifier = verifierFor(config, timeoutMs);

@@ -31,9 +31,7 @@ export class X509Provider implements Provider {
     this.realm = config.realm;
     this.issuers = loadBundle(config.ca).filter((c) => c.ca);
     if (this.issuers.length === 0) throw new Error(`provider ${config.name}: "ca" holds no CA certificate`);
-    this.users = config.users
-      ? new Map(Object.entries(config.users).map(([key, username]) => [this.normaliseKey(key), username]))
-      : undefined;
+    this.users = config.users ? new Map(Object.entries(config.users).map(([key, username]) => [this.normaliseKey(key), username])) : undefined;
   }
 
   async verify(credential: Credential): Promise<ProviderOutcome> {
@@ -112,7 +110,10 @@ function parseForwarded(value: string): X509Certificate | undefined {
 
 /** A field of Node's subject text (`C=GB\nO=ECMWF\nCN=alice`); the last one, the most specific, wins. */
 function subjectField(subject: string, field: string): string | undefined {
-  const values = subject.split('\n').filter((line) => line.startsWith(`${field}=`)).map((line) => line.slice(field.length + 1));
+  const values = subject
+    .split('\n')
+    .filter((line) => line.startsWith(`${field}=`))
+    .map((line) => line.slice(field.length + 1));
   return values.at(-1) || undefined;
 }
 

@@ -11,8 +11,22 @@ const READ_ONLY = ['id', 'meta', 'schemas'];
  * several (title, preferredLanguage, phoneNumbers, addresses): refusing them would stop provisioning.
  */
 const DROPPED = [
-  'nickName', 'profileUrl', 'title', 'userType', 'preferredLanguage', 'locale', 'timezone', 'password',
-  'phoneNumbers', 'ims', 'photos', 'addresses', 'groups', 'entitlements', 'roles', 'x509Certificates',
+  'nickName',
+  'profileUrl',
+  'title',
+  'userType',
+  'preferredLanguage',
+  'locale',
+  'timezone',
+  'password',
+  'phoneNumbers',
+  'ims',
+  'photos',
+  'addresses',
+  'groups',
+  'entitlements',
+  'roles',
+  'x509Certificates',
 ];
 const MULTI_VALUED = new Set(['emails', 'phoneNumbers', 'ims', 'photos', 'addresses', 'groups', 'entitlements', 'roles', 'x509Certificates']);
 const EMAIL_ATTRIBUTES = ['value', 'type', 'primary', 'display'];

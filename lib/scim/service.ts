@@ -99,7 +99,10 @@ export class ScimService {
     if (!verdict) {
       verdict = verifySecret(this.options.tokenHash, secret);
       this.verdicts.set(key, verdict, { ttl: REFUSED_TTL_MS });
-      verdict.then((ok) => ok && this.verdicts.set(key, verdict as Promise<boolean>, { ttl: ACCEPTED_TTL_MS }), () => this.verdicts.delete(key));
+      verdict.then(
+        (ok) => ok && this.verdicts.set(key, verdict as Promise<boolean>, { ttl: ACCEPTED_TTL_MS }),
+        () => this.verdicts.delete(key),
+      );
     }
     return verdict;
   }
@@ -124,7 +127,14 @@ export class ScimService {
     const created = await createRealmUser(
       this.options.database.db,
       { realm: this.options.realm, ...columnsOf(input), username: input.userName, disabledAt: input.active ? null : new Date(), disabledBy: input.active ? null : 'scim', refreshToken: null },
-      { actor: ACTOR, action: 'user.create', targetUser: `${this.options.realm}/${input.userName}`, clientAddress: context.clientAddress ?? null, userAgent: context.userAgent ?? null, details: { active: input.active } },
+      {
+        actor: ACTOR,
+        action: 'user.create',
+        targetUser: `${this.options.realm}/${input.userName}`,
+        clientAddress: context.clientAddress ?? null,
+        userAgent: context.userAgent ?? null,
+        details: { active: input.active },
+      },
     );
     if ('conflict' in created) throw new ScimError(409, `a user named ${input.userName} exists`, 'uniqueness');
     // An inactive user (perhaps a Basic user of this realm, or one brought back) is refused everywhere from now on.

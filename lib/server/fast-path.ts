@@ -77,10 +77,13 @@ export function installFastPath(server: Server, options: FastPathOptions): FastP
     connections.add(new FastConnection(socket, options, keepAlive, toNode, connections, lifecycle));
   });
   // One sweep for every idle connection, instead of a socket timer re-armed on every read and write.
-  const sweep = setInterval(() => {
-    const idleSince = Date.now() - options.keepAliveMs;
-    for (const connection of connections) if (!connection.waiting && connection.lastActive < idleSince) connection.socket.destroy();
-  }, Math.min(options.keepAliveMs / 2, 5000));
+  const sweep = setInterval(
+    () => {
+      const idleSince = Date.now() - options.keepAliveMs;
+      for (const connection of connections) if (!connection.waiting && connection.lastActive < idleSince) connection.socket.destroy();
+    },
+    Math.min(options.keepAliveMs / 2, 5000),
+  );
   sweep.unref();
   server.on('close', () => clearInterval(sweep));
   return {
@@ -147,7 +150,8 @@ class FastConnection {
   private consume(chunk: Buffer, offset: number): void {
     while (offset < chunk.length && !this.closing) {
       const end = chunk.indexOf(HEAD_END, offset);
-      const request = end === -1 || end - offset > this.options.maxHeadBytes ? undefined : parseHead(chunk.toString('latin1', offset, end), this.options.paths, this.remoteAddress, this.options.prefix);
+      const request =
+        end === -1 || end - offset > this.options.maxHeadBytes ? undefined : parseHead(chunk.toString('latin1', offset, end), this.options.paths, this.remoteAddress, this.options.prefix);
       if (!request) return this.handOff(chunk.subarray(offset));
       let answer: MaybePromise<GatewayResponse>;
       try {

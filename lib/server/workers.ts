@@ -33,10 +33,13 @@ export function superviseWorkers(options: WorkerOptions): void {
     stopping = true;
     logger.info({ signal, workers: options.count }, 'shutting down workers');
     for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill(signal);
-    setTimeout(() => {
-      for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGKILL');
-      process.exit(1);
-    }, (options.shutdownTimeoutS + 5) * 1000).unref();
+    setTimeout(
+      () => {
+        for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGKILL');
+        process.exit(1);
+      },
+      (options.shutdownTimeoutS + 5) * 1000,
+    ).unref();
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));

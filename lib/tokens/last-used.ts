@@ -13,7 +13,11 @@ export class LastUsedRecorder {
   private readonly written = new LRUCache<string, number>({ max: 100_000 });
 
   constructor(db: Db, logger: Logger) {
-    this.writer = new BatchWriter((batch) => recordTokenUse(db, batch), FLUSH_INTERVAL_MS, (error, rows) => logger.warn({ err: error, tokens: rows }, 'could not record token use'));
+    this.writer = new BatchWriter(
+      (batch) => recordTokenUse(db, batch),
+      FLUSH_INTERVAL_MS,
+      (error, rows) => logger.warn({ err: error, tokens: rows }, 'could not record token use'),
+    );
   }
 
   /** `address` is asked for only when this use will be written. */

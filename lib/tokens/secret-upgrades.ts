@@ -14,7 +14,11 @@ export class SecretUpgrades {
 
   constructor(db: Db, logger: Logger | undefined) {
     // Nothing is lost on a failed write but time: the next successful use tries again.
-    this.writer = new BatchWriter((batch) => upgradeTokenSecrets(db, batch), FLUSH_INTERVAL_MS, (error, rows) => logger?.warn({ err: error, tokens: rows }, 'could not upgrade stored token secrets'));
+    this.writer = new BatchWriter(
+      (batch) => upgradeTokenSecrets(db, batch),
+      FLUSH_INTERVAL_MS,
+      (error, rows) => logger?.warn({ err: error, tokens: rows }, 'could not upgrade stored token secrets'),
+    );
   }
 
   add(upgrade: SecretUpgrade): void {

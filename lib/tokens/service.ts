@@ -140,7 +140,17 @@ export class TokenService {
     const result = await rotateTokenRow(
       this.db,
       id,
-      { id: newId, ownerId: old.ownerId, name: old.name, description: old.description, scopes: old.scopes, ...(await this.storedSecret(secret)), expiresAt: old.expiresAt, createdBy: actorName(actor), rotatedFrom: id },
+      {
+        id: newId,
+        ownerId: old.ownerId,
+        name: old.name,
+        description: old.description,
+        scopes: old.scopes,
+        ...(await this.storedSecret(secret)),
+        expiresAt: old.expiresAt,
+        createdBy: actorName(actor),
+        rotatedFrom: id,
+      },
       new Date(Date.now() + graceSeconds * 1000),
       this.audit(actor, 'token.rotate', whose, id, { new_token_id: newId, grace_seconds: graceSeconds }),
       maxActive,

@@ -113,7 +113,12 @@ export class Revalidator {
     }
     const result = await this.options.users.update(user.id, (row) =>
       // A sign-in since the claim stored a new token: that one speaks for the user now.
-      row.refreshToken !== sealed ? null : combinePlans(disablePlan(row, 'revalidation', { actor: 'revalidation', details: { reason: 'the identity provider refused the refresh token (invalid_grant)' } }), { set: { refreshToken: null }, audit: [] }),
+      row.refreshToken !== sealed
+        ? null
+        : combinePlans(disablePlan(row, 'revalidation', { actor: 'revalidation', details: { reason: 'the identity provider refused the refresh token (invalid_grant)' } }), {
+            set: { refreshToken: null },
+            audit: [],
+          }),
     );
     if (result?.changed) this.options.logger.info(log, 'user disabled: the identity provider no longer accepts their refresh token');
   }

@@ -16,7 +16,11 @@ const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:
 /** The port a listener announced in the app's JSON log (`"msg":"<message>"`). */
 async function loggedPort(app: RunningApp, message: string): Promise<number> {
   await waitForOutput(app.output, `"${message}"`, 10_000);
-  const line = app.output().split('\n').find((l) => l.includes(`"${message}"`)) ?? '{}';
+  const line =
+    app
+      .output()
+      .split('\n')
+      .find((l) => l.includes(`"${message}"`)) ?? '{}';
   return (JSON.parse(line) as { port: number }).port;
 }
 
@@ -36,7 +40,7 @@ describe("auth-o-tron's integration-test config (two providers share a name)", (
     expect(app.output()).toContain('Plain provider\\" is used more than once; accepted as auth-o-tron does, and called \\"Plain provider#2\\"');
   });
 
-  it('authenticates as its tests do: the first realm with the augmenter\'s role, the second realm apart', async () => {
+  it("authenticates as its tests do: the first realm with the augmenter's role, the second realm apart", async () => {
     const first = await call('/authenticate', { Authorization: basic('adam', 'adam-in-ecmwf') });
     expect(first.status).toBe(200);
     const claims = decodeJwt(first.headers.get('authorization')!.slice(7));
@@ -73,7 +77,11 @@ describe("auth-o-tron's integration-test config (two providers share a name)", (
   });
 
   it('the token-store routes answer 503 with the store off, as auth-o-tron', async () => {
-    for (const [method, pathname] of [['GET', '/token'], ['GET', '/tokens'], ['DELETE', '/token/anything']] as const) {
+    for (const [method, pathname] of [
+      ['GET', '/token'],
+      ['GET', '/tokens'],
+      ['DELETE', '/token/anything'],
+    ] as const) {
       const response = await fetch(`${app.url}${pathname}`, { method, headers: { Authorization: basic('adam', 'adam-in-ecmwf') } });
       expect(response.status, `${method} ${pathname}`).toBe(503);
       expect(await response.json()).toEqual({ error: 'Token store is disabled' });
@@ -138,11 +146,23 @@ describe('the token store (store.enabled) and a dashboard over a real scrape', (
         store: { enabled: true },
         metrics: { enabled: true, port: 0 },
         providers: [
-          { type: 'plain', name: 'users', realm: 'local', users: [{ username: 'alice', password: 'alice-pw', roles: ['user'] }, { username: 'bob', password: 'bob-pw', roles: ['user'] }, { username: 'root', password: 'root-pw', roles: ['admin'] }] },
+          {
+            type: 'plain',
+            name: 'users',
+            realm: 'local',
+            users: [
+              { username: 'alice', password: 'alice-pw', roles: ['user'] },
+              { username: 'bob', password: 'bob-pw', roles: ['user'] },
+              { username: 'root', password: 'root-pw', roles: ['admin'] },
+            ],
+          },
           { type: 'jwt', name: 'down-idp', realm: 'down', cert_uri: downIdp.jwksUri },
         ],
         augmenters: [{ type: 'plain', name: 'static', realm: 'local', roles: { reader: ['alice'] } }],
-        services: [{ name: 'polytope', scopes: ['read', 'write'] }, { name: 'mars', scopes: ['retrieve'] }],
+        services: [
+          { name: 'polytope', scopes: ['read', 'write'] },
+          { name: 'mars', scopes: ['retrieve'] },
+        ],
         jwt: { iss: 'compat', aud: 'compat-backends', exp: 60, secret: 'a-shared-secret-for-the-compat-test', emit_aud: true },
         tokens: { creations_per_minute: 100 },
         auth: { failure_delay_ms: 0 },
@@ -171,10 +191,16 @@ describe('the token store (store.enabled) and a dashboard over a real scrape', (
     expect(used.status).toBe(200);
     // jwt.emit_aud: true, so this HS256 token carries aud; jose without an audience option still verifies it.
     const { payload } = await jwtVerify(used.headers.get('authorization')!.slice(7), new TextEncoder().encode('a-shared-secret-for-the-compat-test'));
-    expect(payload).toMatchObject({ username: 'alice', realm: 'local', aud: 'compat-backends', scopes: { polytope: ['read', 'write'], mars: ['retrieve'] }, auth: { method: 'tokens', provider: 'token-store' } });
+    expect(payload).toMatchObject({
+      username: 'alice',
+      realm: 'local',
+      aud: 'compat-backends',
+      scopes: { polytope: ['read', 'write'], mars: ['retrieve'] },
+      auth: { method: 'tokens', provider: 'token-store' },
+    });
   });
 
-  it('GET /tokens lists the caller\'s tokens without any secret, and says why', async () => {
+  it("GET /tokens lists the caller's tokens without any secret, and says why", async () => {
     const { token, id } = (await (await call('/token', { Authorization: ALICE })).json()) as { token: string; id: string };
     await call('/token', { Authorization: BOB });
     const response = await call('/tokens', { Authorization: ALICE });
@@ -202,7 +228,7 @@ describe('the token store (store.enabled) and a dashboard over a real scrape', (
     expect((await call('/token', { Cookie: 'authjs.session-token=anything' })).status).toBe(401);
   });
 
-  it('DELETE /token/{token} revokes the caller\'s own token only (whole token or id); others look missing', async () => {
+  it("DELETE /token/{token} revokes the caller's own token only (whole token or id); others look missing", async () => {
     const mine = (await (await call('/token', { Authorization: ALICE })).json()) as { token: string; id: string };
     const bobs = (await (await call('/token', { Authorization: BOB })).json()) as { token: string; id: string };
     expect((await call(`/token/${bobs.token}`, { Authorization: ALICE }, 'DELETE')).status).toBe(404);
@@ -227,7 +253,7 @@ describe('the token store (store.enabled) and a dashboard over a real scrape', (
     expect(entries).toContain('token.revoke');
   });
 
-  it("every query of an auth-o-tron-shaped dashboard selects series from a scrape of the metrics port", async () => {
+  it('every query of an auth-o-tron-shaped dashboard selects series from a scrape of the metrics port', async () => {
     // Traffic of each kind the panels tell apart: successes, refusals of each cause, a 503 and a 404.
     await call('/authenticate', { Authorization: ALICE });
     await call('/api/authenticate', { Authorization: basic('alice', 'wrong') });
@@ -239,8 +265,16 @@ describe('the token store (store.enabled) and a dashboard over a real scrape', (
 
     const scrape = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
     const samples = parseExposition(await scrape.text());
-    const dashboard = JSON.parse(fixture('dashboard-queries.json')) as { variables: Array<{ name: string; query: string }>; annotations: Array<{ name: string; expr: string }>; panels: Array<{ title: string; expr: string }> };
-    const queries = [...dashboard.variables.map((v) => [`variable ${v.name}`, v.query]), ...dashboard.annotations.map((a) => [`annotation ${a.name}`, a.expr]), ...dashboard.panels.map((p) => [p.title, p.expr])];
+    const dashboard = JSON.parse(fixture('dashboard-queries.json')) as {
+      variables: Array<{ name: string; query: string }>;
+      annotations: Array<{ name: string; expr: string }>;
+      panels: Array<{ title: string; expr: string }>;
+    };
+    const queries = [
+      ...dashboard.variables.map((v) => [`variable ${v.name}`, v.query]),
+      ...dashboard.annotations.map((a) => [`annotation ${a.name}`, a.expr]),
+      ...dashboard.panels.map((p) => [p.title, p.expr]),
+    ];
     expect(queries.length).toBeGreaterThan(30);
     const failures = queries.flatMap(([title, expr]) => unselected(expr ?? '', samples).map((problem) => `${title}: ${problem}`));
     expect(failures).toEqual([]);

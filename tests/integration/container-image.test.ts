@@ -109,7 +109,13 @@ describe.runIf(ENABLED)('the container image (podman)', () => {
   const waitHealthy = async () => {
     const deadline = Date.now() + 2 * MINUTES;
     while (Date.now() < deadline) {
-      if ((await fetch(`${url}/api/health`).then((r) => r.status, () => 0)) === 200) return;
+      if (
+        (await fetch(`${url}/api/health`).then(
+          (r) => r.status,
+          () => 0,
+        )) === 200
+      )
+        return;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
     throw new Error(`the container did not answer:\n${podman(['logs', id], { allowFailure: true }).stderr}`);
@@ -125,7 +131,14 @@ describe.runIf(ENABLED)('the container image (podman)', () => {
     work = mkdtempSync(path.join(tmpdir(), 'aot-container-'));
     configFile = path.join(work, 'config.yaml');
     chmodSync(work, 0o755);
-    writeFileSync(configFile, stringify({ server: { port: 8080 }, providers: [{ type: 'plain', name: 'users', realm: 'local', users: [{ username: 'alice', password: 'pw-alice' }] }], jwt: { iss: 'container-test', exp: 60 } }));
+    writeFileSync(
+      configFile,
+      stringify({
+        server: { port: 8080 },
+        providers: [{ type: 'plain', name: 'users', realm: 'local', users: [{ username: 'alice', password: 'pw-alice' }] }],
+        jwt: { iss: 'container-test', exp: 60 },
+      }),
+    );
     chmodSync(configFile, 0o644);
     podman(['volume', 'create', volume]);
     port = await freePort();
@@ -158,7 +171,9 @@ describe.runIf(ENABLED)('the container image (podman)', () => {
     expect(podman(['exec', id, 'id', '-u']).stdout.trim()).toBe('1000');
     expect(podman(['exec', id, 'cat', '/proc/1/cmdline']).stdout.split('\0').filter(Boolean)).toEqual(['node', SERVER_BUNDLE]);
     expect(podman(['exec', id, 'sh', '-c', 'echo $HOSTNAME']).stdout.trim()).toBe('auth-o-tron-7d9f8c6b5-x2x7q');
-    const listening = podman(['logs', id]).stdout.split('\n').find((l) => l.includes('"auth-o-tron listening"'));
+    const listening = podman(['logs', id])
+      .stdout.split('\n')
+      .find((l) => l.includes('"auth-o-tron listening"'));
     expect(JSON.parse(listening!)).toMatchObject({ host: '0.0.0.0', port: 3000, config: '/config/config.yaml', database: 'pglite' });
     expect(podman(['exec', id, 'sh', '-c', 'touch /app/probe'], { allowFailure: true }).status).not.toBe(0);
   });
@@ -188,7 +203,12 @@ describe.runIf(ENABLED)('the container image (podman)', () => {
   });
 
   it('rotates the signing key from a one-off container on the stopped volume; the restarted server signs with it', async () => {
-    expect(await fetch(`${url}/api/health`).then(() => 'up', () => 'down')).toBe('down');
+    expect(
+      await fetch(`${url}/api/health`).then(
+        () => 'up',
+        () => 'down',
+      ),
+    ).toBe('down');
     const rotation = podman([...runCommand, '--rm', ...mounts(), image, 'npm', 'run', '--silent', 'keys:rotate'], { allowFailure: true });
     expect(rotation.status, rotation.stdout + rotation.stderr).toBe(0);
     const newKid = /new signing key (\S+) /.exec(rotation.stdout)?.[1];
@@ -221,13 +241,35 @@ describe.runIf(ENABLED)('the container image on PostgreSQL, as in Kubernetes (re
     work = mkdtempSync(path.join(tmpdir(), 'aot-container-pg-'));
     const configFile = path.join(work, 'config.yaml');
     chmodSync(work, 0o755);
-    writeFileSync(configFile, stringify({ providers: [{ type: 'plain', name: 'users', realm: 'local', users: [{ username: 'alice', password: 'pw-alice' }] }], jwt: { iss: 'container-test', exp: 60 } }));
+    writeFileSync(
+      configFile,
+      stringify({ providers: [{ type: 'plain', name: 'users', realm: 'local', users: [{ username: 'alice', password: 'pw-alice' }] }], jwt: { iss: 'container-test', exp: 60 } }),
+    );
     chmodSync(configFile, 0o644);
     database = await createPostgresDatabase();
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
     // The host's network: the test's Postgres listens on the host's loopback.
-    podman([...RUNTIME, 'run', ...LIMITS, '-d', '--name', id, '--network', 'host', '--read-only', '--tmpfs', '/tmp', '-e', `DATABASE_URL=${database.url}`, '-e', `AOT_SERVER__PORT=${port}`, '-v', `${configFile}:/config/config.yaml:ro`, image]);
+    podman([
+      ...RUNTIME,
+      'run',
+      ...LIMITS,
+      '-d',
+      '--name',
+      id,
+      '--network',
+      'host',
+      '--read-only',
+      '--tmpfs',
+      '/tmp',
+      '-e',
+      `DATABASE_URL=${database.url}`,
+      '-e',
+      `AOT_SERVER__PORT=${port}`,
+      '-v',
+      `${configFile}:/config/config.yaml:ro`,
+      image,
+    ]);
   }, 40 * MINUTES);
 
   afterAll(async () => {
@@ -243,7 +285,16 @@ describe.runIf(ENABLED)('the container image on PostgreSQL, as in Kubernetes (re
   };
 
   it('answers, and `npm run keys:rotate` in the running container switches the key at once', async () => {
-    await expect.poll(() => fetch(`${url}/api/ready`).then((r) => r.status, () => 0), { timeout: 2 * MINUTES, interval: 250 }).toBe(200);
+    await expect
+      .poll(
+        () =>
+          fetch(`${url}/api/ready`).then(
+            (r) => r.status,
+            () => 0,
+          ),
+        { timeout: 2 * MINUTES, interval: 250 },
+      )
+      .toBe(200);
     const before = await kid();
     const rotation = podman(['exec', id, 'npm', 'run', '--silent', 'keys:rotate'], { allowFailure: true });
     expect(rotation.status, rotation.stdout + rotation.stderr).toBe(0);

@@ -18,7 +18,15 @@ describe('the custom server and the App Router routes give the same answers', ()
     const pem = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
     const config = {
       providers: [
-        { type: 'plain', name: 'users', realm: 'local', users: [{ username: 'alice', password: 'alice-pw', roles: ['user'] }, { username: 'ed', password: 'ed-pw', roles: ['editor'] }] },
+        {
+          type: 'plain',
+          name: 'users',
+          realm: 'local',
+          users: [
+            { username: 'alice', password: 'alice-pw', roles: ['user'] },
+            { username: 'ed', password: 'ed-pw', roles: ['editor'] },
+          ],
+        },
         { type: 'jwt', name: 'idp', realm: 'idp', cert_uri: idp.jwksUri },
       ],
       services: [{ name: 'polytope', scopes: ['read', 'write'] }],
@@ -86,7 +94,14 @@ describe('the custom server and the App Router routes give the same answers', ()
     const families = async (app: RunningApp, path: string) => {
       const response = await fetch(`${app.url}${path}`);
       const text = await response.text();
-      return { status: response.status, type: response.headers.get('content-type'), families: text.split('\n').filter((l) => l.startsWith('# TYPE ')).sort() };
+      return {
+        status: response.status,
+        type: response.headers.get('content-type'),
+        families: text
+          .split('\n')
+          .filter((l) => l.startsWith('# TYPE '))
+          .sort(),
+      };
     };
     for (const path of ['/api/metrics', '/metrics']) {
       const [a, b] = await Promise.all([families(custom, path), families(nextOnly, path)]);

@@ -82,9 +82,13 @@ function containerEnv(): Record<string, string> {
 /** The config.yaml the Deployment mounts where the image's AOT_CONFIG_PATH points. */
 function mountedConfig(): { text: string; configMap: string } {
   const configDir = path.posix.dirname(imageEnv.AOT_CONFIG_PATH!);
-  const mount = list(container.volumeMounts).map(obj).find((m) => m.mountPath === configDir);
+  const mount = list(container.volumeMounts)
+    .map(obj)
+    .find((m) => m.mountPath === configDir);
   expect(mount, `a volume mounted at ${configDir}`).toBeDefined();
-  const volume = list(podSpec.volumes).map(obj).find((v) => v.name === mount!.name);
+  const volume = list(podSpec.volumes)
+    .map(obj)
+    .find((v) => v.name === mount!.name);
   const configMap = String(at(volume, 'configMap', 'name'));
   const text = obj(at(configMaps.get(configMap)?.body, 'data'))[path.posix.basename(imageEnv.AOT_CONFIG_PATH!)];
   expect(typeof text, `${configMap} has ${path.posix.basename(imageEnv.AOT_CONFIG_PATH!)}`).toBe('string');
@@ -202,7 +206,10 @@ describe('the Service, PodDisruptionBudget and ServiceMonitor', () => {
         const service = services.find((s) => s.name === backend.name);
         if (!service) continue;
         const port = obj(backend.port);
-        expect(list(at(service.body, 'spec', 'ports')).some((p) => at(p, 'name') === port.name || at(p, 'port') === port.number), `${ingress.file}: port of ${service.name}`).toBe(true);
+        expect(
+          list(at(service.body, 'spec', 'ports')).some((p) => at(p, 'name') === port.name || at(p, 'port') === port.number),
+          `${ingress.file}: port of ${service.name}`,
+        ).toBe(true);
       }
       const authUrl = obj(at(ingress.body, 'metadata', 'annotations'))['nginx.ingress.kubernetes.io/auth-url'];
       if (typeof authUrl !== 'string' || !URL.canParse(authUrl)) continue;

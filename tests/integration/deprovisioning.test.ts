@@ -37,7 +37,9 @@ describe.each(DATABASE_KINDS)('deprovisioning (%s)', (kind) => {
     const ports = kind === 'postgres' ? [await freePort(), await freePort()] : [await freePort()];
     // Next calls loopback addresses `localhost` in the callback URL it sends: the IdP knows both names.
     const origins = ports.map((port) => `http://localhost:${port}`);
-    idp = await startTestIdp('deprov', { portal: { origins: [...origins, ...ports.map((port) => `http://127.0.0.1:${port}`)], backchannelLogoutUri: `http://127.0.0.1:${ports[0]}/api/auth/backchannel-logout` } });
+    idp = await startTestIdp('deprov', {
+      portal: { origins: [...origins, ...ports.map((port) => `http://127.0.0.1:${port}`)], backchannelLogoutUri: `http://127.0.0.1:${ports[0]}/api/auth/backchannel-logout` },
+    });
     const tokenHash = await hashSecret(SCIM_SECRET);
     const configFor = (origin: string) => ({
       providers: [
@@ -53,7 +55,9 @@ describe.each(DATABASE_KINDS)('deprovisioning (%s)', (kind) => {
     });
     if (kind === 'postgres') database = await createPostgresDatabase();
     replicas = await Promise.all(
-      ports.map((port, i) => startApp({ config: configFor(origins[i] as string), urlHost: 'localhost', ...(database ? { databaseUrl: database.url } : { database: 'pglite' }), env: { AOT_SERVER__PORT: String(port) } })),
+      ports.map((port, i) =>
+        startApp({ config: configFor(origins[i] as string), urlHost: 'localhost', ...(database ? { databaseUrl: database.url } : { database: 'pglite' }), env: { AOT_SERVER__PORT: String(port) } }),
+      ),
     );
   });
 
@@ -72,7 +76,11 @@ describe.each(DATABASE_KINDS)('deprovisioning (%s)', (kind) => {
     for (const app of replicas) for (const headers of credentials) expect(await check(app, headers)).toBe(200);
   };
   const createToken = async (person: Person): Promise<Record<string, string>> => {
-    const created = await fetch(`${first().url}/api/tokens`, { method: 'POST', headers: { Authorization: basic(person), 'Content-Type': 'application/json' }, body: JSON.stringify({ name: `${person}'s`, scopes: ['polytope:read'] }) });
+    const created = await fetch(`${first().url}/api/tokens`, {
+      method: 'POST',
+      headers: { Authorization: basic(person), 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: `${person}'s`, scopes: ['polytope:read'] }),
+    });
     expect(created.status).toBe(201);
     return { Authorization: `Bearer ${((await created.json()) as { secret: string }).secret}` };
   };
@@ -90,16 +98,27 @@ describe.each(DATABASE_KINDS)('deprovisioning (%s)', (kind) => {
   };
   const replaceActive = (id: string, operation: Record<string, unknown>) => scim(`/Users/${id}`, { method: 'PATCH', json: { schemas: [PATCH_OP], Operations: [operation] } });
   const adminUser = async (person: Person) => {
-    const { users } = (await (await fetch(`${first().url}/api/admin/users?search=${person}`, { headers: password('root') })).json()) as { users: Array<{ id: string; username: string; disabled: boolean; disabled_by: string | null }> };
+    const { users } = (await (await fetch(`${first().url}/api/admin/users?search=${person}`, { headers: password('root') })).json()) as {
+      users: Array<{ id: string; username: string; disabled: boolean; disabled_by: string | null }>;
+    };
     return users.find((u) => u.username === person);
   };
   const setDisabledByAdmin = (id: string, disabled: boolean) =>
     fetch(`${first().url}/api/admin/users/${id}`, { method: 'PATCH', headers: { Authorization: basic('root'), 'Content-Type': 'application/json' }, body: JSON.stringify({ disabled }) });
-  const audit = async () => ((await (await fetch(`${first().url}/api/admin/audit`, { headers: password('root') })).json()) as { total: number; entries: Array<{ actor: string; action: string; target_user: string | null; details: Record<string, unknown> }> });
-  const logoutToken = (claims: JWTPayload, header?: { typ?: string }) => idp.sign({ iss: idp.issuer, aud: PORTAL_CLIENT, iat: Math.floor(Date.now() / 1000), jti: randomBytes(8).toString('hex'), events: { [LOGOUT_EVENT]: {} }, ...claims }, header);
+  const audit = async () =>
+    (await (await fetch(`${first().url}/api/admin/audit`, { headers: password('root') })).json()) as {
+      total: number;
+      entries: Array<{ actor: string; action: string; target_user: string | null; details: Record<string, unknown> }>;
+    };
+  const logoutToken = (claims: JWTPayload, header?: { typ?: string }) =>
+    idp.sign({ iss: idp.issuer, aud: PORTAL_CLIENT, iat: Math.floor(Date.now() / 1000), jti: randomBytes(8).toString('hex'), events: { [LOGOUT_EVENT]: {} }, ...claims }, header);
   const postLogout = (token: string, contentType = 'application/x-www-form-urlencoded') => {
     sentLogoutTokens.push(token);
-    return fetch(`${first().url}/api/auth/backchannel-logout`, { method: 'POST', headers: { 'Content-Type': contentType }, body: contentType.includes('json') ? JSON.stringify({ logout_token: token }) : new URLSearchParams({ logout_token: token }).toString() });
+    return fetch(`${first().url}/api/auth/backchannel-logout`, {
+      method: 'POST',
+      headers: { 'Content-Type': contentType },
+      body: contentType.includes('json') ? JSON.stringify({ logout_token: token }) : new URLSearchParams({ logout_token: token }).toString(),
+    });
   };
 
   it('SCIM deactivation stops the token and password everywhere; active: true (either PATCH form) restores them', async () => {
@@ -127,7 +146,7 @@ describe.each(DATABASE_KINDS)('deprovisioning (%s)', (kind) => {
     expect(entries.map((e) => e.action)).toEqual(['user.enable', 'user.disable', 'user.enable', 'user.disable']);
   });
 
-  it('SCIM does not undo an admin\'s disabling', async () => {
+  it("SCIM does not undo an admin's disabling", async () => {
     const id = await scimId('sam');
     expect((await setDisabledByAdmin(id, true)).status).toBe(200);
     const answer = await replaceActive(id, { op: 'replace', path: 'active', value: true });
@@ -163,14 +182,30 @@ describe.each(DATABASE_KINDS)('deprovisioning (%s)', (kind) => {
     expect((await scim('/Users/00000000-0000-4000-8000-000000000000')).status).toBe(404);
   });
 
-  it('SCIM creates, finds, pages, replaces and deletes users; a deleted user\'s tokens stay revoked', async () => {
+  it("SCIM creates, finds, pages, replaces and deletes users; a deleted user's tokens stay revoked", async () => {
     const created = await scim('/Users', {
       method: 'POST',
-      json: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'nova', externalId: 'ext-nova', active: true, name: { givenName: 'Nova', familyName: 'Quinn' }, emails: [{ value: 'nova@example.org', type: 'work', primary: true }], title: 'kept nowhere' },
+      json: {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+        userName: 'nova',
+        externalId: 'ext-nova',
+        active: true,
+        name: { givenName: 'Nova', familyName: 'Quinn' },
+        emails: [{ value: 'nova@example.org', type: 'work', primary: true }],
+        title: 'kept nowhere',
+      },
     });
     expect(created.status).toBe(201);
     const nova = (await created.json()) as { id: string; meta: { location: string } };
-    expect(nova).toMatchObject({ userName: 'nova', externalId: 'ext-nova', active: true, displayName: 'Nova Quinn', name: { givenName: 'Nova', familyName: 'Quinn' }, emails: [{ value: 'nova@example.org', primary: true }], meta: { resourceType: 'User' } });
+    expect(nova).toMatchObject({
+      userName: 'nova',
+      externalId: 'ext-nova',
+      active: true,
+      displayName: 'Nova Quinn',
+      name: { givenName: 'Nova', familyName: 'Quinn' },
+      emails: [{ value: 'nova@example.org', primary: true }],
+      meta: { resourceType: 'User' },
+    });
     expect(nova.meta.location).toBe(`${first().url}/scim/v2/Users/${nova.id}`);
     expect(await (await scim(`/Users/${nova.id}`)).json()).toEqual(nova);
     const again = await scim('/Users', { method: 'POST', json: { userName: 'nova' } });
@@ -189,7 +224,16 @@ describe.each(DATABASE_KINDS)('deprovisioning (%s)', (kind) => {
     const replaced = await scim(`/Users/${nova.id}`, { method: 'PUT', json: { userName: 'nova', displayName: 'Nova Q.', emails: [{ value: 'nq@example.org' }] } });
     expect(replaced.status).toBe(200);
     expect(await replaced.json()).toMatchObject({ displayName: 'Nova Q.', emails: [{ value: 'nq@example.org' }], active: true });
-    const renamed = await scim(`/Users/${nova.id}`, { method: 'PATCH', json: { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'emails[type eq "work"].value', value: 'nova.q@example.org' }, { op: 'replace', path: 'name.givenName', value: 'Novella' }] } });
+    const renamed = await scim(`/Users/${nova.id}`, {
+      method: 'PATCH',
+      json: {
+        schemas: [PATCH_OP],
+        Operations: [
+          { op: 'replace', path: 'emails[type eq "work"].value', value: 'nova.q@example.org' },
+          { op: 'replace', path: 'name.givenName', value: 'Novella' },
+        ],
+      },
+    });
     expect(await renamed.json()).toMatchObject({ emails: [{ value: 'nova.q@example.org' }], name: { givenName: 'Novella' } });
 
     // dora has a password in this realm and a token; DELETE stops both, and bringing her back returns only the password.
@@ -282,7 +326,7 @@ describe.each(DATABASE_KINDS)('deprovisioning (%s)', (kind) => {
     await everywhere([password('bella')], 200);
   });
 
-  it('is the back-channel route, not next-auth\'s catch-all', async () => {
+  it("is the back-channel route, not next-auth's catch-all", async () => {
     const get = await fetch(`${first().url}/api/auth/backchannel-logout`);
     expect(get.status).toBe(405);
     expect((await fetch(`${first().url}/api/auth/session`)).status).toBe(200); // next-auth still answers its own paths

@@ -52,7 +52,11 @@ describe.each(DATABASE_KINDS)('disabled users (%s)', (kind) => {
   const admin = (path: string, init: RequestInit = {}) => fetch(`${first().url}${path}`, { ...init, headers: { Authorization: ADMIN, 'Content-Type': 'application/json', ...init.headers } });
 
   it('refuses the password and the tokens of a disabled user within a second everywhere, and takes them back on enable', async () => {
-    const created = await fetch(`${first().url}/api/tokens`, { method: 'POST', headers: { Authorization: ALICE, 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'mine', scopes: ['polytope:read'] }) });
+    const created = await fetch(`${first().url}/api/tokens`, {
+      method: 'POST',
+      headers: { Authorization: ALICE, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: 'mine', scopes: ['polytope:read'] }),
+    });
     expect(created.status).toBe(201);
     const token = `Bearer ${((await created.json()) as { secret: string }).secret}`;
     for (const app of replicas) {

@@ -21,7 +21,9 @@ const CONTAINER_HOSTNAME = 'auth-o-tron-7d9f8c6b5-x2x7q';
 const ALICE = `Basic ${Buffer.from('alice:pw-alice').toString('base64')}`;
 
 function userOf(stage: Stage): { uid: number; gid: number } {
-  const [user = ''] = instructions(stage, 'USER').map((i) => i.args).slice(-1);
+  const [user = ''] = instructions(stage, 'USER')
+    .map((i) => i.args)
+    .slice(-1);
   const [uid = '', gid = uid] = user.split(':');
   return { uid: Number(uid), gid: Number(gid) };
 }
@@ -67,7 +69,11 @@ describe('the Dockerfile', () => {
     expect(instructions(runtime, 'EXPOSE').flatMap((i) => i.args.split(/\s+/))).toContain(imageEnv.AOT_SERVER__PORT);
     // The volume is the uid's: a fresh named volume takes its owner from the image's directory.
     const { uid, gid } = userOf(runtime);
-    expect(instructions(runtime, 'RUN').map((i) => i.args).join('\n')).toContain(`chown ${uid}:${gid} /data`);
+    expect(
+      instructions(runtime, 'RUN')
+        .map((i) => i.args)
+        .join('\n'),
+    ).toContain(`chown ${uid}:${gid} /data`);
   });
 
   it('sets only real config keys (AOT_<SECTION>__<KEY>), which the config loader applies', () => {
@@ -83,7 +89,11 @@ describe('the Dockerfile', () => {
       for (const key of keys) expect(getPath(config, key.slice(4).toLowerCase().split('__')), key).toEqual(parseYaml(imageEnv[key]!));
       // The image's choices win over the mounted file's: the port is the one EXPOSEd and probed.
       expect(config.server).toMatchObject({ host: '0.0.0.0', port: 3000 });
-      expect(Object.keys(imageEnv).filter((k) => !k.startsWith('AOT_')).sort()).toEqual(['NEXT_TELEMETRY_DISABLED', 'NODE_ENV']);
+      expect(
+        Object.keys(imageEnv)
+          .filter((k) => !k.startsWith('AOT_'))
+          .sort(),
+      ).toEqual(['NEXT_TELEMETRY_DISABLED', 'NODE_ENV']);
       expect(imageEnv.NODE_ENV).toBe('production');
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -154,7 +164,10 @@ describe("the server started as the image starts it (the runtime stage's files, 
     mkdirSync(volume);
     mkdirSync(home);
     mkdirSync(path.dirname(configPath));
-    writeFileSync(configPath, stringify({ server: { port: 8080 }, providers: [{ type: 'plain', name: 'users', realm: 'local', users: [{ username: 'alice', password: 'pw-alice' }] }], jwt: { iss: 'image-test', exp: 60 } }));
+    writeFileSync(
+      configPath,
+      stringify({ server: { port: 8080 }, providers: [{ type: 'plain', name: 'users', realm: 'local', users: [{ username: 'alice', password: 'pw-alice' }] }], jwt: { iss: 'image-test', exp: 60 } }),
+    );
     chmodSync(path.dirname(configPath), 0o755);
     if (asImageUser) {
       chownSync(volume, asImageUser.uid, asImageUser.gid);

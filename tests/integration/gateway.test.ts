@@ -105,7 +105,11 @@ describe.each(DATABASE_KINDS)('gateway over HTTP (%s)', (database) => {
   });
 
   it('serves the same answer on the auth-o-tron path and for any method', async () => {
-    for (const [path, method] of [['/authenticate', 'GET'], ['/api/authenticate', 'POST'], ['/api/authenticate', 'HEAD']] as const) {
+    for (const [path, method] of [
+      ['/authenticate', 'GET'],
+      ['/api/authenticate', 'POST'],
+      ['/api/authenticate', 'HEAD'],
+    ] as const) {
       const response = await call({ Authorization: ALICE }, path, method);
       expect(response.status, `${method} ${path}`).toBe(200);
     }
@@ -200,10 +204,13 @@ describe.each(DATABASE_KINDS)('gateway over HTTP (%s)', (database) => {
       ['a wrong issuer', () => idp.sign(claims, { issuer: 'https://evil.example' })],
       ['a wrong audience', () => idp.sign({ ...claims, aud: 'someone-else' })],
       ['an unknown kid', () => idp.sign(claims, { kid: 'unknown-kid' })],
-      ['a tampered payload', async () => {
-        const [h, , s] = (await idp.sign(claims)).split('.');
-        return `${h}.${Buffer.from(JSON.stringify({ ...claims, preferred_username: 'admin' })).toString('base64url')}.${s}`;
-      }],
+      [
+        'a tampered payload',
+        async () => {
+          const [h, , s] = (await idp.sign(claims)).split('.');
+          return `${h}.${Buffer.from(JSON.stringify({ ...claims, preferred_username: 'admin' })).toString('base64url')}.${s}`;
+        },
+      ],
     ])('refuses %s with 401', async (_, makeToken) => {
       // Realm-scoped: the other JWT providers in this config are down on purpose (their answer would be 503).
       const response = await call({ Authorization: `Bearer ${await makeToken()}`, 'X-Auth-Realm': 'idp' });
@@ -246,7 +253,11 @@ describe.each(DATABASE_KINDS)('gateway over HTTP (%s)', (database) => {
       const allowed = await call({ Authorization: ALICE, ...original('/v1/data') });
       const refused = await call({ Authorization: 'Bearer nonsense', ...original('/v1/data') });
       const denied = await call({ Authorization: ALICE, ...original('/v1/data', 'POST') });
-      for (const [response, status] of [[allowed, 200], [refused, 401], [denied, 403]] as const) {
+      for (const [response, status] of [
+        [allowed, 200],
+        [refused, 401],
+        [denied, 403],
+      ] as const) {
         expect(response.status).toBe(status);
         expect(response.headers.get('content-length')).toBe('0');
         expect(response.headers.get('content-type')).toBeNull();
@@ -298,13 +309,16 @@ describe.each(DATABASE_KINDS)('gateway over HTTP (%s)', (database) => {
       expect((await call({ Authorization: ALICE }, '/api/whoami')).status).toBe(200); // identity-only callers
     });
 
-    it.each(['/admin/x%ff', '/%61dmin/x%ff', '/v1/x/%2e%2e/admin/y%ff', '/admin/%zz', '/a%00/admin', '/../admin'])('refuses a path it cannot decode (%s) with 403, never matching it raw', async (uri) => {
-      const response = await call({ Authorization: JORG, ...original(uri) });
-      expect(response.status).toBe(403);
-      expect(deniedBy(response)).toMatchObject({ rule: 'original-request', reason: expect.stringContaining('original request refused') });
-    });
+    it.each(['/admin/x%ff', '/%61dmin/x%ff', '/v1/x/%2e%2e/admin/y%ff', '/admin/%zz', '/a%00/admin', '/../admin'])(
+      'refuses a path it cannot decode (%s) with 403, never matching it raw',
+      async (uri) => {
+        const response = await call({ Authorization: JORG, ...original(uri) });
+        expect(response.status).toBe(403);
+        expect(deniedBy(response)).toMatchObject({ rule: 'original-request', reason: expect.stringContaining('original request refused') });
+      },
+    );
 
-    it('reads the original request from each proxy\'s header set, the first present winning', async () => {
+    it("reads the original request from each proxy's header set, the first present winning", async () => {
       const admin = { roles_all: ['admin'] };
       const ingress = await call({ Authorization: ALICE, 'X-Original-URL': 'https://api.example.org/admin/x', 'X-Original-Method': 'GET' }, '/api/authenticate', 'GET', false);
       expect(ingress.status).toBe(403);
@@ -337,7 +351,12 @@ describe.each(DATABASE_KINDS)('gateway over HTTP (%s)', (database) => {
       const providers = await (await call({}, '/providers')).text();
       expect(JSON.parse(providers)).toMatchObject({ providers: [{ name: 'local-users', type: 'plain', realm: 'local' }, { name: 'idp', type: 'jwt', realm: 'idp' }, {}, {}] });
       expect(providers).not.toMatch(/secret|password|argon2/);
-      expect(await (await call({}, '/api/augmenters')).json()).toMatchObject({ augmenters: [{ name: 'static-roles', type: 'plain' }, { name: 'auditors', type: 'plain_advanced' }] });
+      expect(await (await call({}, '/api/augmenters')).json()).toMatchObject({
+        augmenters: [
+          { name: 'static-roles', type: 'plain' },
+          { name: 'auditors', type: 'plain_advanced' },
+        ],
+      });
     });
 
     it('reports health and readiness', async () => {

@@ -41,8 +41,7 @@ describe.each(DATABASE_KINDS)('a guessing flood does not lock the owner out (%s)
   afterAll(() => app?.stop());
 
   // The app trusts X-Forwarded-For from loopback (server.trusted_proxies): each header is a client.
-  const check = (authorization: string, from: string) =>
-    fetch(`${app.url}/api/authenticate`, { headers: { Authorization: authorization, 'X-Forwarded-For': from } }).then((r) => r.status);
+  const check = (authorization: string, from: string) => fetch(`${app.url}/api/authenticate`, { headers: { Authorization: authorization, 'X-Forwarded-For': from } }).then((r) => r.status);
   const timed = async (authorization: string, from: string) => {
     const started = performance.now();
     const status = await check(authorization, from);

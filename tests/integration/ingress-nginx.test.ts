@@ -94,9 +94,14 @@ describe('behind ingress-nginx auth-url (deploy/kubernetes/ingress-nginx.yaml)',
       expect(response.status).toBe(401);
     });
 
-    it('a client X-Aot-Proxy-Secret is replaced by the check, and cleared on the app\'s own Ingress', async () => {
+    it("a client X-Aot-Proxy-Secret is replaced by the check, and cleared on the app's own Ingress", async () => {
       expect((await send('/api/v1/data', { Authorization: fixture.viewer, 'X-Aot-Proxy-Secret': 'a-guess-that-is-long-enough' })).status).toBe(200);
-      const direct = await send('/api/authenticate', { Authorization: fixture.viewer, 'X-Aot-Proxy-Secret': fixture.proxySecret, 'X-Original-URI': '/api/v1/data', 'X-Original-URL': `http://${API_HOST}/api/v1/data` }, 'GET', 'auth.example.org');
+      const direct = await send(
+        '/api/authenticate',
+        { Authorization: fixture.viewer, 'X-Aot-Proxy-Secret': fixture.proxySecret, 'X-Original-URI': '/api/v1/data', 'X-Original-URL': `http://${API_HOST}/api/v1/data` },
+        'GET',
+        'auth.example.org',
+      );
       expect(direct.status).toBe(403);
       expect(json(direct)).toMatchObject({ error: 'forbidden', message: 'original request unknown' });
     });
@@ -110,7 +115,7 @@ describe('behind ingress-nginx auth-url (deploy/kubernetes/ingress-nginx.yaml)',
 });
 
 /** The traps the example's comments name, shown on the generated config without the annotations that avoid them. */
-describe('ingress-nginx without the example\'s safeguards', () => {
+describe("ingress-nginx without the example's safeguards", () => {
   let fixture: ProxyFixture;
 
   beforeAll(async () => {
@@ -126,7 +131,8 @@ describe('ingress-nginx without the example\'s safeguards', () => {
     const app = `127.0.0.1:${fixture.app.port}`;
     return startIngressNginx({ appAddress: app, services: { backend: fixture.backend.address, 'auth-o-tron': app }, proxySecret: 'unused-without-snippets', ...options });
   };
-  const send = (ingress: RunningIngressNginx, path: string, headers: Record<string, string>, method = 'GET', host = API_HOST) => rawRequest(ingress.url, path, { method, headers: { Host: host, ...headers } });
+  const send = (ingress: RunningIngressNginx, path: string, headers: Record<string, string>, method = 'GET', host = API_HOST) =>
+    rawRequest(ingress.url, path, { method, headers: { Host: host, ...headers } });
 
   it('without auth-method (and no snippet), a client X-Original-URI decides the path rule', async () => {
     const ingress = await start({ allowSnippets: false, without: ['auth-method'] });
@@ -138,7 +144,7 @@ describe('ingress-nginx without the example\'s safeguards', () => {
     }
   });
 
-  it('with auth-method but no snippet, X-Original-URI is ingress-nginx\'s own, but a client X-Original-Host decides the host rule, and 503 becomes 500', async () => {
+  it("with auth-method but no snippet, X-Original-URI is ingress-nginx's own, but a client X-Original-Host decides the host rule, and 503 becomes 500", async () => {
     const ingress = await start({ allowSnippets: false });
     try {
       expect((await send(ingress, '/api/v1/admin/users', { Authorization: fixture.viewer, 'X-Original-URI': '/api/v1/data' })).status).toBe(403);

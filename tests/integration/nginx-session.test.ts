@@ -50,7 +50,8 @@ describe('the portal session cookie behind the shipped nginx config (CSRF)', () 
 
   beforeEach(() => backend.clear());
 
-  const send = (path: string, method: string, headers: Record<string, string> = {}) => rawRequest(nginx.url, path, { method, headers: { Host: HOST, Cookie: cookie, ...headers }, body: method === 'GET' ? undefined : '{}' });
+  const send = (path: string, method: string, headers: Record<string, string> = {}) =>
+    rawRequest(nginx.url, path, { method, headers: { Host: HOST, Cookie: cookie, ...headers }, body: method === 'GET' ? undefined : '{}' });
 
   it('lets the signed-in browser through browser locations as its user', async () => {
     const response = await send('/app/page', 'GET');
@@ -68,7 +69,12 @@ describe('the portal session cookie behind the shipped nginx config (CSRF)', () 
   });
 
   it('refuses a cross-site or same-site request that changes something at a browser location', async () => {
-    const variants: Array<Record<string, string>> = [{}, { 'Sec-Fetch-Site': 'cross-site', Origin: 'https://evil.example' }, { 'Sec-Fetch-Site': 'same-site', Origin: `https://evil.${HOST}` }, { Origin: 'https://evil.example' }];
+    const variants: Array<Record<string, string>> = [
+      {},
+      { 'Sec-Fetch-Site': 'cross-site', Origin: 'https://evil.example' },
+      { 'Sec-Fetch-Site': 'same-site', Origin: `https://evil.${HOST}` },
+      { Origin: 'https://evil.example' },
+    ];
     for (const headers of variants) {
       for (const method of ['POST', 'PUT', 'DELETE']) {
         const response = await send('/app/form', method, headers);

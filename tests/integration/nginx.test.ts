@@ -422,7 +422,15 @@ describe('nginx TLS listener and what /_auth forwards', () => {
   it('forwards only what the gateway reads to the API check: forged X-Original-*, certificate, secret and cookies are dropped', async () => {
     const response = await rawRequest(nginx.url, '/api/v1/items?x=1', {
       method: 'DELETE',
-      headers: { Authorization: 'Basic c3R1Yjpvaw==', 'X-Auth-Realm': 'stub-realm', ...FORGED, 'X-Forwarded-For': '203.0.113.9', Cookie: 'session=secret', Origin: 'https://evil.example', Host: 'api.example.org' },
+      headers: {
+        Authorization: 'Basic c3R1Yjpvaw==',
+        'X-Auth-Realm': 'stub-realm',
+        ...FORGED,
+        'X-Forwarded-For': '203.0.113.9',
+        Cookie: 'session=secret',
+        Origin: 'https://evil.example',
+        Host: 'api.example.org',
+      },
     });
     expect(response.status).toBe(200);
     const seen = gateway.seen[0] ?? {};
@@ -457,17 +465,14 @@ describe('nginx TLS listener and what /_auth forwards', () => {
     expect(gateway.seen[0]?.['x-ssl-client-cert']).toBeUndefined();
   });
 
-  it.each(['/api/authenticate', '/authenticate', '/api/whoami', '/whoami', '/tokens', '/api/tokens'])(
-    'clears every header the gateway trusts on the way to the app itself (%s)',
-    async (appPath) => {
-      await rawRequest(nginx.url, appPath, { method: 'POST', headers: { Authorization: 'Basic c3R1Yjpvaw==', ...FORGED } });
-      await rawRequest(nginx.tlsUrl ?? '', appPath, { headers: FORGED, tls: { ca: pem('ca'), cert: pem('clientCert'), key: pem('clientKey') } });
-      expect(gateway.seen).toHaveLength(2);
-      for (const seen of gateway.seen) {
-        for (const name of Object.keys(FORGED).map((n) => n.toLowerCase())) expect(seen[name], `${appPath}: ${name}`).toBeUndefined();
-      }
-    },
-  );
+  it.each(['/api/authenticate', '/authenticate', '/api/whoami', '/whoami', '/tokens', '/api/tokens'])('clears every header the gateway trusts on the way to the app itself (%s)', async (appPath) => {
+    await rawRequest(nginx.url, appPath, { method: 'POST', headers: { Authorization: 'Basic c3R1Yjpvaw==', ...FORGED } });
+    await rawRequest(nginx.tlsUrl ?? '', appPath, { headers: FORGED, tls: { ca: pem('ca'), cert: pem('clientCert'), key: pem('clientKey') } });
+    expect(gateway.seen).toHaveLength(2);
+    for (const seen of gateway.seen) {
+      for (const name of Object.keys(FORGED).map((n) => n.toLowerCase())) expect(seen[name], `${appPath}: ${name}`).toBeUndefined();
+    }
+  });
 });
 
 describe('client certificates end to end: nginx verifies TLS, the x509 provider maps the user', () => {
@@ -514,7 +519,7 @@ describe('client certificates end to end: nginx verifies TLS, the x509 provider 
     expect((await rawRequest(nginx.tlsUrl ?? '', '/api/v1/items', { tls: { ca: pem('ca'), cert: pem('strangerCert'), key: pem('strangerKey') } })).status).toBe(400);
   });
 
-  it('gives no JWT for a forged certificate header (someone\'s public certificate) on any path', async () => {
+  it("gives no JWT for a forged certificate header (someone's public certificate) on any path", async () => {
     backend.clear();
     const forged = { 'X-SSL-Client-Cert': encodeURIComponent(pem('clientCert')), 'X-Aot-Proxy-Secret': 'a-guess-at-the-secret' };
     for (const base of [nginx.url, nginx.tlsUrl ?? '']) {

@@ -96,7 +96,9 @@ describe('portal session at the gateway', () => {
   it('accepts the session for a request that changes something only when the browser says it is same-origin (CSRF at the gateway)', async () => {
     const cookie = await freshSession('erin');
     const asked = (method: string, headers: Record<string, string> = {}) =>
-      fetch(`${app.url}/api/authenticate`, { headers: { Cookie: cookie, 'X-Original-Method': method, 'X-Original-URI': '/app/x', 'X-Original-Host': 'portal.example.org', ...headers } }).then((r) => r.status);
+      fetch(`${app.url}/api/authenticate`, { headers: { Cookie: cookie, 'X-Original-Method': method, 'X-Original-URI': '/app/x', 'X-Original-Host': 'portal.example.org', ...headers } }).then(
+        (r) => r.status,
+      );
     expect(await asked('GET')).toBe(200); // safe methods: a cross-site link is fine
     expect(await asked('HEAD', { 'Sec-Fetch-Site': 'cross-site' })).toBe(200);
     for (const method of ['POST', 'PUT', 'PATCH', 'DELETE', 'post']) {
@@ -113,7 +115,7 @@ describe('portal session at the gateway', () => {
     expect(await asked('POST', { 'Sec-Fetch-Site': 'cross-site', Authorization: `Basic ${Buffer.from('bob:bob-pw').toString('base64')}` })).toBe(200);
   });
 
-  it('decides the portal API\'s CSRF check by the provider that accepted, not by the presence of an Authorization header', async () => {
+  it("decides the portal API's CSRF check by the provider that accepted, not by the presence of an Authorization header", async () => {
     const cookie = await freshSession('frank');
     const post = (headers: Record<string, string>) =>
       fetch(`${app.url}/api/tokens`, { method: 'POST', headers: { Cookie: cookie, 'Content-Type': 'application/json', ...headers }, body: JSON.stringify({ name: 'riding on the cookie' }) });

@@ -8,19 +8,32 @@ import { startUpstream, type Reply, type Upstream, type UpstreamRequest } from '
 function behaviour(token: string, ok: () => Reply): Reply {
   const kind = token.split('-')[0];
   switch (kind) {
-    case 'good': return ok();
-    case 'forbidden': return { status: 403, json: { message: 'invalid key' } };
-    case 'unauth': return { status: 401, json: { message: 'invalid key' } };
-    case 'error': return { status: 500, text: 'internal error' };
-    case 'notfound': return { status: 404, text: 'not found' };
-    case 'hang': return { hang: true };
-    case 'slow': return { ...(ok() as object), delayMs: 3_000 } as Reply;
-    case 'garbage': return { status: 200, text: '{"uid": "alice", ', contentType: 'application/json' };
-    case 'big': return { oversized: 256 * 1024 };
-    case 'html': return { status: 200, text: '<html>login</html>', contentType: 'text/html' };
-    case 'shape': return { status: 200, json: { user: 'nobody' } };
-    case 'delay': return { ...(ok() as object), delayMs: 300 } as Reply;
-    default: return { status: 403, json: { message: 'unknown key' } };
+    case 'good':
+      return ok();
+    case 'forbidden':
+      return { status: 403, json: { message: 'invalid key' } };
+    case 'unauth':
+      return { status: 401, json: { message: 'invalid key' } };
+    case 'error':
+      return { status: 500, text: 'internal error' };
+    case 'notfound':
+      return { status: 404, text: 'not found' };
+    case 'hang':
+      return { hang: true };
+    case 'slow':
+      return { ...(ok() as object), delayMs: 3_000 } as Reply;
+    case 'garbage':
+      return { status: 200, text: '{"uid": "alice", ', contentType: 'application/json' };
+    case 'big':
+      return { oversized: 256 * 1024 };
+    case 'html':
+      return { status: 200, text: '<html>login</html>', contentType: 'text/html' };
+    case 'shape':
+      return { status: 200, json: { user: 'nobody' } };
+    case 'delay':
+      return { ...(ok() as object), delayMs: 300 } as Reply;
+    default:
+      return { status: 403, json: { message: 'unknown key' } };
   }
 }
 
@@ -68,7 +81,12 @@ describe('ecmwf-api provider', () => {
     const key = token('good');
     const answer = await authenticate(app.url, bearer(key, 'ecmwf'));
     expect(answer.status).toBe(200);
-    expect(answer.claims).toMatchObject({ username: 'alice', realm: 'ecmwf', attributes: { email: 'alice@ecmwf.int', 'ecmwf-email': 'alice@ecmwf.int' }, auth: { method: 'ecmwf-api', provider: 'ecmwf-api-provider' } });
+    expect(answer.claims).toMatchObject({
+      username: 'alice',
+      realm: 'ecmwf',
+      attributes: { email: 'alice@ecmwf.int', 'ecmwf-email': 'alice@ecmwf.int' },
+      auth: { method: 'ecmwf-api', provider: 'ecmwf-api-provider' },
+    });
     expect(answer.jwt).toBeDefined();
     expect(JSON.stringify(answer.claims)).not.toContain(key);
   });

@@ -8,12 +8,7 @@ import { startApp, type RunningApp } from '../support/app';
 import { certWorkspace, escapePem, type CertWorkspace } from '../support/certs';
 import { authenticate } from '../support/gateway-client';
 
-const ALICE_EXTENSIONS = [
-  'basicConstraints=critical,CA:FALSE',
-  'keyUsage=critical,digitalSignature',
-  'extendedKeyUsage=clientAuth',
-  'subjectAltName=email:alice@example.org',
-];
+const ALICE_EXTENSIONS = ['basicConstraints=critical,CA:FALSE', 'keyUsage=critical,digitalSignature', 'extendedKeyUsage=clientAuth', 'subjectAltName=email:alice@example.org'];
 
 let ws: CertWorkspace;
 let caPem: string;
@@ -22,7 +17,11 @@ let untrusting: RunningApp;
 const certs: Record<string, string> = {};
 const PROXY_SECRET = `proxy-${crypto.randomUUID()}`;
 /** What nginx's auth location sends: the certificate and the proxy secret that proves where it came from. */
-const cert = (pem: string, realm: string, secret: string | null = PROXY_SECRET) => ({ 'X-SSL-Client-Cert': escapePem(pem), 'X-Auth-Realm': realm, ...(secret === null ? {} : { 'X-Aot-Proxy-Secret': secret }) });
+const cert = (pem: string, realm: string, secret: string | null = PROXY_SECRET) => ({
+  'X-SSL-Client-Cert': escapePem(pem),
+  'X-Auth-Realm': realm,
+  ...(secret === null ? {} : { 'X-Aot-Proxy-Secret': secret }),
+});
 const stamp = (d: Date) => d.toISOString().replace(/[-:T]/g, '').slice(0, 14) + 'Z';
 
 beforeAll(async () => {

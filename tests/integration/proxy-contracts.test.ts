@@ -105,7 +105,13 @@ describe.each(DATABASE_KINDS)('proxy contracts (%s)', (database) => {
     });
 
     it('on the route to the app, a client cannot name a request, even with the real secret', async () => {
-      const forged = { Authorization: fixture.viewer, 'X-Aot-Proxy-Secret': fixture.proxySecret, 'X-Original-URI': '/api/v1/data', 'X-Forwarded-Uri': '/api/v1/data', 'X-SSL-Client-Cert': fixture.forgedCertificate };
+      const forged = {
+        Authorization: fixture.viewer,
+        'X-Aot-Proxy-Secret': fixture.proxySecret,
+        'X-Original-URI': '/api/v1/data',
+        'X-Forwarded-Uri': '/api/v1/data',
+        'X-SSL-Client-Cert': fixture.forgedCertificate,
+      };
       for (const target of ['/api/authenticate', '/api/authenticate/api/v1/data']) {
         const outcome = await toApp(client('GET', target, forged));
         expect(outcome.check).toBeUndefined();
@@ -119,12 +125,18 @@ describe.each(DATABASE_KINDS)('proxy contracts (%s)', (database) => {
   it('Traefik asks GET <address> with X-Forwarded-Method/-Uri/-Host from the request, and only the allowed client headers', async () => {
     const { check } = await throughTraefik('api', client('DELETE', '/api/v1/x?y=1', { Authorization: fixture.admin, Cookie: 'session=1', 'X-Original-URI': '/elsewhere' }), upstreams);
     expect(check).toMatchObject({ method: 'GET', target: '/api/authenticate' });
-    expect(check?.headers).toMatchObject({ 'x-forwarded-method': 'DELETE', 'x-forwarded-uri': '/api/v1/x?y=1', 'x-forwarded-host': API_HOST, 'x-forwarded-for': CLIENT_ADDRESS, 'x-aot-proxy-secret': fixture.proxySecret });
+    expect(check?.headers).toMatchObject({
+      'x-forwarded-method': 'DELETE',
+      'x-forwarded-uri': '/api/v1/x?y=1',
+      'x-forwarded-host': API_HOST,
+      'x-forwarded-for': CLIENT_ADDRESS,
+      'x-aot-proxy-secret': fixture.proxySecret,
+    });
     expect(check?.headers.cookie).toBeUndefined();
     expect(check?.headers['x-original-uri']).toBeUndefined();
   });
 
-  it('Envoy asks <path_prefix><path> with the request\'s own method and Host, and only the allowed client headers', async () => {
+  it("Envoy asks <path_prefix><path> with the request's own method and Host, and only the allowed client headers", async () => {
     const { check, answer } = await throughEnvoy(client('DELETE', '/api/v1/x?y=1', { Authorization: fixture.admin, Cookie: 'session=1', 'X-Original-URI': '/elsewhere' }), upstreams);
     expect(check).toMatchObject({ method: 'DELETE', target: '/api/authenticate/api/v1/x?y=1' });
     expect(check?.headers).toMatchObject({ host: API_HOST, 'content-length': '0', 'x-forwarded-for': CLIENT_ADDRESS, 'x-aot-proxy-secret': fixture.proxySecret });
@@ -139,13 +151,16 @@ describe.each(DATABASE_KINDS)('proxy contracts (%s)', (database) => {
       rawRequest(fixture.app.url, path, { method, headers: { Host: API_HOST, Authorization: fixture.viewer, 'X-Aot-Proxy-Secret': fixture.proxySecret, ...headers } });
     const refusal = (response: RawResponse) => JSON.parse(String(response.headers['x-auth-denied'] ?? 'null')) as unknown;
 
-    it.each(['/api/v1/admin/x', 'api.example.org/api/v1/admin', 'https:///api/v1/admin', 'http://:80/api/v1/admin', 'ftp://api.example.org/x', ' '])('X-Original-URL %j (not an absolute URL, or no host) is refused with 403', async (url) => {
-      const response = await ask('/api/authenticate', { 'X-Original-URL': url, 'X-Original-Method': 'GET' });
-      expect(response.status).toBe(403);
-      expect(refusal(response)).toMatchObject({ rule: 'original-request', reason: expect.stringContaining('original request refused') });
-    });
+    it.each(['/api/v1/admin/x', 'api.example.org/api/v1/admin', 'https:///api/v1/admin', 'http://:80/api/v1/admin', 'ftp://api.example.org/x', ' '])(
+      'X-Original-URL %j (not an absolute URL, or no host) is refused with 403',
+      async (url) => {
+        const response = await ask('/api/authenticate', { 'X-Original-URL': url, 'X-Original-Method': 'GET' });
+        expect(response.status).toBe(403);
+        expect(refusal(response)).toMatchObject({ rule: 'original-request', reason: expect.stringContaining('original request refused') });
+      },
+    );
 
-    it('two header sets at once: the first in the table\'s order decides', async () => {
+    it("two header sets at once: the first in the table's order decides", async () => {
       const admin = '/api/v1/admin/x';
       const open = '/api/v1/data';
       const sets: Array<[string, string, Record<string, string>, number]> = [
@@ -197,7 +212,9 @@ describe('proxy headers from a peer that is not a trusted proxy', () => {
   });
 
   it('and so is a client certificate, even with the proxy secret', async () => {
-    const response = await rawRequest(fixture.app.url, '/api/whoami', { headers: { 'X-SSL-Client-Cert': fixture.forgedCertificate, 'X-Aot-Proxy-Secret': fixture.proxySecret, 'X-Auth-Realm': 'certs' } });
+    const response = await rawRequest(fixture.app.url, '/api/whoami', {
+      headers: { 'X-SSL-Client-Cert': fixture.forgedCertificate, 'X-Aot-Proxy-Secret': fixture.proxySecret, 'X-Auth-Realm': 'certs' },
+    });
     expect(response.status).toBe(401);
     expect((await ask('/api/whoami', {})).status).toBe(200); // identity-only callers are unaffected
   });

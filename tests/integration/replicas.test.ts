@@ -42,7 +42,11 @@ describe('revocation across replicas', () => {
   });
 
   async function newToken(): Promise<{ id: string; secret: string }> {
-    const response = await fetch(`${a.url}/api/tokens`, { method: 'POST', headers: { Authorization: ADMIN, 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'replicated', scopes: ['polytope:read'] }) });
+    const response = await fetch(`${a.url}/api/tokens`, {
+      method: 'POST',
+      headers: { Authorization: ADMIN, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: 'replicated', scopes: ['polytope:read'] }),
+    });
     const body = (await response.json()) as { token: { id: string }; secret: string };
     return { id: body.token.id, secret: body.secret };
   }

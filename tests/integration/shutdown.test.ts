@@ -17,7 +17,15 @@ const SHUTDOWN_TIMEOUT_S = 8;
 const config = async () => ({
   server: { shutdown_timeout: `${SHUTDOWN_TIMEOUT_S}s` },
   providers: [
-    { type: 'plain', name: 'users', realm: 'local', users: [{ username: 'root', password: 'root-pw', roles: ['admin'] }, { username: 'hashed', password_hash: await hashSecret('hashed-pw'), roles: [] }] },
+    {
+      type: 'plain',
+      name: 'users',
+      realm: 'local',
+      users: [
+        { username: 'root', password: 'root-pw', roles: ['admin'] },
+        { username: 'hashed', password_hash: await hashSecret('hashed-pw'), roles: [] },
+      ],
+    },
     { type: 'tokens', name: 'tokens' },
   ],
   services: [{ name: 'polytope', scopes: ['read'] }],
@@ -56,7 +64,11 @@ describe('graceful shutdown (SIGTERM)', () => {
     try {
       const tokens: string[] = [];
       for (let i = 0; i < 16; i++) {
-        const created = await fetch(`${app.url}/api/tokens`, { method: 'POST', headers: { Authorization: ROOT_USER, 'Content-Type': 'application/json' }, body: JSON.stringify({ name: `t${i}`, scopes: ['polytope:read'] }) });
+        const created = await fetch(`${app.url}/api/tokens`, {
+          method: 'POST',
+          headers: { Authorization: ROOT_USER, 'Content-Type': 'application/json' },
+          body: JSON.stringify({ name: `t${i}`, scopes: ['polytope:read'] }),
+        });
         expect(created.status).toBe(201);
         tokens.push(((await created.json()) as { secret: string }).secret);
       }
@@ -115,7 +127,15 @@ describe('graceful shutdown (SIGTERM)', () => {
     writeFileSync(path.join(dir, 'config.yaml'), stringify(await config()));
     const npm = spawn('npm', ['start', '--silent'], {
       cwd: ROOT,
-      env: { ...process.env, AOT_CONFIG_PATH: path.join(dir, 'config.yaml'), AOT_SERVER__HOST: '127.0.0.1', AOT_SERVER__PORT: '0', AOT_LOGGING__FORMAT: 'json', AOT_DATABASE__PATH: path.join(dir, 'pglite'), DATABASE_URL: '' },
+      env: {
+        ...process.env,
+        AOT_CONFIG_PATH: path.join(dir, 'config.yaml'),
+        AOT_SERVER__HOST: '127.0.0.1',
+        AOT_SERVER__PORT: '0',
+        AOT_LOGGING__FORMAT: 'json',
+        AOT_DATABASE__PATH: path.join(dir, 'pglite'),
+        DATABASE_URL: '',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -135,6 +155,15 @@ describe('graceful shutdown (SIGTERM)', () => {
     const exited = once(npm, 'exit');
     npm.kill('SIGTERM');
     await exited;
-    await expect.poll(() => fetch(`http://127.0.0.1:${port}/api/health`).then(() => 'answering', () => 'stopped'), { timeout: 10_000 }).toBe('stopped');
+    await expect
+      .poll(
+        () =>
+          fetch(`http://127.0.0.1:${port}/api/health`).then(
+            () => 'answering',
+            () => 'stopped',
+          ),
+        { timeout: 10_000 },
+      )
+      .toBe('stopped');
   });
 });

@@ -67,7 +67,10 @@ describe('signing keys', () => {
     const database = await createPostgresDatabase();
     cleanups.push(() => database.drop());
     const [a, b] = await Promise.all([startApp({ config: baseConfig, databaseUrl: database.url }), startApp({ config: baseConfig, databaseUrl: database.url })]);
-    cleanups.push(() => a.stop(), () => b.stop());
+    cleanups.push(
+      () => a.stop(),
+      () => b.stop(),
+    );
     const kid = await issuedKid(a.url);
     expect(await issuedKid(b.url)).toBe(kid);
 
@@ -88,7 +91,7 @@ describe('signing keys', () => {
     expect(await publishedKids(a.url)).toEqual(expect.arrayContaining([kid, newKid]));
   });
 
-  it('can come from the config as a PEM key (EdDSA), or be auth-o-tron\'s HS256 secret', async () => {
+  it("can come from the config as a PEM key (EdDSA), or be auth-o-tron's HS256 secret", async () => {
     const { privateKey } = generateKeyPairSync('ed25519');
     const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
     const pemApp = await startApp({ config: { ...baseConfig, jwt: { ...baseConfig.jwt, keys: [{ kid: 'configured-1', private_key: pem }] } } });

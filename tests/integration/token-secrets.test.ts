@@ -38,7 +38,18 @@ describe.each(DATABASE_KINDS)('stored token secrets (%s)', (kind) => {
     ownerId = (await ensureUser(database.db, { realm: 'local', username: 'alice' })).id;
     const logger = createLogger({ level: 'silent', format: 'json' });
     lastUsed = new LastUsedRecorder(database.db, logger);
-    provider = new TokensProvider({ name: 'tokens', realm: 'local', prefix: 'aot', cacheTtlSeconds: 30, hash: TOKEN_HASH, database, lanes: createLanes(), lastUsed, logger, onArgon2: () => (argon2Runs += 1) });
+    provider = new TokensProvider({
+      name: 'tokens',
+      realm: 'local',
+      prefix: 'aot',
+      cacheTtlSeconds: 30,
+      hash: TOKEN_HASH,
+      database,
+      lanes: createLanes(),
+      lastUsed,
+      logger,
+      onArgon2: () => (argon2Runs += 1),
+    });
     await provider.start();
   });
   afterAll(async () => {
@@ -53,7 +64,8 @@ describe.each(DATABASE_KINDS)('stored token secrets (%s)', (kind) => {
     const id = newTokenId();
     const { token, secret } = newToken('aot', id);
     const key = await fingerprintKey(database);
-    const stored = style === 'current' ? { secretHash: await hashSecret(secret, TOKEN_HASH), secretFingerprint: secretFingerprint(key, secret) } : { secretHash: await hashSecret(secret, PASSWORD_HASH) };
+    const stored =
+      style === 'current' ? { secretHash: await hashSecret(secret, TOKEN_HASH), secretFingerprint: secretFingerprint(key, secret) } : { secretHash: await hashSecret(secret, PASSWORD_HASH) };
     const audit = { actor: 'test', action: 'token.create', targetUser: 'local/alice', tokenId: id, clientAddress: null, userAgent: null, details: {} };
     const written = await insertToken(database.db, { id, ownerId, name: style, scopes: [], expiresAt: new Date(Date.now() + 86_400_000), ...stored }, audit, 100);
     expect(written.written).toBe(true);
@@ -109,7 +121,10 @@ describe.each(DATABASE_KINDS)('stored token secrets (%s)', (kind) => {
       insert into tokens (id, owner_id, name, scopes, secret_hash, expires_at)
       select 'many' || lpad(g::text, 12, '0'), ${ownerId}::uuid, 'many', '[]', 'x', now() + interval '1 day' from generate_series(1, ${count}::integer) g`);
     const at = new Date();
-    await recordTokenUse(database.db, Array.from({ length: count }, (_, i) => ({ id: `many${String(i + 1).padStart(12, '0')}`, at, address: '192.0.2.1' })));
+    await recordTokenUse(
+      database.db,
+      Array.from({ length: count }, (_, i) => ({ id: `many${String(i + 1).padStart(12, '0')}`, at, address: '192.0.2.1' })),
+    );
     const [used] = await database.db.select({ n: sql<number>`count(*)::integer` }).from(tokens).where(isNotNull(tokens.lastUsedAt));
     expect(used?.n).toBeGreaterThanOrEqual(count);
   });

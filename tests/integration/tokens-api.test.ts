@@ -100,9 +100,7 @@ describe.each(DATABASE_KINDS)('scoped tokens through the JSON API and the gatewa
   it('records last use time and address without slowing the response', async () => {
     const { secret, token } = await create(ALICE, { name: 'usage', scopes: [] });
     expect((await gateway(`Bearer ${secret}`)).status).toBe(200);
-    await expect
-      .poll(async () => ((await api('GET', `/api/tokens/${token.id}`, ALICE)).body as TokenBody).last_used_address, { timeout: 15_000, interval: 500 })
-      .toBe('127.0.0.1');
+    await expect.poll(async () => ((await api('GET', `/api/tokens/${token.id}`, ALICE)).body as TokenBody).last_used_address, { timeout: 15_000, interval: 500 }).toBe('127.0.0.1');
   });
 
   it('revokes at once, harmlessly twice, and the token stops working', async () => {
@@ -153,7 +151,12 @@ describe.each(DATABASE_KINDS)('scoped tokens through the JSON API and the gatewa
 
   it("hides other users' tokens: 404 for get, revoke and rotate", async () => {
     const { token, secret } = await create(ALICE, { name: 'private', scopes: [] });
-    for (const [method, path] of [['GET', `/api/tokens/${token.id}`], ['DELETE', `/api/tokens/${token.id}`], ['POST', `/api/tokens/${token.id}/rotate`], ['GET', '/api/tokens/does-not-exist']] as const) {
+    for (const [method, path] of [
+      ['GET', `/api/tokens/${token.id}`],
+      ['DELETE', `/api/tokens/${token.id}`],
+      ['POST', `/api/tokens/${token.id}/rotate`],
+      ['GET', '/api/tokens/does-not-exist'],
+    ] as const) {
       expect((await api(method, path, BOB)).status, `${method} ${path}`).toBe(404);
     }
     expect((await gateway(`Bearer ${secret}`)).status).toBe(200);
@@ -175,7 +178,13 @@ describe.each(DATABASE_KINDS)('scoped tokens through the JSON API and the gatewa
 
   describe('admin', () => {
     it('refuses non-admins on every admin endpoint', async () => {
-      for (const [method, path] of [['GET', '/api/admin/tokens'], ['POST', '/api/admin/tokens'], ['GET', '/api/admin/users'], ['GET', '/api/admin/audit'], ['PATCH', '/api/admin/users/00000000-0000-0000-0000-000000000000']] as const) {
+      for (const [method, path] of [
+        ['GET', '/api/admin/tokens'],
+        ['POST', '/api/admin/tokens'],
+        ['GET', '/api/admin/users'],
+        ['GET', '/api/admin/audit'],
+        ['PATCH', '/api/admin/users/00000000-0000-0000-0000-000000000000'],
+      ] as const) {
         expect((await api(method, path, ALICE, method === 'GET' ? undefined : {})).status, `${method} ${path}`).toBe(403);
       }
       expect((await api('GET', '/api/tokens?all=1', ALICE)).body.tokens.every((t: TokenBody) => t.owner.username === 'alice')).toBe(true);
@@ -204,7 +213,15 @@ describe.each(DATABASE_KINDS)('scoped tokens through the JSON API and the gatewa
 
       const audit = await api('GET', '/api/admin/audit?page=1', ROOT);
       const actions = (audit.body.entries as Array<{ action: string; actor: string; target_user: string; client_address: string }>).map((e) => `${e.actor} ${e.action} ${e.target_user}`);
-      expect(actions).toEqual(expect.arrayContaining(['local/root token.revoke local/bob', 'local/root token.create_for_user local/bob', 'local/root user.disable local/bob', 'local/root user.enable local/bob', 'local/bob token.create local/bob']));
+      expect(actions).toEqual(
+        expect.arrayContaining([
+          'local/root token.revoke local/bob',
+          'local/root token.create_for_user local/bob',
+          'local/root user.disable local/bob',
+          'local/root user.enable local/bob',
+          'local/bob token.create local/bob',
+        ]),
+      );
       expect(audit.body.entries[0].client_address).toBe('127.0.0.1');
     });
   });
@@ -254,9 +271,7 @@ describe.each(DATABASE_KINDS)('scoped tokens through the JSON API and the gatewa
     const client = new pg.Client({ connectionString: app.databaseUrl });
     await client.connect();
     try {
-      const owner = await client.query<{ id: string }>(
-        `insert into users (realm, username) values ('local', 'alice') on conflict (realm, username) do update set realm = excluded.realm returning id`,
-      );
+      const owner = await client.query<{ id: string }>(`insert into users (realm, username) values ('local', 'alice') on conflict (realm, username) do update set realm = excluded.realm returning id`);
       await client.query(
         `insert into tokens (id, owner_id, name, scopes, secret_hash, expires_at)
          select 'burst' || lpad(g::text, 11, '0'), $1, 'burst', '[]', $2, now() + interval '1 day' from generate_series(1, $3::integer) g`,
@@ -265,9 +280,7 @@ describe.each(DATABASE_KINDS)('scoped tokens through the JSON API and the gatewa
     } finally {
       await client.end();
     }
-    const responses = await Promise.all(
-      Array.from({ length: burst }, (_, i) => gateway(`Bearer ${formatToken('aot', `burst${String(i + 1).padStart(11, '0')}`, secret)}`)),
-    );
+    const responses = await Promise.all(Array.from({ length: burst }, (_, i) => gateway(`Bearer ${formatToken('aot', `burst${String(i + 1).padStart(11, '0')}`, secret)}`)));
     const statuses = responses.map((r) => r.status);
     expect(new Set(statuses)).toEqual(new Set([200, 503]));
     const shed = responses.filter((r) => r.status === 503);

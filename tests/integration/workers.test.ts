@@ -6,7 +6,10 @@ import { runAppExpectingExit, startApp, type RunningApp } from '../support/app';
 const ROOT_USER = `Basic ${Buffer.from('root:root-pw').toString('base64')}`;
 const config = {
   server: { workers: 2 },
-  providers: [{ type: 'plain', name: 'users', realm: 'local', users: [{ username: 'root', password: 'root-pw', roles: ['admin'] }] }, { type: 'tokens', name: 'tokens' }],
+  providers: [
+    { type: 'plain', name: 'users', realm: 'local', users: [{ username: 'root', password: 'root-pw', roles: ['admin'] }] },
+    { type: 'tokens', name: 'tokens' },
+  ],
   services: [{ name: 'polytope', scopes: ['read'] }],
   portal: { realm: 'local' },
   tokens: { cache_ttl: '5m' }, // long: only the notification can make a worker forget
@@ -43,9 +46,13 @@ describe('server.workers: several processes on one port', () => {
     await app?.stop();
   });
 
-  it('answers on every worker, and a revocation reaches every worker\'s cache within a second', async () => {
+  it("answers on every worker, and a revocation reaches every worker's cache within a second", async () => {
     await expect.poll(() => workerPids(app.pid).length, { timeout: 30_000 }).toBe(2);
-    const created = await fetch(`${app.url}/api/tokens`, { method: 'POST', headers: { Authorization: ROOT_USER, 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'spread', scopes: ['polytope:read'] }) });
+    const created = await fetch(`${app.url}/api/tokens`, {
+      method: 'POST',
+      headers: { Authorization: ROOT_USER, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: 'spread', scopes: ['polytope:read'] }),
+    });
     expect(created.status).toBe(201);
     const { token, secret } = (await created.json()) as { token: { id: string }; secret: string };
     expect(new Set(await checks(app, `Bearer ${secret}`))).toEqual(new Set([200])); // cached by both workers now
@@ -86,7 +93,11 @@ describe('server.workers with the metrics listener', () => {
     // Both workers listening (a starting one contributes nothing yet), and the primary's metrics listener.
     await expect.poll(() => app.output().split('"auth-o-tron listening"').length - 1, { timeout: 30_000 }).toBe(2);
     await expect.poll(() => app.output().includes('"metrics listening"'), { timeout: 10_000 }).toBe(true);
-    const line = app.output().split('\n').find((l) => l.includes('"metrics listening"')) ?? '{}';
+    const line =
+      app
+        .output()
+        .split('\n')
+        .find((l) => l.includes('"metrics listening"')) ?? '{}';
     const metricsPort = (JSON.parse(line) as { port: number }).port;
     expect(new Set(await checks(app, ROOT_USER, 20))).toEqual(new Set([200]));
     const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();

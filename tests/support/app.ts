@@ -114,7 +114,9 @@ function waitForListening(child: ChildProcess, output: () => string): Promise<nu
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`app did not start in 60 s:\n${output()}`)), 60_000);
     const check = () => {
-      const line = output().split('\n').find((l) => l.includes('"auth-o-tron listening"'));
+      const line = output()
+        .split('\n')
+        .find((l) => l.includes('"auth-o-tron listening"'));
       if (line) {
         clearTimeout(timer);
         resolve((JSON.parse(line) as { port: number }).port);
@@ -132,7 +134,10 @@ async function waitForHealth(child: ChildProcess, port: number, output: () => st
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`next exited with ${child.exitCode}:\n${output()}`);
-    const ok = await fetch(`http://127.0.0.1:${port}/api/health`).then((r) => r.ok, () => false);
+    const ok = await fetch(`http://127.0.0.1:${port}/api/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return port;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
@@ -155,7 +160,15 @@ export function runAppExpectingExit(config: string, env: Record<string, string> 
   writeFileSync(configPath, config);
   const child = spawn(process.execPath, [SERVER_BUNDLE], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', AOT_CONFIG_PATH: configPath, AOT_SERVER__PORT: '0', AOT_SERVER__HOST: '127.0.0.1', AOT_DATABASE__PATH: path.join(dir, 'pglite'), ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      NODE_ENV: 'production',
+      AOT_CONFIG_PATH: configPath,
+      AOT_SERVER__PORT: '0',
+      AOT_SERVER__HOST: '127.0.0.1',
+      AOT_DATABASE__PATH: path.join(dir, 'pglite'),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

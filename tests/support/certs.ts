@@ -56,18 +56,51 @@ export function certWorkspace(): CertWorkspace {
       writeFileSync(path.join(caDir, 'serial'), '1000\n');
       const caPem = path.join(caDir, 'ca.pem');
       await openssl([
-        'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '30',
-        '-keyout', path.join(caDir, 'ca.key'), '-out', caPem, '-subj', `/O=Auth-O-Tron tests/CN=${name}`,
-        '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-days',
+        '30',
+        '-keyout',
+        path.join(caDir, 'ca.key'),
+        '-out',
+        caPem,
+        '-subj',
+        `/O=Auth-O-Tron tests/CN=${name}`,
+        '-addext',
+        'basicConstraints=critical,CA:TRUE',
+        '-addext',
+        'keyUsage=critical,keyCertSign,cRLSign',
       ]);
       // `openssl ca` (unlike `x509 -req` in OpenSSL 3.0) can set arbitrary start and end dates.
-      writeFileSync(path.join(caDir, 'ca.cnf'), [
-        '[ca]', 'default_ca = test_ca', '[test_ca]',
-        `database = ${caDir}/index.txt`, `new_certs_dir = ${caDir}/new`, `certificate = ${caPem}`,
-        `private_key = ${caDir}/ca.key`, `serial = ${caDir}/serial`, 'default_md = sha256', 'default_days = 10',
-        'policy = policy_any', 'unique_subject = no', 'email_in_dn = yes', 'copy_extensions = none',
-        '[policy_any]', 'commonName = optional', 'emailAddress = optional', 'organizationName = optional', '',
-      ].join('\n'));
+      writeFileSync(
+        path.join(caDir, 'ca.cnf'),
+        [
+          '[ca]',
+          'default_ca = test_ca',
+          '[test_ca]',
+          `database = ${caDir}/index.txt`,
+          `new_certs_dir = ${caDir}/new`,
+          `certificate = ${caPem}`,
+          `private_key = ${caDir}/ca.key`,
+          `serial = ${caDir}/serial`,
+          'default_md = sha256',
+          'default_days = 10',
+          'policy = policy_any',
+          'unique_subject = no',
+          'email_in_dn = yes',
+          'copy_extensions = none',
+          '[policy_any]',
+          'commonName = optional',
+          'emailAddress = optional',
+          'organizationName = optional',
+          '',
+        ].join('\n'),
+      );
       return {
         pem: readFileSync(caPem, 'utf8'),
         file: caPem,
@@ -75,8 +108,19 @@ export function certWorkspace(): CertWorkspace {
           const base = await newKeyAndCsr(subject);
           writeFileSync(file(`${base}.ext`), `${extensions.join('\n')}\n`);
           await openssl([
-            'ca', '-batch', '-notext', '-config', path.join(caDir, 'ca.cnf'), '-in', file(`${base}.csr`), '-out', file(`${base}.pem`),
-            '-extfile', file(`${base}.ext`), ...(startDate ? ['-startdate', startDate] : []), ...(endDate ? ['-enddate', endDate] : []),
+            'ca',
+            '-batch',
+            '-notext',
+            '-config',
+            path.join(caDir, 'ca.cnf'),
+            '-in',
+            file(`${base}.csr`),
+            '-out',
+            file(`${base}.pem`),
+            '-extfile',
+            file(`${base}.ext`),
+            ...(startDate ? ['-startdate', startDate] : []),
+            ...(endDate ? ['-enddate', endDate] : []),
           ]);
           return readFileSync(file(`${base}.pem`), 'utf8');
         },
@@ -86,9 +130,27 @@ export function certWorkspace(): CertWorkspace {
       counter += 1;
       const base = `self${counter}`;
       await openssl([
-        'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '10',
-        '-keyout', file(`${base}.key`), '-out', file(`${base}.pem`), '-subj', subject,
-        '-addext', 'basicConstraints=critical,CA:FALSE', '-addext', 'keyUsage=critical,digitalSignature', '-addext', 'extendedKeyUsage=clientAuth',
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-days',
+        '10',
+        '-keyout',
+        file(`${base}.key`),
+        '-out',
+        file(`${base}.pem`),
+        '-subj',
+        subject,
+        '-addext',
+        'basicConstraints=critical,CA:FALSE',
+        '-addext',
+        'keyUsage=critical,digitalSignature',
+        '-addext',
+        'extendedKeyUsage=clientAuth',
       ]);
       return readFileSync(file(`${base}.pem`), 'utf8');
     },

@@ -167,7 +167,13 @@ function renderLocation(location: Location, annotations: Record<string, string>,
       '    proxy_set_header            Content-Length          "";',
       '    proxy_set_header            X-Forwarded-Proto       "";',
       '    proxy_set_header            X-Request-ID            $req_id;',
-      ...(method ? [`    proxy_method                ${method};`, '    proxy_set_header            X-Original-URI          $request_uri;', '    proxy_set_header            X-Scheme                $pass_access_scheme;'] : []),
+      ...(method
+        ? [
+            `    proxy_method                ${method};`,
+            '    proxy_set_header            X-Original-URI          $request_uri;',
+            '    proxy_set_header            X-Scheme                $pass_access_scheme;',
+          ]
+        : []),
       `    proxy_set_header            Host                    ${new URL(authUrl).hostname};`,
       '    proxy_set_header            X-Original-URL          $scheme://$http_host$request_uri;',
       '    proxy_set_header            X-Original-Method       $request_method;',
@@ -190,7 +196,10 @@ function renderLocation(location: Location, annotations: Record<string, string>,
     );
   }
 
-  const responseHeaders = (annotations['auth-response-headers'] ?? '').split(',').map((h) => h.trim()).filter(Boolean);
+  const responseHeaders = (annotations['auth-response-headers'] ?? '')
+    .split(',')
+    .map((h) => h.trim())
+    .filter(Boolean);
   lines.push(
     `location ${nginxPath} {`,
     `    set $namespace      "${location.ingress.metadata.namespace}";`,
@@ -213,7 +222,10 @@ function renderLocation(location: Location, annotations: Record<string, string>,
           `    auth_request        ${authPath};`,
           '    auth_request_set    $auth_cookie $upstream_http_set_cookie;',
           '    add_header          Set-Cookie $auth_cookie;',
-          ...responseHeaders.flatMap((header, i) => [`    auth_request_set $authHeader${i} $upstream_http_${header.toLowerCase().replaceAll('-', '_')};`, `    proxy_set_header '${header}' $authHeader${i};`]),
+          ...responseHeaders.flatMap((header, i) => [
+            `    auth_request_set $authHeader${i} $upstream_http_${header.toLowerCase().replaceAll('-', '_')};`,
+            `    proxy_set_header '${header}' $authHeader${i};`,
+          ]),
         ]
       : []),
     '    client_max_body_size                    1m;',

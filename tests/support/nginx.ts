@@ -78,12 +78,14 @@ export function renderNginxConfig(example: string, options: RenderOptions): stri
   rewrite(/^error_log \/var\/log\/nginx\/error\.log warn;.*$/, () => `error_log ${prefix}/error.log info;`);
   rewrite(/^(\s*)access_log \/var\/log\/nginx\/access\.log;.*$/, (_, indent) => `${indent}access_log ${prefix}/access.log;`);
   rewrite(/\/var\/lib\/nginx\//, () => `${prefix}/temp/`, 5);
-  rewrite(/^(\s*)server 127\.0\.0\.1:3000( max_fails=\S+ fail_timeout=\S+;).*$/, (_, indent, limits) =>
-    options.appAddresses.map((address) => `${indent}server ${address}${limits}`).join('\n'),
-  );
+  rewrite(/^(\s*)server 127\.0\.0\.1:3000( max_fails=\S+ fail_timeout=\S+;).*$/, (_, indent, limits) => options.appAddresses.map((address) => `${indent}server ${address}${limits}`).join('\n'));
   rewrite(/^(\s*)server 127\.0\.0\.1:8080;.*$/, (_, indent) => `${indent}server ${options.backendAddress};`);
   rewrite(/^(\s*)listen 80;.*$/, (_, indent) => `${indent}listen 127.0.0.1:${options.port};`);
-  rewrite(/^(\s*)proxy_set_header X-Aot-Proxy-Secret "replace-with-server\.proxy_secret";.*$/, (_, indent) => `${indent}proxy_set_header X-Aot-Proxy-Secret "${options.proxySecret ?? TEST_PROXY_SECRET}";`, 2);
+  rewrite(
+    /^(\s*)proxy_set_header X-Aot-Proxy-Secret "replace-with-server\.proxy_secret";.*$/,
+    (_, indent) => `${indent}proxy_set_header X-Aot-Proxy-Secret "${options.proxySecret ?? TEST_PROXY_SECRET}";`,
+    2,
+  );
 
   const { tls, tlsPort } = options;
   if (tls && tlsPort !== undefined) {

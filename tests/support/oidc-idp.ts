@@ -232,8 +232,15 @@ export async function obtainTokens(idp: TestIdp, username: string, scope = 'open
   const challenge = createHash('sha256').update(verifier).digest('base64url');
   const authorize = new URL(`${idp.issuer}/protocol/openid-connect/auth`);
   authorize.search = new URLSearchParams({
-    client_id: clientId, response_type: 'code', scope, redirect_uri: REDIRECT_URI, prompt: 'consent',
-    code_challenge: challenge, code_challenge_method: 'S256', state: randomBytes(8).toString('hex'), resource: RESOURCE,
+    client_id: clientId,
+    response_type: 'code',
+    scope,
+    redirect_uri: REDIRECT_URI,
+    prompt: 'consent',
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+    state: randomBytes(8).toString('hex'),
+    resource: RESOURCE,
   }).toString();
 
   const go = async (url: string, init: RequestInit = {}): Promise<string> => {
@@ -261,7 +268,13 @@ export async function obtainTokens(idp: TestIdp, username: string, scope = 'open
       'content-type': 'application/x-www-form-urlencoded',
       ...(clientId === PRIVATE_CLIENT ? { authorization: `Basic ${Buffer.from(`${PRIVATE_CLIENT}:${PRIVATE_SECRET}`).toString('base64')}` } : {}),
     },
-    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: verifier, ...(clientId === PUBLIC_CLIENT ? { client_id: clientId } : {}) }).toString(),
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: REDIRECT_URI,
+      code_verifier: verifier,
+      ...(clientId === PUBLIC_CLIENT ? { client_id: clientId } : {}),
+    }).toString(),
   });
   const tokens = (await tokenResponse.json()) as Partial<IssuedTokens> & { error?: string; error_description?: string };
   if (!tokens.refresh_token || !tokens.access_token) throw new Error(`token endpoint answered ${tokenResponse.status}: ${JSON.stringify(tokens)}`);

@@ -37,7 +37,13 @@ export async function signInToPortal(appUrl: string, idp: TestIdp, username: str
   for (let step = 0; step < 12; step += 1) {
     const location = response.headers.get('location');
     const text = await response.text();
-    if (!location) throw new Error(`sign-in stopped at HTTP ${response.status} after ${step} steps: ${text.replace(/\s+/g, ' ').replace(/<style>.*<\/style>/, '').slice(0, 1000)}`);
+    if (!location)
+      throw new Error(
+        `sign-in stopped at HTTP ${response.status} after ${step} steps: ${text
+          .replace(/\s+/g, ' ')
+          .replace(/<style>.*<\/style>/, '')
+          .slice(0, 1000)}`,
+      );
     const next = new URL(location, response.url || app).toString();
     if (jarFor(next) === browser.portal && !new URL(next).pathname.startsWith('/api/auth/')) {
       const session = browser.portal.get('authjs.session-token');
@@ -57,7 +63,9 @@ export async function signInToPortal(appUrl: string, idp: TestIdp, username: str
 
 /** The id Next gave a server action at build time (its manifest), to call it as the page's form would. */
 function serverActionId(file: string, exportedName: string): string {
-  const manifest = JSON.parse(readFileSync(path.join(import.meta.dirname, '../../.next/server/server-reference-manifest.json'), 'utf8')) as { node: Record<string, { filename: string; exportedName: string }> };
+  const manifest = JSON.parse(readFileSync(path.join(import.meta.dirname, '../../.next/server/server-reference-manifest.json'), 'utf8')) as {
+    node: Record<string, { filename: string; exportedName: string }>;
+  };
   const found = Object.entries(manifest.node).find(([, entry]) => entry.filename === file && entry.exportedName === exportedName);
   if (!found) throw new Error(`no server action ${exportedName} in ${file}: rebuild the app`);
   return found[0];
@@ -69,7 +77,13 @@ export async function signOutOfPortal(appUrl: string, browser: PortalBrowser): P
   const response = await fetch(`${app}/tokens`, {
     method: 'POST',
     redirect: 'manual',
-    headers: { 'Next-Action': serverActionId('app/(portal)/actions.ts', 'signOutAction'), Origin: app, Accept: 'text/x-component', 'Content-Type': 'text/plain;charset=UTF-8', cookie: browser.portal.header() },
+    headers: {
+      'Next-Action': serverActionId('app/(portal)/actions.ts', 'signOutAction'),
+      Origin: app,
+      Accept: 'text/x-component',
+      'Content-Type': 'text/plain;charset=UTF-8',
+      cookie: browser.portal.header(),
+    },
     body: '[]',
   });
   browser.portal.store(response);
@@ -91,7 +105,12 @@ export async function signOutAtIdp(idp: TestIdp, browser: PortalBrowser, endSess
   const xsrf = /name="xsrf" value="([^"]+)"/.exec(html)?.[1];
   if (!xsrf) throw new Error(`no logout form at the IdP (HTTP ${page.status})`);
   const action = /action="([^"]+)"/.exec(html)?.[1] ?? `${idp.issuer}/session/end/confirm`;
-  const confirmed = await fetch(new URL(action, endSessionUrl), { method: 'POST', redirect: 'manual', headers: { ...FORM, cookie: browser.idp.header() }, body: new URLSearchParams({ xsrf, logout: 'yes' }).toString() });
+  const confirmed = await fetch(new URL(action, endSessionUrl), {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { ...FORM, cookie: browser.idp.header() },
+    body: new URLSearchParams({ xsrf, logout: 'yes' }).toString(),
+  });
   browser.idp.store(confirmed);
   await confirmed.arrayBuffer();
   if (confirmed.status !== 303 && confirmed.status !== 302) throw new Error(`IdP logout answered HTTP ${confirmed.status}`);

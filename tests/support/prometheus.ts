@@ -40,10 +40,19 @@ type Matcher = { label: string; op: '=' | '!=' | '=~' | '!~'; value: string };
  * braces always present), with the labels the query groups by (`by (...)`).
  */
 export function selectorsOf(expr: string): Array<{ metric: string; matchers: Matcher[]; by: string[] }> {
-  const by = [...expr.matchAll(/\bby\s*\(([^)]*)\)/g)].flatMap((m) => (m[1] ?? '').split(',').map((l) => l.trim()).filter(Boolean));
+  const by = [...expr.matchAll(/\bby\s*\(([^)]*)\)/g)].flatMap((m) =>
+    (m[1] ?? '')
+      .split(',')
+      .map((l) => l.trim())
+      .filter(Boolean),
+  );
   return [...expr.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)\{((?:[^}"]|"(?:[^"\\]|\\.)*")*)\}/g)].map((match) => ({
     metric: match[1] ?? '',
-    matchers: [...(match[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*"((?:[^"\\]|\\.)*)"/g)].map(([, label = '', op = '=', value = '']) => ({ label, op: op as Matcher['op'], value })),
+    matchers: [...(match[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*"((?:[^"\\]|\\.)*)"/g)].map(([, label = '', op = '=', value = '']) => ({
+      label,
+      op: op as Matcher['op'],
+      value,
+    })),
     by,
   }));
 }

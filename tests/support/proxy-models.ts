@@ -231,7 +231,11 @@ export async function throughEnvoy(client: ClientRequest, upstreams: Upstreams, 
   const check: Check = {
     method: client.method,
     target: `${service.path_prefix}${client.target}`,
-    headers: { 'content-length': '0', host: client.host, ...Object.fromEntries(Object.entries(headers).filter(([field]) => field !== 'host' && field !== 'content-length' && matches(allowed, field))) },
+    headers: {
+      'content-length': '0',
+      host: client.host,
+      ...Object.fromEntries(Object.entries(headers).filter(([field]) => field !== 'host' && field !== 'content-length' && matches(allowed, field))),
+    },
   };
   for (const { key, value } of service.authorization_request?.headers_to_add ?? []) check.headers[key.toLowerCase()] = value.replaceAll(SHIPPED_PROXY_SECRET, upstreams.proxySecret);
   const answer = await rawRequest(upstreams.appUrl, check.target, { method: check.method, headers: check.headers });

@@ -22,7 +22,11 @@ export function replicaConfig(extra: Record<string, unknown> = {}): Record<strin
 }
 
 export async function newToken(app: RunningApp): Promise<{ id: string; secret: string }> {
-  const response = await fetch(`${app.url}/api/tokens`, { method: 'POST', headers: { Authorization: ADMIN, 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'replicated', scopes: ['polytope:read'] }) });
+  const response = await fetch(`${app.url}/api/tokens`, {
+    method: 'POST',
+    headers: { Authorization: ADMIN, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ name: 'replicated', scopes: ['polytope:read'] }),
+  });
   expect(response.status).toBe(201);
   const body = (await response.json()) as { token: { id: string }; secret: string };
   return { id: body.token.id, secret: body.secret };

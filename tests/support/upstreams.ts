@@ -55,7 +55,10 @@ export async function startUpstream(handler: Handler): Promise<Upstream> {
         ...(type.startsWith('application/x-www-form-urlencoded') ? { form: new URLSearchParams(body) } : {}),
       };
       requests.push(request);
-      Promise.resolve(current(request)).then((reply) => send(res, reply), () => send(res, { status: 500, text: 'handler failed' }));
+      Promise.resolve(current(request)).then(
+        (reply) => send(res, reply),
+        () => send(res, { status: 500, text: 'handler failed' }),
+      );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -69,10 +69,7 @@ describe('unknown keys and AOT_ variables that name no key: a warning each, and 
   it('names an AOT_ variable by its name, with the variable probably meant', () => {
     const { config, warnings } = load('jwt: {iss: x}\n', { AOT_JWT__SECERT: 'a-secret-of-more-than-thirty-two-chars', AOT_PLATFORM_REGION: 'eu-west', AOT_JWT__EXP: '60' });
     expect(warnings).toEqual(
-      expect.arrayContaining([
-        'AOT_JWT__SECERT: names no config key (jwt.secert), ignored (did you mean AOT_JWT__SECRET?)',
-        'AOT_PLATFORM_REGION: names no config key (platform_region), ignored',
-      ]),
+      expect.arrayContaining(['AOT_JWT__SECERT: names no config key (jwt.secert), ignored (did you mean AOT_JWT__SECRET?)', 'AOT_PLATFORM_REGION: names no config key (platform_region), ignored']),
     );
     expect(warnings).toHaveLength(2);
     expect(config.jwt).toMatchObject({ iss: 'x', exp: 60 });
@@ -156,7 +153,9 @@ describe('npm run config:check', () => {
     const result = check(writeConfig('colour: blue\njwt: {iss: x}\n'), { AOT_JWT__SECERT: 'x' });
     expect(result.status).toBe(2);
     const lines = result.stderr.trim().split('\n');
-    expect(lines).toEqual(expect.arrayContaining(['config warning: colour: unknown key, ignored', 'config warning: AOT_JWT__SECERT: names no config key (jwt.secert), ignored (did you mean AOT_JWT__SECRET?)']));
+    expect(lines).toEqual(
+      expect.arrayContaining(['config warning: colour: unknown key, ignored', 'config warning: AOT_JWT__SECERT: names no config key (jwt.secert), ignored (did you mean AOT_JWT__SECRET?)']),
+    );
     expect(lines).toHaveLength(2);
   });
 

@@ -166,7 +166,9 @@ describe('bad configs are refused with one line per problem naming the key', () 
   });
 
   it('checks the deprovisioning keys: scim.token_hash, portal.revalidate_every and portal.encryption_key', () => {
-    const { config } = loadConfig({ AOT_CONFIG_PATH: writeConfig('portal: {revalidate_every: 1h, encryption_key: "0123456789abcdef0123456789abcdef"}\nscim: {token_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA"}\n') });
+    const { config } = loadConfig({
+      AOT_CONFIG_PATH: writeConfig('portal: {revalidate_every: 1h, encryption_key: "0123456789abcdef0123456789abcdef"}\nscim: {token_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA"}\n'),
+    });
     expect(config.portal?.revalidate_every).toBe(3600);
     expect(config.scim?.token_hash).toMatch(/^\$argon2id\$/);
     expect(problemsOf('scim: {token_hash: plain-secret}\nportal: {revalidate_every: often, encryption_key: short}\n')).toEqual([

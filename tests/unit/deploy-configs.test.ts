@@ -48,7 +48,7 @@ describe('deploy/envoy/envoy.yaml', () => {
     expect(service.authorization_request?.headers_to_add?.map((h) => h.key.toLowerCase())).toEqual([PROXY_SECRET_HEADER]);
   });
 
-  it('passes the JWT upstream and the answer\'s headers to the client; 5xx as 503, never letting a request through', () => {
+  it("passes the JWT upstream and the answer's headers to the client; 5xx as 503, never letting a request through", () => {
     const { allowed_upstream_headers: upstream, allowed_client_headers: client } = service.authorization_response;
     expect(matches(upstream.patterns, 'authorization')).toBe(true);
     expect(upstream.patterns).toHaveLength(1);
@@ -74,7 +74,7 @@ describe('deploy/traefik', () => {
   };
   const forwardAuth = Object.values(http.middlewares).flatMap((m) => ('forwardAuth' in m ? [m.forwardAuth] : []));
 
-  it('asks the gateway\'s check path, from X-Forwarded-* it sets itself, and copies back the JWT', () => {
+  it("asks the gateway's check path, from X-Forwarded-* it sets itself, and copies back the JWT", () => {
     expect(forwardAuth).toHaveLength(1);
     const [auth] = forwardAuth;
     const address = new URL(auth?.address ?? '');
@@ -87,8 +87,10 @@ describe('deploy/traefik', () => {
     for (const header of [...TRUSTED.filter((h) => h !== PROXY_SECRET_HEADER), 'cookie']) expect(copied, header).not.toContain(header);
   });
 
-  it('removes the client\'s trusted headers on every router, and the secret is there only for the check', () => {
-    const cleared = Object.entries(headersOf('aot-clear-trusted-headers') ?? {}).filter(([, v]) => v === '').map(([k]) => k.toLowerCase());
+  it("removes the client's trusted headers on every router, and the secret is there only for the check", () => {
+    const cleared = Object.entries(headersOf('aot-clear-trusted-headers') ?? {})
+      .filter(([, v]) => v === '')
+      .map(([k]) => k.toLowerCase());
     expect(new Set(cleared)).toEqual(new Set(TRUSTED));
     for (const [name, router] of Object.entries(http.routers)) expect(router.middlewares?.[0], name).toBe('aot-clear-trusted-headers');
     expect(http.routers.api?.middlewares).toEqual(['aot-clear-trusted-headers', 'aot-proxy-secret', 'aot-check', 'aot-drop-proxy-secret']);
@@ -113,13 +115,17 @@ describe('deploy/kubernetes/ingress-nginx.yaml', () => {
     return (key: string) => found[`nginx.ingress.kubernetes.io/${key}`];
   };
 
-  it('the API Ingress asks the gateway\'s check path with auth-method, and copies back the JWT', () => {
+  it("the API Ingress asks the gateway's check path with auth-method, and copies back the JWT", () => {
     const api = annotations('api');
     const url = new URL(api('auth-url') ?? '');
     expect(AUTHENTICATE_PATHS.has(url.pathname)).toBe(true);
     expect(url.port || '80').toBe(SERVICE_PORT); // the Service's port (deploy/kubernetes/service.yaml), which targets the app's
     expect(api('auth-method')).toBe('GET'); // ingress-nginx sets X-Original-URI only with it
-    expect(api('auth-response-headers')?.split(',').map((h) => h.trim())).toEqual(['Authorization']);
+    expect(
+      api('auth-response-headers')
+        ?.split(',')
+        .map((h) => h.trim()),
+    ).toEqual(['Authorization']);
   });
 
   it('its auth-snippet sends the proxy secret and clears the trusted headers ingress-nginx does not set', () => {
@@ -132,7 +138,7 @@ describe('deploy/kubernetes/ingress-nginx.yaml', () => {
     expect(annotations('api')('server-snippet')).toMatch(/location @aot_unavailable \{[^}]*return 503/);
   });
 
-  it('the app\'s own Ingress clears every trusted header and has no auth-url', () => {
+  it("the app's own Ingress clears every trusted header and has no auth-url", () => {
     const app = annotations('auth-o-tron');
     expect(app('auth-url')).toBeUndefined();
     const set = proxySetHeaders(app('configuration-snippet'));
@@ -150,7 +156,7 @@ describe('deploy/caddy/Caddyfile', () => {
     return caddyfile.slice(start, caddyfile.indexOf('\n\t\t}', start));
   };
 
-  it('forward_auth asks the gateway\'s check path, overwrites or removes every trusted header, and copies back the JWT', () => {
+  it("forward_auth asks the gateway's check path, overwrites or removes every trusted header, and copies back the JWT", () => {
     const check = block(/forward_auth 127\.0\.0\.1:3000 \{/);
     expect(AUTHENTICATE_PATHS.has(/uri (\S+)/.exec(check)?.[1] ?? '')).toBe(true);
     const touched = [...check.matchAll(/header_up -?(\S+)/g)].map((m) => (m[1] ?? '').toLowerCase());

@@ -542,7 +542,8 @@ describe('installFastPath on a real server', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.boolean(), { minLength: 1, maxLength: 8 }), async (later) => {
         const { port, fast, handled } = await startServer({
-          answer: (request) => (request.header('x-original-uri')?.includes('later') ? delay(request.header('x-original-uri') === '/first-later' ? 40 : 2).then(() => fastAnswer(request)) : fastAnswer(request)),
+          answer: (request) =>
+            request.header('x-original-uri')?.includes('later') ? delay(request.header('x-original-uri') === '/first-later' ? 40 : 2).then(() => fastAnswer(request)) : fastAnswer(request),
         });
         const client = await connect(port);
         client.write(auth('/first-later') + later.map((l, i) => auth(l ? `/later-${i}` : `/now-${i}`)).join(''));
@@ -596,8 +597,7 @@ describe('a client that half-closes its side after its requests (FIN, as `printf
   const later = (how: string | undefined) => how?.endsWith('-later') === true;
 
   /** Request `i`; one for Node is on a path the fast path does not answer, so it and every request behind it go to Node. */
-  const request = (i: number, how: Answer, waitMs = 5) =>
-    req('GET', how.startsWith('fast') ? '/api/authenticate' : `/other/${i}`, `X-Original-URI: /${i}`, `X-Answer: ${how}`, `X-Wait: ${waitMs}`);
+  const request = (i: number, how: Answer, waitMs = 5) => req('GET', how.startsWith('fast') ? '/api/authenticate' : `/other/${i}`, `X-Original-URI: /${i}`, `X-Answer: ${how}`, `X-Wait: ${waitMs}`);
 
   const answer = (request: GatewayRequest): MaybePromise<GatewayResponse> => {
     const response = { status: 200, headers: { 'X-Served-By': 'fast' }, body: `fast:${request.header('x-original-uri') ?? '-'}` };
@@ -613,11 +613,9 @@ describe('a client that half-closes its side after its requests (FIN, as `printf
     else send();
   };
 
-  const openConnections = (server: Server) =>
-    new Promise<number>((resolve, reject) => server.getConnections((error, count) => (error ? reject(error) : resolve(count))));
+  const openConnections = (server: Server) => new Promise<number>((resolve, reject) => server.getConnections((error, count) => (error ? reject(error) : resolve(count))));
   /** The server has let go of every connection: none on the fast path, none open at all. */
-  const released = (harness: Harness) =>
-    eventually(async () => harness.fast.size === 0 && (await openConnections(harness.server)) === 0, 'the server to release the connection');
+  const released = (harness: Harness) => eventually(async () => harness.fast.size === 0 && (await openConnections(harness.server)) === 0, 'the server to release the connection');
 
   /** What the client gets for `hows`: the fast path answers up to the first request it hands off; Node answers that one and the rest. */
   const expected = (hows: readonly Answer[]) => {
@@ -690,8 +688,7 @@ describe('a client that half-closes its side after its requests (FIN, as `printf
 
   it('answers 503 to a check whose answer fails after a wait, drops the requests behind it, and closes', async () => {
     const harness = await startServer({
-      answer: (request) =>
-        request.header('x-original-uri') === '/0' ? delay(5).then(() => ({ status: 200, headers: { 'X-Bad': 'café' }, body: '' })) : answer(request),
+      answer: (request) => (request.header('x-original-uri') === '/0' ? delay(5).then(() => ({ status: 200, headers: { 'X-Bad': 'café' }, body: '' })) : answer(request)),
     });
     const responses = await pipelineThenEnd(harness, request(0, 'fast-later') + request(1, 'fast') + request(2, 'fast-later'));
     expect(responses.map((r) => r.status)).toEqual([503]);
@@ -704,7 +701,9 @@ describe('serialise', () => {
   it('writes a shared (frozen) header object the same way every time, and still refuses an unsafe one every time', () => {
     const headers = Object.freeze({ Authorization: 'Bearer abc', 'Cache-Control': 'no-store' });
     const first = serialise({ status: 200, headers, body: '' }, false, 'timeout=65');
-    expect(first).toMatch(/^HTTP\/1\.1 200 OK\r\nAuthorization: Bearer abc\r\nCache-Control: no-store\r\nContent-Length: 0\r\nDate: [^\r]+\r\nConnection: keep-alive\r\nKeep-Alive: timeout=65\r\n\r\n$/);
+    expect(first).toMatch(
+      /^HTTP\/1\.1 200 OK\r\nAuthorization: Bearer abc\r\nCache-Control: no-store\r\nContent-Length: 0\r\nDate: [^\r]+\r\nConnection: keep-alive\r\nKeep-Alive: timeout=65\r\n\r\n$/,
+    );
     expect(serialise({ status: 200, headers, body: '' }, false, 'timeout=65').replace(/Date: [^\r]+/, '')).toBe(first.replace(/Date: [^\r]+/, ''));
     const unsafe = Object.freeze({ 'X-Bad': 'a\r\nSet-Cookie: x=1' });
     for (let i = 0; i < 2; i++) expect(() => serialise({ status: 200, headers: unsafe, body: '' }, false, 'timeout=65')).toThrow(/unsafe response header/);

@@ -22,7 +22,10 @@ describe('gateway core under random headers', () => {
       ],
       augmenters: [{ type: 'plain_advanced', name: 'adv', realm: 'local', match: { username: ['alice'] }, augment: { roles: ['x'], attributes: { a: 'b' } } }],
       services: [{ name: 'svc', scopes: ['read'] }],
-      policies: [{ match: { path: '/admin/**' }, require: { roles_all: ['admin'] } }, { match: { methods: ['DELETE'] }, require: { scopes: ['svc:read'], attributes: { a: 'c' } } }],
+      policies: [
+        { match: { path: '/admin/**' }, require: { roles_all: ['admin'] } },
+        { match: { methods: ['DELETE'] }, require: { scopes: ['svc:read'], attributes: { a: 'c' } } },
+      ],
       database: { path: 'memory://' },
       auth: { timeout_in_ms: 1000, failure_delay_ms: 0 },
     });
@@ -46,7 +49,12 @@ describe('gateway core under random headers', () => {
   );
   const authorization = fc.oneof(
     fc.string({ unit: 'binary', maxLength: 200 }),
-    fc.array(fc.tuple(schemeish, fc.constantFrom(' ', '  ', '\t', ''), credentialish).map(([s, sp, c]) => `${s}${sp}${c}`), { maxLength: 5 }).map((parts) => parts.join(', ')),
+    fc
+      .array(
+        fc.tuple(schemeish, fc.constantFrom(' ', '  ', '\t', ''), credentialish).map(([s, sp, c]) => `${s}${sp}${c}`),
+        { maxLength: 5 },
+      )
+      .map((parts) => parts.join(', ')),
     fc.constant(validBasic),
   );
   const headers = fc.record(
@@ -61,8 +69,13 @@ describe('gateway core under random headers', () => {
     { requiredKeys: [] },
   );
 
-  const attempts = async () => (await runtime.metrics.registry.metrics()).split('\n').filter((l) => l.startsWith('auth_provider_attempts_total{')).join('\n');
-  const check = (authorization: string) => runtime.http.handle({ method: 'GET', path: '/api/authenticate', header: (name) => ({ authorization, 'x-original-uri': '/x' })[name], remoteAddress: '127.0.0.1' });
+  const attempts = async () =>
+    (await runtime.metrics.registry.metrics())
+      .split('\n')
+      .filter((l) => l.startsWith('auth_provider_attempts_total{'))
+      .join('\n');
+  const check = (authorization: string) =>
+    runtime.http.handle({ method: 'GET', path: '/api/authenticate', header: (name) => ({ authorization, 'x-original-uri': '/x' })[name], remoteAddress: '127.0.0.1' });
 
   it('leaves paths named like Object.prototype members to the portal (no route found by inheritance)', () => {
     for (const path of ['/constructor', '/__proto__', '/toString', '/hasOwnProperty', '/valueOf']) {

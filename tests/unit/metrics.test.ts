@@ -12,7 +12,11 @@ import { parseExposition, series, type PromSample } from '../support/prometheus'
 /** Our families' lines from a registry's text exposition (default process metrics left out). */
 async function familyText(registry: Registry, prefix: string): Promise<string> {
   const text = await registry.metrics();
-  return text.split('\n\n').map((block) => block.trim()).filter((block) => block.includes(`# TYPE ${prefix}`)).join('\n\n');
+  return text
+    .split('\n\n')
+    .map((block) => block.trim())
+    .filter((block) => block.includes(`# TYPE ${prefix}`))
+    .join('\n\n');
 }
 
 const AUTH_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -22,7 +26,13 @@ describe('gateway metrics', () => {
     const metrics = createMetrics();
     const reference = new Registry();
     const counter = new Counter({ name: 'auth_requests_total', help: 'Total number of authentication attempts', labelNames: ['result', 'realm'], registers: [reference] });
-    const histogram = new Histogram({ name: 'auth_duration_seconds', help: 'Authentication request duration in seconds', labelNames: ['result', 'realm'], registers: [reference], buckets: AUTH_BUCKETS });
+    const histogram = new Histogram({
+      name: 'auth_duration_seconds',
+      help: 'Authentication request duration in seconds',
+      labelNames: ['result', 'realm'],
+      registers: [reference],
+      buckets: AUTH_BUCKETS,
+    });
 
     const updates: Array<[string, string, number]> = [
       ['success', 'local', 0.0004],
@@ -120,7 +130,7 @@ describe("auth-o-tron's metrics, through the gateway (fixture metrics.yml)", () 
     expect(series(samples, 'auth_requests_total', { result: 'all_failed', realm: 'realm1' })).toEqual([]);
   });
 
-  it('counts each kind of check under auth-o-tron\'s result: no_auth_header, invalid_header, all_failed, success with the realm', async () => {
+  it("counts each kind of check under auth-o-tron's result: no_auth_header, invalid_header, all_failed, success with the realm", async () => {
     expect((await check())?.status).toBe(401);
     expect((await check('Basic'))?.status).toBe(401); // a scheme with no credential
     expect((await check(`${basic('a:b')}, Bearer x, Bearer y, Foo z`))?.status).toBe(401); // more than three

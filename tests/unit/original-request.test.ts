@@ -52,7 +52,10 @@ describe('readOriginalRequest (DESIGN.md, "Behind every forward-auth proxy")', (
 
   it('reads the Envoy path from the target as received, never from a normalised one', () => {
     // The node adapter normalises `/api/authenticate/../admin` to `/api/admin` for routing.
-    expect(readOriginalRequest(request('/api/admin', {}, 'GET', '/api/authenticate/../admin'))).toMatchObject({ path: { ok: false, reason: expect.stringContaining('climbs above the root') }, via: 'envoy' });
+    expect(readOriginalRequest(request('/api/admin', {}, 'GET', '/api/authenticate/../admin'))).toMatchObject({
+      path: { ok: false, reason: expect.stringContaining('climbs above the root') },
+      via: 'envoy',
+    });
     expect(readOriginalRequest(request('/api/authenticate/admin', {}, 'GET', '/x/../api/authenticate/admin'))).toBeUndefined();
     expect(readOriginalRequest(request('/api/authenticate/%2e%2e/admin', {}, 'GET', '/api/authenticate/%2e%2e/admin'))).toMatchObject({ path: { ok: false } });
     expect(readOriginalRequest(request('/api/authenticate//admin', {}, 'GET', '/api/authenticate//admin'))).toMatchObject({ path: { ok: true, path: '/admin' } });

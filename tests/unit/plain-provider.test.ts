@@ -20,7 +20,11 @@ describe('plain provider', async () => {
   const setup = (verdictTtlMs?: number) => {
     const main = new CountingQueue(2, 32);
     const suspect = new CountingQueue(1, 4);
-    const provider = new PlainProvider({ type: 'plain', name: 'p', realm: 'r', users: [{ username: 'ann', password_hash: hash, roles: ['x'], attributes: {} }] }, { main, narrow: suspect }, { verdictTtlMs });
+    const provider = new PlainProvider(
+      { type: 'plain', name: 'p', realm: 'r', users: [{ username: 'ann', password_hash: hash, roles: ['x'], attributes: {} }] },
+      { main, narrow: suspect },
+      { verdictTtlMs },
+    );
     return { main, suspect, provider };
   };
 
@@ -79,7 +83,15 @@ describe('plain provider', async () => {
     await provider.verify(basic('ann', 'wrong'));
     const keys = (provider as unknown as { checker: { verdicts: SingleFlightCache<unknown> } }).checker.verdicts.keys();
     expect(keys).toHaveLength(2);
-    const plainHashes = [credential.value, 'ann:right'].flatMap((v) => ['sha256', 'sha1', 'md5'].flatMap((alg) => ['hex', 'base64', 'base64url'].map((enc) => createHash(alg).update(v).digest(enc as 'hex'))));
+    const plainHashes = [credential.value, 'ann:right'].flatMap((v) =>
+      ['sha256', 'sha1', 'md5'].flatMap((alg) =>
+        ['hex', 'base64', 'base64url'].map((enc) =>
+          createHash(alg)
+            .update(v)
+            .digest(enc as 'hex'),
+        ),
+      ),
+    );
     for (const key of keys) {
       expect(key).not.toContain(credential.value);
       expect(key).not.toContain('right');

@@ -29,7 +29,11 @@ describe('PolicyEngine', () => {
       missing: { roles_any: ['editor', 'admin'], scopes: ['polytope:write'] },
     });
     expect(engine.decide({ method: 'POST', host: 'api.example.org', path: '/v1/x' }, user({ roles: ['editor'], scopes: { polytope: ['write'] } }))).toEqual({ allowed: true });
-    expect(engine.decide({ method: 'GET', path: '/admin/a' }, user({ roles: ['admin'] }))).toMatchObject({ allowed: false, rule: 1, missing: { roles_all: ['ops'], attributes: { department: 'engineering' } } });
+    expect(engine.decide({ method: 'GET', path: '/admin/a' }, user({ roles: ['admin'] }))).toMatchObject({
+      allowed: false,
+      rule: 1,
+      missing: { roles_all: ['ops'], attributes: { department: 'engineering' } },
+    });
     expect(engine.decide({ method: 'GET', path: '/closed/a' }, user())).toMatchObject({ allowed: false, missing: { denied: true } });
   });
 

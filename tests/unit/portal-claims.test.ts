@@ -14,7 +14,7 @@ describe('rolesFromClaims', () => {
     expect(rolesFromClaims({ roles: ['admin,user', 'ops'] })).toEqual(['admin', 'user', 'ops']);
   });
 
-  it('reads Keycloak\'s nested realm and client roles, and entitlements, together', () => {
+  it("reads Keycloak's nested realm and client roles, and entitlements, together", () => {
     const keycloak = { realm_access: { roles: ['r1', 'r2'] }, resource_access: { portal: { roles: ['admin'] }, account: { roles: ['view-profile'] } }, entitlements: 'e1' };
     expect(rolesFromClaims(keycloak)).toEqual(['r1', 'r2', 'admin', 'view-profile', 'e1']);
   });
@@ -46,7 +46,13 @@ describe('usernameFromClaims', () => {
   });
 
   it('gives the portal profile its username and roles', () => {
-    expect(portalProfileFrom({ sub: 's1', preferred_username: 'alice', email: 'a@x', name: 'Alice', roles: 'user,admin' })).toEqual({ sub: 's1', username: 'alice', email: 'a@x', name: 'Alice', roles: ['user', 'admin'] });
+    expect(portalProfileFrom({ sub: 's1', preferred_username: 'alice', email: 'a@x', name: 'Alice', roles: 'user,admin' })).toEqual({
+      sub: 's1',
+      username: 'alice',
+      email: 'a@x',
+      name: 'Alice',
+      roles: ['user', 'admin'],
+    });
     expect(portalProfileFrom({ sub: 's2', upn: 'bob@corp' }, undefined, 'upn')).toMatchObject({ username: 'bob@corp', email: null, name: null, roles: [] });
     expect(portalProfileFrom({ preferred_username: 'nobody' })).toBeNull();
   });
@@ -61,7 +67,11 @@ describe('the portal and the gateway read claims alike', () => {
   afterAll(async () => issuer?.close());
 
   const roleWord = fc.stringMatching(/^[a-z][a-z0-9-]{0,8}$/);
-  const rolesValue = fc.oneof(fc.array(roleWord, { maxLength: 4 }), fc.array(roleWord, { maxLength: 4 }).map((r) => r.join(',')), fc.array(roleWord, { maxLength: 4 }).map((r) => r.join(' ')));
+  const rolesValue = fc.oneof(
+    fc.array(roleWord, { maxLength: 4 }),
+    fc.array(roleWord, { maxLength: 4 }).map((r) => r.join(',')),
+    fc.array(roleWord, { maxLength: 4 }).map((r) => r.join(' ')),
+  );
   const claims = fc.record(
     {
       preferred_username: roleWord,

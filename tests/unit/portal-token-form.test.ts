@@ -27,18 +27,51 @@ describe('expiry presets', () => {
 
 describe('the create-token form', () => {
   it('becomes the service body: scopes as a list, a preset as expires_in, no empty description', () => {
-    const body = tokenBodyFromForm(form([['name', 'ci'], ['description', ' '], ['scopes', 'polytope:read'], ['scopes', 'mars:retrieve'], ['expires_in', '7d'], ['expires_at', '']]), tokens);
+    const body = tokenBodyFromForm(
+      form([
+        ['name', 'ci'],
+        ['description', ' '],
+        ['scopes', 'polytope:read'],
+        ['scopes', 'mars:retrieve'],
+        ['expires_in', '7d'],
+        ['expires_at', ''],
+      ]),
+      tokens,
+    );
     expect(body).toEqual({ name: 'ci', description: undefined, scopes: ['polytope:read', 'mars:retrieve'], expires_in: '7d' });
   });
 
   it('turns a custom date into midnight UTC of that day', () => {
-    const body = tokenBodyFromForm(form([['name', 'ci'], ['expires_in', 'custom'], ['expires_at', '2026-03-01']]), tokens);
+    const body = tokenBodyFromForm(
+      form([
+        ['name', 'ci'],
+        ['expires_in', 'custom'],
+        ['expires_at', '2026-03-01'],
+      ]),
+      tokens,
+    );
     expect(body).toEqual({ name: 'ci', description: undefined, scopes: [], expires_at: '2026-03-01T00:00:00Z' });
   });
 
   it('names the field when the date is missing or the period was not offered', () => {
-    expect(() => tokenBodyFromForm(form([['name', 'ci'], ['expires_in', 'custom']]), tokens)).toThrow(expect.objectContaining({ code: 'invalid_input', details: { fields: { expires_at: ['choose a date'] } } }));
-    expect(() => tokenBodyFromForm(form([['name', 'ci'], ['expires_in', '365d']]), tokens)).toThrow(expect.objectContaining({ details: { fields: { expires_in: [expect.any(String)] } } }));
+    expect(() =>
+      tokenBodyFromForm(
+        form([
+          ['name', 'ci'],
+          ['expires_in', 'custom'],
+        ]),
+        tokens,
+      ),
+    ).toThrow(expect.objectContaining({ code: 'invalid_input', details: { fields: { expires_at: ['choose a date'] } } }));
+    expect(() =>
+      tokenBodyFromForm(
+        form([
+          ['name', 'ci'],
+          ['expires_in', '365d'],
+        ]),
+        tokens,
+      ),
+    ).toThrow(expect.objectContaining({ details: { fields: { expires_in: [expect.any(String)] } } }));
     expect(() => tokenBodyFromForm(form([['name', 'ci']]), tokens)).toThrow(expect.objectContaining({ name: 'ZodError' }));
   });
 });

@@ -81,7 +81,36 @@ describe('safeReturnPath', () => {
   });
 
   // Strings made of the pieces that matter (slashes, dots, schemes, controls, odd spaces) as well as any string.
-  const pieces = fc.constantFrom('/', '//', '\\', '.', '..', '%2F', '%09', '%', '?', '#', '@', ':', 'http:', 'https://', 'javascript:', 'evil.example', 'localhost:3000', 'a', ' ', '\t', '\n', '\r', '\u0000', '\u3000', '\ufeff', '\u00a0', 'é', '\ud800');
+  const pieces = fc.constantFrom(
+    '/',
+    '//',
+    '\\',
+    '.',
+    '..',
+    '%2F',
+    '%09',
+    '%',
+    '?',
+    '#',
+    '@',
+    ':',
+    'http:',
+    'https://',
+    'javascript:',
+    'evil.example',
+    'localhost:3000',
+    'a',
+    ' ',
+    '\t',
+    '\n',
+    '\r',
+    '\u0000',
+    '\u3000',
+    '\ufeff',
+    '\u00a0',
+    'é',
+    '\ud800',
+  );
   const tricky = fc.array(pieces, { maxLength: 12 }).map((parts) => parts.join(''));
   const anyString = fc.oneof(tricky, fc.string({ unit: 'binary' }), fc.string({ unit: 'grapheme' }));
 

@@ -4,7 +4,14 @@ import { parseUserFilter } from '@/lib/scim/filter';
 import { applyPatch, type UserDocument } from '@/lib/scim/patch';
 import { patchRequest, userInput, type PatchOperation } from '@/lib/scim/schemas';
 
-const user = (): UserDocument => ({ userName: 'ada', externalId: null, active: true, displayName: 'Ada L', name: { givenName: 'Ada' }, emails: [{ value: 'ada@example.org', type: 'work', primary: true }] });
+const user = (): UserDocument => ({
+  userName: 'ada',
+  externalId: null,
+  active: true,
+  displayName: 'Ada L',
+  name: { givenName: 'Ada' },
+  emails: [{ value: 'ada@example.org', type: 'work', primary: true }],
+});
 const ops = (operations: unknown[]): PatchOperation[] => patchRequest.parse({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: operations }).Operations;
 const patched = (operations: unknown[]) => userInput.parse(applyPatch(user(), ops(operations)));
 const scimTypeOf = (run: () => unknown) => {
@@ -27,7 +34,12 @@ describe('SCIM PATCH', () => {
   });
 
   it('applies operations in order', () => {
-    expect(patched([{ op: 'replace', path: 'active', value: false }, { op: 'replace', path: 'active', value: true }]).active).toBe(true);
+    expect(
+      patched([
+        { op: 'replace', path: 'active', value: false },
+        { op: 'replace', path: 'active', value: true },
+      ]).active,
+    ).toBe(true);
   });
 
   it('changes names and e-mail addresses the ways provisioning clients do', () => {
@@ -46,7 +58,13 @@ describe('SCIM PATCH', () => {
   });
 
   it('accepts the core attributes it does not keep and the enterprise extension, and refuses unknown or read-only ones', () => {
-    expect(patched([{ op: 'replace', path: 'title', value: 'Countess' }, { op: 'add', path: 'phoneNumbers[type eq "work"].value', value: '1' }, { op: 'replace', path: 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department', value: 'Maths' }])).toEqual(userInput.parse(user()));
+    expect(
+      patched([
+        { op: 'replace', path: 'title', value: 'Countess' },
+        { op: 'add', path: 'phoneNumbers[type eq "work"].value', value: '1' },
+        { op: 'replace', path: 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department', value: 'Maths' },
+      ]),
+    ).toEqual(userInput.parse(user()));
     expect(scimTypeOf(() => applyPatch(user(), ops([{ op: 'replace', path: 'favouriteColour', value: 'red' }])))).toBe('400 invalidPath');
     expect(scimTypeOf(() => applyPatch(user(), ops([{ op: 'replace', path: 'id', value: 'x' }])))).toBe('400 mutability');
     expect(scimTypeOf(() => applyPatch(user(), ops([{ op: 'remove', path: 'userName' }])))).toBe('400 mutability');
@@ -58,7 +76,13 @@ describe('SCIM PATCH', () => {
 
   it('leaves the document it was given unchanged', () => {
     const document = user();
-    applyPatch(document, ops([{ op: 'replace', path: 'name.givenName', value: 'X' }, { op: 'replace', path: 'active', value: false }]));
+    applyPatch(
+      document,
+      ops([
+        { op: 'replace', path: 'name.givenName', value: 'X' },
+        { op: 'replace', path: 'active', value: false },
+      ]),
+    );
     expect(document).toEqual(user());
   });
 
@@ -86,7 +110,10 @@ describe('SCIM filters', () => {
 
   it('refuses every other filter with invalidFilter', () => {
     for (const filter of ['userName co "a"', 'userName eq ada', 'emails.value eq "a@b"', 'userName eq "a" and active eq true', 'userName eq "a" or userName eq "b"', 'userName eq "unterminated']) {
-      expect(scimTypeOf(() => parseUserFilter(filter)), filter).toBe('400 invalidFilter');
+      expect(
+        scimTypeOf(() => parseUserFilter(filter)),
+        filter,
+      ).toBe('400 invalidFilter');
     }
   });
 });

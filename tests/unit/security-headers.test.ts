@@ -17,7 +17,7 @@ describe('portal security headers', () => {
   it("let the sign-in form's redirect reach the issuer's origin, and nothing else of its URL", () => {
     expect(directives(contentSecurityPolicy('https://idp.example.org/realms/x')).get('form-action')).toEqual(["'self'", 'https://idp.example.org']);
     // Nothing that could add a source or a directive: only a parsed http(s) origin goes in.
-    expect(directives(contentSecurityPolicy("https://idp.example.org/; script-src *")).get('form-action')).toEqual(["'self'", 'https://idp.example.org']);
+    expect(directives(contentSecurityPolicy('https://idp.example.org/; script-src *')).get('form-action')).toEqual(["'self'", 'https://idp.example.org']);
     for (const bad of ['not a url', 'javascript:alert(1)', '']) expect(directives(contentSecurityPolicy(bad)).get('form-action')).toEqual(["'self'"]);
   });
 

@@ -73,7 +73,10 @@ describe('HS256 compatibility: aud only on request', () => {
     const { privateKey } = await generateKeyPair('ES256', { extractable: true });
     const pem = (await exportPKCS8(privateKey)).toString();
     const keys = await keySetFromConfig({ iss: 'issuer', exp: 60, algorithm: 'ES256', keys: [{ kid: 'k1', private_key: pem }] });
-    for (const [jwt, aud] of [[{ aud: 'my-backends' }, 'my-backends'], [{ aud: 'my-backends', emit_aud: false }, undefined]] as const) {
+    for (const [jwt, aud] of [
+      [{ aud: 'my-backends' }, 'my-backends'],
+      [{ aud: 'my-backends', emit_aud: false }, undefined],
+    ] as const) {
       const signer = new JwtSigner(() => keys!, { issuer: 'issuer', audience: emittedAudience(jwt), lifetimeSeconds: 60 });
       const { token } = await signer.sign(alice);
       const { payload, protectedHeader } = await jwtVerify(token, createLocalJWKSet(signer.jwks()));

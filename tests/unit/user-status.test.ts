@@ -4,8 +4,7 @@ import { DISABLED_BY, type DisabledBy } from '@/db/schema';
 import type { UserRow } from '@/db/users';
 import { disabledByOf, disablePlan, enablePlan, type EnabledBy } from '@/lib/users/status';
 
-const row = (disabledBy: DisabledBy | null, legacy = false): UserRow =>
-  ({ id: 'u1', realm: 'people', username: 'ada', disabledAt: disabledBy || legacy ? new Date(0) : null, disabledBy }) as UserRow;
+const row = (disabledBy: DisabledBy | null, legacy = false): UserRow => ({ id: 'u1', realm: 'people', username: 'ada', disabledAt: disabledBy || legacy ? new Date(0) : null, disabledBy }) as UserRow;
 const context = { actor: 'tester' };
 
 describe('who may undo whose disabling', () => {

@@ -61,10 +61,12 @@ export function ConfirmRevoke({ tokenId, tokenName, action, canRevoke }: { token
       className="space-y-2 rounded border border-red-300 bg-red-50 p-2"
     >
       <input type="hidden" name="id" value={tokenId} />
-      <p className="text-sm text-red-950">
-        Revoke &ldquo;{tokenName}&rdquo;? Anything using it stops working at once.
-      </p>
-      {state.status === 'error' && <p role="alert" className="text-sm font-medium text-red-800">{state.message}</p>}
+      <p className="text-sm text-red-950">Revoke &ldquo;{tokenName}&rdquo;? Anything using it stops working at once.</p>
+      {state.status === 'error' && (
+        <p role="alert" className="text-sm font-medium text-red-800">
+          {state.message}
+        </p>
+      )}
       <div className="flex flex-wrap gap-2">
         <SubmitButton ref={confirmRef} variant="danger">
           Yes, revoke<span className="sr-only"> {tokenName}</span>

@@ -35,14 +35,19 @@ export function SecretPanel({ issued, onDismiss }: { issued: IssuedSecret; onDis
         Copy your new token now
       </h2>
       <p id={`${id}-warning`} className="text-amber-950">
-        <strong>This is the only time it is shown.</strong> It cannot be shown again: store it somewhere safe, such as a password
-        manager or your CI&apos;s secret store. If you lose it, rotate or revoke the token.
+        <strong>This is the only time it is shown.</strong> It cannot be shown again: store it somewhere safe, such as a password manager or your CI&apos;s secret store. If you lose it, rotate or
+        revoke the token.
       </p>
       <div>
         <p id={`${id}-label`} className="text-sm font-medium text-slate-900">
           Token &ldquo;{issued.name}&rdquo;
         </p>
-        <code aria-labelledby={`${id}-label`} aria-describedby={`${id}-warning`} data-testid="token-secret" className="mt-1 block rounded border border-slate-400 bg-white p-2 font-mono text-sm break-all select-all">
+        <code
+          aria-labelledby={`${id}-label`}
+          aria-describedby={`${id}-warning`}
+          data-testid="token-secret"
+          className="mt-1 block rounded border border-slate-400 bg-white p-2 font-mono text-sm break-all select-all"
+        >
           {issued.secret}
         </code>
       </div>

@@ -13,8 +13,14 @@ export function SiteHeader({ session }: { session: PortalSession | null }) {
         </Link>
         {session && (
           <nav aria-label="Portal" className="flex gap-2">
-            <Link href="/tokens" className={linkClass}>Tokens</Link>
-            {session.isAdmin && <Link href="/admin" className={linkClass}>Admin</Link>}
+            <Link href="/tokens" className={linkClass}>
+              Tokens
+            </Link>
+            {session.isAdmin && (
+              <Link href="/admin" className={linkClass}>
+                Admin
+              </Link>
+            )}
           </nav>
         )}
         <div className="ml-auto flex items-center gap-3">
@@ -26,7 +32,9 @@ export function SiteHeader({ session }: { session: PortalSession | null }) {
               <SignOutButton />
             </>
           ) : (
-            <Link href="/signin" className={linkClass}>Sign in</Link>
+            <Link href="/signin" className={linkClass}>
+              Sign in
+            </Link>
           )}
         </div>
       </div>

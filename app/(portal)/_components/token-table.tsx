@@ -20,14 +20,32 @@ export function TokenTable({ tokens, label, showOwner = false, actions }: Props)
         <caption className="sr-only">{label}</caption>
         <thead>
           <tr>
-            <th scope="col" className={thClass}>Name</th>
-            {showOwner && <th scope="col" className={thClass}>Owner</th>}
-            <th scope="col" className={thClass}>Status</th>
-            <th scope="col" className={thClass}>Scopes</th>
-            <th scope="col" className={thClass}>Created</th>
-            <th scope="col" className={thClass}>Expires</th>
-            <th scope="col" className={thClass}>Last used</th>
-            <th scope="col" className={thClass}>Actions</th>
+            <th scope="col" className={thClass}>
+              Name
+            </th>
+            {showOwner && (
+              <th scope="col" className={thClass}>
+                Owner
+              </th>
+            )}
+            <th scope="col" className={thClass}>
+              Status
+            </th>
+            <th scope="col" className={thClass}>
+              Scopes
+            </th>
+            <th scope="col" className={thClass}>
+              Created
+            </th>
+            <th scope="col" className={thClass}>
+              Expires
+            </th>
+            <th scope="col" className={thClass}>
+              Last used
+            </th>
+            <th scope="col" className={thClass}>
+              Actions
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -38,7 +56,11 @@ export function TokenTable({ tokens, label, showOwner = false, actions }: Props)
                 {token.description && <span className="block text-slate-700">{token.description}</span>}
                 <code className="block text-xs text-slate-600">{token.display}</code>
               </th>
-              {showOwner && <td className={tdClass}>{token.owner.realm}/{token.owner.username}</td>}
+              {showOwner && (
+                <td className={tdClass}>
+                  {token.owner.realm}/{token.owner.username}
+                </td>
+              )}
               <td className={tdClass}>
                 <StatusBadge status={token.status} />
                 {token.revoked_at && (
@@ -54,13 +76,19 @@ export function TokenTable({ tokens, label, showOwner = false, actions }: Props)
                 ) : (
                   <ul className="space-y-0.5">
                     {token.scopes.map((scope) => (
-                      <li key={scope}><code>{scope}</code></li>
+                      <li key={scope}>
+                        <code>{scope}</code>
+                      </li>
                     ))}
                   </ul>
                 )}
               </td>
-              <td className={tdClass}><DateTime iso={token.created_at} /></td>
-              <td className={tdClass}><DateTime iso={token.expires_at} /></td>
+              <td className={tdClass}>
+                <DateTime iso={token.created_at} />
+              </td>
+              <td className={tdClass}>
+                <DateTime iso={token.expires_at} />
+              </td>
               <td className={tdClass}>
                 {token.last_used_at ? (
                   <>

@@ -6,7 +6,10 @@ import { GRACE_CHOICES } from './action-state';
 export const tokenIdForm = z.object({ id: z.string({ error: 'no token given' }).min(1, 'no token given') });
 
 export const rotateForm = tokenIdForm.extend({
-  grace_period: z.enum(GRACE_CHOICES.map((c) => c.value), { error: 'choose when the old secret stops working' }),
+  grace_period: z.enum(
+    GRACE_CHOICES.map((c) => c.value),
+    { error: 'choose when the old secret stops working' },
+  ),
 });
 
 export const fieldsOf = (formData: FormData, ...names: string[]) => Object.fromEntries(names.map((n) => [n, formData.get(n) ?? undefined]));

@@ -34,11 +34,7 @@ export default async function AdminPage({ searchParams }: { searchParams: Search
   const status = tokenStatus.safeParse(first(params.status)).data;
   const page = Math.max(1, Number.parseInt(first(params.page) ?? '', 10) || 1);
 
-  const [tokens, users, audit] = await Promise.all([
-    runtime.tokens.list(actor, { all: true, search, status }),
-    runtime.admin.listUsers(actor),
-    runtime.admin.audit(actor, page, AUDIT_PAGE_SIZE),
-  ]);
+  const [tokens, users, audit] = await Promise.all([runtime.tokens.list(actor, { all: true, search, status }), runtime.admin.listUsers(actor), runtime.admin.audit(actor, page, AUDIT_PAGE_SIZE)]);
   const pageCount = Math.max(1, Math.ceil(audit.total / AUDIT_PAGE_SIZE));
   const auditHref = (target: number) => {
     const query = new URLSearchParams({ ...(search ? { search } : {}), ...(status ? { status } : {}), page: String(target) });
@@ -53,7 +49,9 @@ export default async function AdminPage({ searchParams }: { searchParams: Search
           <ul className="flex flex-wrap gap-x-4 gap-y-1 text-sm">
             {SECTIONS.map(([id, title]) => (
               <li key={id}>
-                <a href={`#${id}`} className={linkClass}>{title}</a>
+                <a href={`#${id}`} className={linkClass}>
+                  {title}
+                </a>
               </li>
             ))}
           </ul>
@@ -61,7 +59,9 @@ export default async function AdminPage({ searchParams }: { searchParams: Search
       </div>
 
       <section id="all-tokens" aria-labelledby="all-tokens-heading" className="scroll-mt-4 space-y-3">
-        <h2 id="all-tokens-heading" className="text-xl font-semibold">All tokens</h2>
+        <h2 id="all-tokens-heading" className="text-xl font-semibold">
+          All tokens
+        </h2>
         <TokenSearch search={search} status={status} />
         <p role="status" className="text-sm text-slate-700">
           {tokens.length === 1 ? '1 token' : `${tokens.length} tokens`}
@@ -78,7 +78,9 @@ export default async function AdminPage({ searchParams }: { searchParams: Search
       </section>
 
       <section id="create-for-user" aria-labelledby="create-for-user-heading" className="scroll-mt-4 space-y-3">
-        <h2 id="create-for-user-heading" className="text-xl font-semibold">Create a token for a user</h2>
+        <h2 id="create-for-user-heading" className="text-xl font-semibold">
+          Create a token for a user
+        </h2>
         <p className="text-sm text-slate-700">The user must have signed in once. Hand the secret over through a safe channel.</p>
         <TokenForm
           action={adminCreateTokenAction}
@@ -89,13 +91,17 @@ export default async function AdminPage({ searchParams }: { searchParams: Search
       </section>
 
       <section id="users" aria-labelledby="users-heading" className="scroll-mt-4 space-y-3">
-        <h2 id="users-heading" className="text-xl font-semibold">Users</h2>
+        <h2 id="users-heading" className="text-xl font-semibold">
+          Users
+        </h2>
         <p className="text-sm text-slate-700">A disabled user cannot sign in, and their tokens stop working at once.</p>
         <UsersTable users={users} currentUserId={actor.userId} />
       </section>
 
       <section id="audit" aria-labelledby="audit-heading" className="scroll-mt-4 space-y-3">
-        <h2 id="audit-heading" className="text-xl font-semibold">Audit log</h2>
+        <h2 id="audit-heading" className="text-xl font-semibold">
+          Audit log
+        </h2>
         <AuditTable entries={audit.entries} page={page} pageCount={pageCount} hrefFor={auditHref} />
       </section>
     </div>

@@ -22,7 +22,11 @@ export default async function SignInPage({ searchParams }: { searchParams: Searc
   return (
     <div className="mx-auto max-w-md space-y-4">
       <h1 className="text-2xl font-bold">Sign in</h1>
-      {error && <p role="alert" className="rounded border border-red-300 bg-red-50 p-3 text-red-900">{error}</p>}
+      {error && (
+        <p role="alert" className="rounded border border-red-300 bg-red-50 p-3 text-red-900">
+          {error}
+        </p>
+      )}
       {(await isSignInConfigured()) ? (
         <>
           <p className="text-slate-700">You will be sent to your organisation&apos;s identity provider and brought back here.</p>

@@ -26,12 +26,16 @@ export default async function TokensPage() {
       </div>
 
       <section aria-labelledby="create-heading" className="space-y-3">
-        <h2 id="create-heading" className="text-xl font-semibold">Create a token</h2>
+        <h2 id="create-heading" className="text-xl font-semibold">
+          Create a token
+        </h2>
         <TokenForm action={createTokenAction} catalog={catalogOf(runtime.config)} expiry={expiryOptions(runtime.config.tokens)} />
       </section>
 
       <section aria-labelledby="list-heading" className="space-y-3">
-        <h2 id="list-heading" className="text-xl font-semibold">Token list</h2>
+        <h2 id="list-heading" className="text-xl font-semibold">
+          Token list
+        </h2>
         {tokens.length === 0 ? (
           <p className="rounded border border-dashed border-slate-300 bg-white p-6 text-slate-700">You have no API tokens yet.</p>
         ) : (

@@ -23,20 +23,36 @@ export function AuditTable({ entries, page, pageCount, hrefFor }: Props) {
             <caption className="sr-only">Audit log, newest first</caption>
             <thead>
               <tr>
-                <th scope="col" className={thClass}>Time</th>
-                <th scope="col" className={thClass}>Actor</th>
-                <th scope="col" className={thClass}>Action</th>
-                <th scope="col" className={thClass}>Target user</th>
-                <th scope="col" className={thClass}>Token</th>
-                <th scope="col" className={thClass}>Client address</th>
+                <th scope="col" className={thClass}>
+                  Time
+                </th>
+                <th scope="col" className={thClass}>
+                  Actor
+                </th>
+                <th scope="col" className={thClass}>
+                  Action
+                </th>
+                <th scope="col" className={thClass}>
+                  Target user
+                </th>
+                <th scope="col" className={thClass}>
+                  Token
+                </th>
+                <th scope="col" className={thClass}>
+                  Client address
+                </th>
               </tr>
             </thead>
             <tbody>
               {entries.map((e) => (
                 <tr key={e.id}>
-                  <td className={tdClass}><DateTime iso={e.at} /></td>
+                  <td className={tdClass}>
+                    <DateTime iso={e.at} />
+                  </td>
                   <td className={tdClass}>{e.actor}</td>
-                  <td className={tdClass}><code>{e.action}</code></td>
+                  <td className={tdClass}>
+                    <code>{e.action}</code>
+                  </td>
                   <td className={tdClass}>{e.target_user ?? '—'}</td>
                   <td className={tdClass}>
                     {e.token_id ? <code>{e.token_id}</code> : '—'}
@@ -50,11 +66,19 @@ export function AuditTable({ entries, page, pageCount, hrefFor }: Props) {
         </ScrollRegion>
       )}
       <nav aria-label="Audit log pages" className="flex flex-wrap items-center gap-4 text-sm">
-        {page > 1 ? <Link href={hrefFor(Math.min(page - 1, pageCount))} className={linkClass}>← Newer entries</Link> : null}
+        {page > 1 ? (
+          <Link href={hrefFor(Math.min(page - 1, pageCount))} className={linkClass}>
+            ← Newer entries
+          </Link>
+        ) : null}
         <span>
           Page {page} of {pageCount}
         </span>
-        {page < pageCount ? <Link href={hrefFor(page + 1)} className={linkClass}>Older entries →</Link> : null}
+        {page < pageCount ? (
+          <Link href={hrefFor(page + 1)} className={linkClass}>
+            Older entries →
+          </Link>
+        ) : null}
       </nav>
     </div>
   );

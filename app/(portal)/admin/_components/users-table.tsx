@@ -18,12 +18,24 @@ export function UsersTable({ users, currentUserId }: { users: UserView[]; curren
         <caption className="sr-only">User list</caption>
         <thead>
           <tr>
-            <th scope="col" className={thClass}>User</th>
-            <th scope="col" className={thClass}>Name and email</th>
-            <th scope="col" className={thClass}>Roles</th>
-            <th scope="col" className={thClass}>Last sign-in</th>
-            <th scope="col" className={thClass}>Status</th>
-            <th scope="col" className={thClass}>Actions</th>
+            <th scope="col" className={thClass}>
+              User
+            </th>
+            <th scope="col" className={thClass}>
+              Name and email
+            </th>
+            <th scope="col" className={thClass}>
+              Roles
+            </th>
+            <th scope="col" className={thClass}>
+              Last sign-in
+            </th>
+            <th scope="col" className={thClass}>
+              Status
+            </th>
+            <th scope="col" className={thClass}>
+              Actions
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -31,7 +43,9 @@ export function UsersTable({ users, currentUserId }: { users: UserView[]; curren
             const handle = `${user.realm}/${user.username}`;
             return (
               <tr key={user.id}>
-                <th scope="row" className={`${tdClass} text-left font-semibold`}>{handle}</th>
+                <th scope="row" className={`${tdClass} text-left font-semibold`}>
+                  {handle}
+                </th>
                 <td className={tdClass}>
                   {user.name ?? '—'}
                   {user.email && <span className="block text-slate-700">{user.email}</span>}
