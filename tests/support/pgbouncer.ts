@@ -1,4 +1,4 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import path from 'node:path';
 import { freePort } from './ports';
@@ -39,6 +39,8 @@ export async function startPgbouncer(options: { mode: 'transaction' | 'session';
   );
   await runAsPostgres('pgbouncer', ['-d', file('pgbouncer.ini')]);
   await waitForPort(port);
+  // pgbouncer binds its port before it daemonises and writes the pid file, so the port alone does not mean the file is there.
+  await until(() => existsSync(file('pgbouncer.pid')) && readFileSync(file('pgbouncer.pid'), 'utf8').trim() !== '');
   const pid = Number(readFileSync(file('pgbouncer.pid'), 'utf8').trim());
   return {
     port,
