@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigserial, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import type { JWK } from 'jose';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
@@ -120,3 +120,62 @@ export const auditLog = pgTable(
   },
   (t) => [index('audit_log_at').on(t.at)],
 );
+
+/** Requests per token and hour (lib/tokens/usage.ts adds to them in batches); rows older than 30 days are pruned. */
+export const tokenUsageHours = pgTable(
+  'token_usage_hours',
+  {
+    tokenId: text('token_id').notNull(),
+    hour: timestamp('hour', { withTimezone: true }).notNull(),
+    count: integer('count').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tokenId, t.hour] }), index('token_usage_hours_hour').on(t.hour)],
+);
+
+/** The latest client addresses of each token (at most 10 kept per token). */
+export const tokenUsageAddresses = pgTable(
+  'token_usage_addresses',
+  {
+    tokenId: text('token_id').notNull(),
+    address: text('address').notNull(),
+    lastSeen: timestamp('last_seen', { withTimezone: true }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tokenId, t.address] }), index('token_usage_addresses_last_seen').on(t.lastSeen)],
+);
+
+export const NOTIFICATION_CHANNELS = ['email', 'webhook'] as const;
+export type NotificationChannel = (typeof NOTIFICATION_CHANNELS)[number];
+
+/**
+ * The outbox of owner notifications (lib/notifications): one row per event and channel, so each is
+ * sent once however many replicas run the job; a replica claims due rows with `for update skip locked`.
+ */
+export const notifications = pgTable(
+  'notifications',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    /** What happened, once: `audit:<audit id>` or `expiry:<token id>:<warning seconds>:<expiry epoch>`. */
+    eventKey: text('event_key').notNull(),
+    channel: text('channel').$type<NotificationChannel>().notNull(),
+    event: text('event').notNull(),
+    tokenId: text('token_id'),
+    /** The e-mail address (channel `email`), taken when the event was queued. */
+    recipient: text('recipient'),
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+    createdAt: createdAt(),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),
+    sentAt: timestamp('sent_at', { withTimezone: true }),
+    /** Set when the last attempt failed: no more tries. */
+    failedAt: timestamp('failed_at', { withTimezone: true }),
+    lastError: text('last_error'),
+  },
+  (t) => [uniqueIndex('notifications_event_channel').on(t.eventKey, t.channel), index('notifications_due').on(t.nextAttemptAt)],
+);
+
+/** How far a job has read an append-only table (the notifier's position in the audit log). */
+export const jobCursors = pgTable('job_cursors', {
+  name: text('name').primaryKey(),
+  position: bigint('position', { mode: 'number' }).notNull(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});

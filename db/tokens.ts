@@ -4,6 +4,7 @@ import { alias } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
 import type { Db } from './client';
 import { insertAuditEntry, type NewAuditEntry } from './audit';
+import { chunks } from './batch';
 import { tokens, users } from './schema';
 
 export type TokenRow = typeof tokens.$inferSelect;
@@ -203,19 +204,9 @@ export async function getTokenForVerification(db: Db, id: string): Promise<Token
   };
 }
 
-/**
- * Rows per statement of a batch write: a statement carries at most 65,535 parameters, and a burst of
- * first uses (a new replica, thousands of tokens a second) fills a batch faster than that.
- */
-const BATCH_ROWS = 5_000;
-
-function* chunks<T>(items: T[]): Generator<T[]> {
-  for (let i = 0; i < items.length; i += BATCH_ROWS) yield items.slice(i, i + BATCH_ROWS);
-}
-
 /** Records last use for many tokens, a few thousand a statement (called from a batch, off the request path). */
 export async function recordTokenUse(db: Db, uses: Array<{ id: string; at: Date; address: string | null }>): Promise<void> {
-  for (const chunk of chunks(uses)) {
+  for (const chunk of chunks(uses, 3)) {
     const values = sql.join(
       chunk.map((u) => sql`(${u.id}, ${u.at.toISOString()}::timestamptz, ${u.address})`),
       sql`, `,
@@ -238,7 +229,7 @@ export interface SecretUpgrade {
 
 /** Writes many secret upgrades, a few thousand a statement (off the request path). */
 export async function upgradeTokenSecrets(db: Db, upgrades: SecretUpgrade[]): Promise<void> {
-  for (const chunk of chunks(upgrades)) {
+  for (const chunk of chunks(upgrades, 4)) {
     const values = sql.join(
       chunk.map((u) => sql`(${u.id}, ${u.previousHash}, ${u.hash}, ${u.fingerprint}::integer)`),
       sql`, `,

@@ -17,6 +17,7 @@ import { createProvider } from './providers';
 import { PortalSessionProvider } from './providers/portal-session';
 import { refreshTokenSealer, sessionSecret } from './portal/secret';
 import { LastUsedRecorder } from './tokens/last-used';
+import { UsageRecorder } from './tokens/usage';
 import { TokenService } from './tokens/service';
 import { AdminService } from './portal/admin';
 import { DisabledUsers } from './users/disabled';
@@ -62,7 +63,7 @@ export async function createRuntime(loaded: LoadedConfig, logger = createLogger(
   const metrics = createMetrics();
   const listener = await watchListener(database, logger, metrics);
   const lanes = createLanes();
-  const lastUsed = new LastUsedRecorder(database.db, logger);
+  const lastUsed = new LastUsedRecorder(database.db, logger, new UsageRecorder(database.db, logger));
   const providers = config.providers.map((p) => createProvider(p, { config, database, lanes, lastUsed, metrics, logger }));
   // With a portal, people signed in to it also pass browser paths behind nginx (its session cookie).
   if (config.portal) providers.push(new PortalSessionProvider({ realm: config.portal.realm, database, secret: () => sessionSecret(database) }));

@@ -268,6 +268,45 @@ export const configSchema = z
         hash: tokenHashSchema.default(TOKEN_HASH_DEFAULTS),
       })
       .default({ prefix: 'aot', max_lifetime: 365 * 86400, default_lifetime: 30 * 86400, cache_ttl: 30, max_per_user: 100, creations_per_minute: 10, hash: TOKEN_HASH_DEFAULTS }),
+    // GitHub's secret scanning partner program posts leaked tokens to /api/secret-scanning/github. Absent: that route is off (404).
+    secret_scanning: z
+      .strictObject({
+        github: z
+          .strictObject({
+            // Where GitHub publishes the keys its alerts are signed with.
+            keys_url: z.url().default('https://api.github.com/meta/public_keys/secret_scanning'),
+            // Keys are kept this long; an unknown key identifier refetches them, at most once per `refetch_interval`.
+            cache_ttl: durationSeconds.default(86400),
+            refetch_interval: durationSeconds.default(60),
+          })
+          .optional(),
+      })
+      .optional(),
+    // Tell token owners (e-mail) and/or a webhook about expiring, revoked and leaked tokens. Absent (or neither channel): nothing is sent.
+    notifications: z
+      .strictObject({
+        smtp: z
+          .strictObject({
+            // smtp://[user:password@]host[:port] (STARTTLS when offered) or smtps://… (TLS from the start).
+            url: z.string().regex(/^smtps?:\/\/[^/\s]+/, 'must be smtp://host[:port] or smtps://host[:port]'),
+            from: z.string().min(3),
+          })
+          .optional(),
+        webhook: z
+          .strictObject({
+            url: z.url({ protocol: /^https?$/, message: 'must be an http:// or https:// URL' }),
+            // Key of the X-Aot-Signature HMAC-SHA256 over the raw body.
+            secret: z.string().min(16, 'at least 16 characters'),
+          })
+          .optional(),
+        // How long before expiry owners hear about a token; each once per token.
+        expiry_warnings: z.array(durationSeconds).default([7 * 86400, 86400]),
+        // The background job: how often it looks for work, the first retry delay (doubled each time), and the attempts per notification.
+        poll_interval: durationSeconds.default(30),
+        retry_delay: durationSeconds.default(30),
+        max_attempts: z.coerce.number().int().min(1).max(50).default(8),
+      })
+      .optional(),
     database: z
       .strictObject({
         url: z.string().min(1).optional(),

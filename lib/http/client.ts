@@ -93,8 +93,8 @@ function networkDetail(error: unknown): string {
   return error instanceof Error ? error.name : 'request failed';
 }
 
-/** Reads the body as UTF-8, or returns null as soon as it exceeds `maxBytes`. */
-async function readLimited(response: Response, maxBytes: number): Promise<string | null> {
+/** Reads the body (of an answer or a request) as UTF-8, or returns null as soon as it exceeds `maxBytes`. */
+export async function readLimited(response: Request | Response, maxBytes: number): Promise<string | null> {
   const declared = Number(response.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > maxBytes) {
     await response.body?.cancel().catch(() => undefined);

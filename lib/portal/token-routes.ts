@@ -54,3 +54,7 @@ export function revokeTokenRoute(scope: 'own' | 'all') {
 export function rotateTokenRoute(scope: 'own' | 'all') {
   return apiRoute<IdParams>(async ({ actor, runtime, params, body }) => runtime.tokens.rotate(actor, params.id, await body()), { admin: scope === 'all', status: 201 });
 }
+
+export function tokenUsageRoute(scope: 'own' | 'all') {
+  return apiRoute<IdParams>(async ({ actor, runtime, params, query }) => runtime.tokens.usage(actor, params.id, { since: query('since') }), { admin: scope === 'all' });
+}

@@ -1,6 +1,8 @@
 /**
  * Collects rows by key and writes them together, every `intervalMs` and at close, off the request
- * path: a later row for the same key replaces the earlier one. A failed write is reported and dropped.
+ * path: a later row for the same key replaces the earlier one (or `peek` finds it to update in place).
+ * A failed write is reported and dropped. The write function splits a large batch into statements
+ * (db/batch.ts): a burst can collect more rows than one statement may carry parameters for.
  */
 export class BatchWriter<T> {
   private pending = new Map<string, T>();
@@ -17,6 +19,15 @@ export class BatchWriter<T> {
 
   add(key: string, row: T): void {
     this.pending.set(key, row);
+  }
+
+  /** The row waiting under `key`, if any: changing it changes what the next flush writes. */
+  peek(key: string): T | undefined {
+    return this.pending.get(key);
+  }
+
+  delete(key: string): void {
+    this.pending.delete(key);
   }
 
   async flush(): Promise<void> {

@@ -49,3 +49,15 @@ export type TokenView = z.infer<typeof tokenView>;
 
 export const createdTokenView = z.object({ token: tokenView, secret: z.string(), warning: z.string() });
 export type CreatedTokenView = z.infer<typeof createdTokenView>;
+
+/** `GET /api/tokens/<id>/usage`: requests per hour (every hour of the period, oldest first) and the latest client addresses. */
+export const tokenUsageView = z.object({
+  token_id: z.string(),
+  hours: z.array(z.object({ hour: z.string(), count: z.number().int().nonnegative() })),
+  addresses: z.array(z.object({ address: z.string(), last_seen: z.string() })),
+});
+export type TokenUsageView = z.infer<typeof tokenUsageView>;
+
+export const usageQuery = z.strictObject({
+  since: z.iso.datetime({ offset: true, message: 'expected an ISO 8601 date and time, e.g. 2027-01-31T00:00:00Z' }).optional(),
+});

@@ -2,6 +2,7 @@ import 'server-only';
 import type { Database } from '../../db/client';
 import type { TokenRow, TokenStatus, TokenWithOwner } from '../../db/tokens';
 import { countActiveTokens, getTokenWithOwner, insertToken, listTokens as listTokenRows, revokeToken as revokeTokenRow, rotateToken as rotateTokenRow } from '../../db/tokens';
+import { tokenUsage, USAGE_RETENTION_MS } from '../../db/token-usage';
 import { getUserById } from '../../db/users';
 import type { Config } from '../config/schema';
 import { parseDurationSeconds } from '../config/duration';
@@ -11,7 +12,7 @@ import { fingerprintKey, secretFingerprint } from './fingerprint';
 import { newToken, newTokenId } from './format';
 import { TOKENS_CHANNEL } from './channel';
 import { capReached, issuanceRateLimited, SlidingWindowLimiter } from './limits';
-import { createdTokenView, createTokenInput, rotateTokenInput, tokenView, type CreatedTokenView, type TokenView } from './schemas';
+import { createdTokenView, createTokenInput, rotateTokenInput, tokenUsageView, tokenView, usageQuery, type CreatedTokenView, type TokenUsageView, type TokenView } from './schemas';
 
 /** Who is acting, as established by the portal session or a directly accepted credential. */
 export interface Actor {
@@ -113,6 +114,15 @@ export class TokenService {
 
   async get(actor: Actor, id: string): Promise<TokenView> {
     return toView(await this.visible(actor, id), this.prefix);
+  }
+
+  /** Requests per hour and latest client addresses; `since` (ISO) within the 30 days kept, else all of them. */
+  async usage(actor: Actor, id: string, query: { since?: string } = {}): Promise<TokenUsageView> {
+    const { since } = usageQuery.parse(query);
+    await this.visible(actor, id);
+    const oldest = Date.now() - USAGE_RETENTION_MS;
+    const from = since ? new Date(Math.max(new Date(since).getTime(), oldest)) : undefined;
+    return tokenUsageView.parse({ token_id: id, ...(await tokenUsage(this.db, id, { since: from })) });
   }
 
   /** Revoking twice is harmless: the second call reports the token as it is. */

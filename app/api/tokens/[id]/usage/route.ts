@@ -1,0 +1,4 @@
+import { tokenUsageRoute } from '@/lib/portal/token-routes';
+
+export const dynamic = 'force-dynamic';
+export const GET = tokenUsageRoute('own');
