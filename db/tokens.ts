@@ -119,14 +119,14 @@ export async function revokeToken(db: Db, id: string, revokedBy: string, audit: 
   });
 }
 
-/** Revokes every token of the owner not revoked yet (SCIM DELETE); pass the transaction of the change that causes it. */
-export async function revokeActiveTokensOf(db: Pick<Db, 'update'>, ownerId: string, revokedBy: string): Promise<number> {
+/** Revokes every token of the owner not revoked yet (SCIM DELETE); pass the transaction of the change that causes it. Returns their ids. */
+export async function revokeActiveTokensOf(db: Pick<Db, 'update'>, ownerId: string, revokedBy: string): Promise<string[]> {
   const rows = await db
     .update(tokens)
     .set({ revokedAt: new Date(), revokedBy })
     .where(and(eq(tokens.ownerId, ownerId), isNull(tokens.revokedAt)))
     .returning({ id: tokens.id });
-  return rows.length;
+  return rows.map((row) => row.id);
 }
 
 /**

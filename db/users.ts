@@ -99,8 +99,21 @@ export async function updateUserLocked(db: Db, id: string, plan: (row: UserRow) 
     if (!update) return { row: current, changed: false };
     const [row] = Object.keys(update.set).length > 0 ? await tx.update(users).set(update.set).where(eq(users.id, id)).returning() : [current];
     if (!row) throw new Error('user update returned nothing');
-    if (update.revokeTokensBy) await revokeActiveTokensOf(tx, id, update.revokeTokensBy);
+    const revoked = update.revokeTokensBy ? await revokeActiveTokensOf(tx, id, update.revokeTokensBy) : [];
     for (const entry of update.audit) await insertAuditEntry(tx, entry);
+    // One `token.revoke` row per token, as for any revocation: its history shows it, and its owner is notified.
+    const cause = update.audit[0];
+    for (const tokenId of revoked) {
+      await insertAuditEntry(tx, {
+        actor: update.revokeTokensBy ?? 'unknown',
+        action: 'token.revoke',
+        targetUser: `${row.realm}/${row.username}`,
+        tokenId,
+        clientAddress: cause?.clientAddress ?? null,
+        userAgent: cause?.userAgent ?? null,
+        details: { with: cause?.action ?? 'user update' },
+      });
+    }
     return { row, changed: true };
   });
 }

@@ -25,6 +25,9 @@ import { watchListener } from './listener/watch';
 import { Revalidator } from './users/revalidation';
 import { UserStatus } from './users/status';
 import { ScimService } from './scim/service';
+import { Notifier } from './notifications/notifier';
+import { GithubSecretScanning } from './secret-scanning/github';
+import { GithubKeys } from './secret-scanning/github-keys';
 
 /** Everything one process needs, built once from the config and shared by the custom server and Next's routes. */
 export interface Runtime {
@@ -41,6 +44,8 @@ export interface Runtime {
   users: UserStatus;
   /** SCIM provisioning, when `scim.token_hash` is set. */
   scim: ScimService | undefined;
+  /** GitHub's secret scanning alerts, when `secret_scanning.github` is set. */
+  secretScanning: GithubSecretScanning | undefined;
   metrics: Metrics;
   close(): Promise<void>;
 }
@@ -118,6 +123,10 @@ export async function createRuntime(loaded: LoadedConfig, logger = createLogger(
     logger,
   });
 
+  // Off the request path: a timer on every replica, each notification sent once through the outbox.
+  const notifier = config.notifications ? new Notifier({ db: database.db, config: config.notifications, prefix: config.tokens.prefix, portalUrl: config.portal?.url, logger }) : undefined;
+  notifier?.start();
+
   return {
     config,
     demo: loaded.demo,
@@ -130,12 +139,14 @@ export async function createRuntime(loaded: LoadedConfig, logger = createLogger(
     admin: new AdminService(database, users),
     users,
     scim,
+    secretScanning: secretScanningOf(config, database, logger),
     metrics,
     async close() {
       keys.stop();
       listener.close();
       disabledUsers.close();
       await revalidator?.close();
+      await notifier?.close();
       await lastUsed.close();
       await Promise.allSettled([...providers, ...augmenters].map((p) => p.close?.()));
       await database.close();
@@ -167,6 +178,13 @@ async function signingKeys(config: Config, database: Database): Promise<{ curren
   const timer = setInterval(reload, KEY_REFRESH_MS);
   timer.unref();
   return { current: () => keySet, stop: () => clearInterval(timer) };
+}
+
+function secretScanningOf(config: Config, database: Database, logger: Logger): GithubSecretScanning | undefined {
+  const github = config.secret_scanning?.github;
+  if (!github) return undefined;
+  const keys = new GithubKeys({ url: github.keys_url, timeoutMs: config.auth.timeout_in_ms, ttlMs: github.cache_ttl * 1000, refetchMs: github.refetch_interval * 1000, logger });
+  return new GithubSecretScanning({ database, prefix: config.tokens.prefix, keys, logger });
 }
 
 function catalogOf(config: Config): Record<string, string[]> {

@@ -94,14 +94,19 @@ function networkDetail(error: unknown): string {
 }
 
 /** Reads the body (of an answer or a request) as UTF-8, or returns null as soon as it exceeds `maxBytes`. */
-export async function readLimited(response: Request | Response, maxBytes: number): Promise<string | null> {
-  const declared = Number(response.headers.get('content-length'));
+export async function readLimited(message: Request | Response, maxBytes: number): Promise<string | null> {
+  return (await readLimitedBytes(message, maxBytes))?.toString('utf8') ?? null;
+}
+
+/** The body's bytes as sent (what a signature covers), or null as soon as they exceed `maxBytes`. */
+export async function readLimitedBytes(message: Request | Response, maxBytes: number): Promise<Buffer | null> {
+  const declared = Number(message.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > maxBytes) {
-    await response.body?.cancel().catch(() => undefined);
+    await message.body?.cancel().catch(() => undefined);
     return null;
   }
-  if (!response.body) return '';
-  const reader = response.body.getReader();
+  if (!message.body) return Buffer.alloc(0);
+  const reader = message.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
@@ -114,5 +119,5 @@ export async function readLimited(response: Request | Response, maxBytes: number
     }
     chunks.push(value);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
