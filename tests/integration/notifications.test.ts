@@ -111,6 +111,7 @@ describe.each(DATABASE_KINDS)('owner notifications (%s)', (kind) => {
     const hooks = webhook.hooks.map((h) => `${h.json.event} ${h.json.token.id}`).sort();
     expect(hooks).toEqual([`token.revoked ${byAdmin}`, `token.leaked ${leaked}`, `token.revoked ${holder}`, `token.expiring ${ids['in-2-days']}`, `token.expiring ${ids['in-12-hours']}`].sort());
     expect(webhook.badSignatures()).toBe(0);
+    expect(webhook.hooks.every((h) => h.event === h.json.event)).toBe(true);
     expect(webhook.attempts()).toBe(expected + 1);
     const warned = webhook.hooks.filter((h) => h.json.event === 'token.expiring').map((h) => [h.json.token.id, h.json.warning_seconds]);
     expect(warned).toEqual(

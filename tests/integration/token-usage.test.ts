@@ -33,6 +33,8 @@ describe.each(DATABASE_KINDS)('token usage (%s)', (kind) => {
     const now = Date.now();
     for (let i = 0; i < 25; i++) usage.count('counted', '192.0.2.1', now - 2 * HOUR);
     for (let i = 0; i < 7; i++) lastUsed.record('counted', () => '192.0.2.2');
+    // Nothing is written per request: only the flush writes.
+    expect((await tokenUsage(database.db, 'counted')).hours.every((h) => h.count === 0)).toBe(true);
     await usage.flush();
     for (let i = 0; i < 3; i++) lastUsed.record('counted', () => '192.0.2.2');
     await usage.flush();
