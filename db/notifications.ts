@@ -1,5 +1,5 @@
 import 'server-only';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, isNull, lte, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { chunks } from './batch';
 import type { Db } from './client';
@@ -108,7 +108,7 @@ export async function claimDueNotifications(db: Db, limit: number): Promise<Noti
     const due = await tx
       .select({ id: notifications.id })
       .from(notifications)
-      .where(and(sql`${notifications.sentAt} is null`, sql`${notifications.failedAt} is null`, sql`${notifications.nextAttemptAt} <= now()`))
+      .where(and(isNull(notifications.sentAt), isNull(notifications.failedAt), lte(notifications.nextAttemptAt, sql`now()`)))
       .orderBy(notifications.nextAttemptAt, notifications.id)
       .limit(limit)
       .for('update', { skipLocked: true });

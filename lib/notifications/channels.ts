@@ -73,10 +73,9 @@ export class EmailSender implements Sender {
     try {
       await this.transport.sendMail({ from: this.options.from, to: recipient, subject, text, headers: { 'X-Aot-Event': payload.event } });
     } catch (error) {
-      const code = (error as { code?: unknown; responseCode?: unknown }).code;
-      throw new Error(
-        `email: ${typeof code === 'string' ? code : 'could not send'}${typeof (error as { responseCode?: unknown }).responseCode === 'number' ? ` (${(error as { responseCode: number }).responseCode})` : ''}`,
-      );
+      // nodemailer's code (ECONNECTION, EAUTH…) and the server's reply code: never the URL, which may hold a password.
+      const { code, responseCode } = error as { code?: unknown; responseCode?: unknown };
+      throw new Error(`email: ${typeof code === 'string' ? code : 'could not send'}${typeof responseCode === 'number' ? ` (${responseCode})` : ''}`);
     }
   }
 
