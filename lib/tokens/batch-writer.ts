@@ -6,6 +6,7 @@
  */
 export class BatchWriter<T> {
   private pending = new Map<string, T>();
+  private flushes = 0;
   private readonly timer: NodeJS.Timeout;
 
   constructor(
@@ -21,6 +22,11 @@ export class BatchWriter<T> {
     this.pending.set(key, row);
   }
 
+  /** Changes at every flush: a row kept from `add` or `peek` is still waiting only while this is unchanged. */
+  get generation(): number {
+    return this.flushes;
+  }
+
   /** The row waiting under `key`, if any: changing it changes what the next flush writes. */
   peek(key: string): T | undefined {
     return this.pending.get(key);
@@ -34,6 +40,7 @@ export class BatchWriter<T> {
     if (this.pending.size === 0) return;
     const batch = [...this.pending.values()];
     this.pending = new Map();
+    this.flushes += 1;
     try {
       await this.write(batch);
     } catch (error) {
