@@ -142,6 +142,13 @@ describe.each(DATABASE_KINDS)('GitHub secret scanning alerts, usage and leak not
     expect(webhook.hooks.some((h) => h.json.token.id === revoked.token.id)).toBe(false);
   });
 
+  it('tells the owner when an admin revokes their token through the API', async () => {
+    const token = await create('revoked by an admin');
+    expect((await api('DELETE', `/api/admin/tokens/${token.token.id}`, ROOT)).status).toBe(200);
+    await eventually(() => webhook.hooks.some((h) => h.json.token.id === token.token.id));
+    expect(webhook.hooks.find((h) => h.json.token.id === token.token.id)?.json).toMatchObject({ event: 'token.revoked', revoked_by: 'local/root', owner: { username: 'alice' } });
+  });
+
   it('refuses a bad signature, a key GitHub does not publish and a missing signature with 401, revoking nothing', async () => {
     const token = await create('signed badly');
     const body = JSON.stringify([{ token: token.secret, type: 'auth_o_tron_token', url: 'https://github.com/x/y', source: 'content' }]);
