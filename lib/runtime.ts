@@ -17,7 +17,10 @@ import { createProvider } from './providers';
 import { PortalSessionProvider } from './providers/portal-session';
 import { refreshTokenSealer, sessionSecret } from './portal/secret';
 import { LastUsedRecorder } from './tokens/last-used';
+import { TokenHolders } from './tokens/holders';
+import { ScopeCatalog } from './tokens/scope-catalog';
 import { TokenService } from './tokens/service';
+import type { TokensProvider } from './providers/tokens';
 import { AdminService } from './portal/admin';
 import { DisabledUsers } from './users/disabled';
 import { watchListener } from './listener/watch';
@@ -35,6 +38,9 @@ export interface Runtime {
   http: GatewayHttp;
   addresses: ClientAddressResolver;
   tokens: TokenService;
+  /** What whoever holds a token may do with it (revoke), and introspection for services. */
+  holders: TokenHolders;
+  catalog: ScopeCatalog;
   admin: AdminService;
   /** Disabling and enabling users, announced to every replica. */
   users: UserStatus;
@@ -69,10 +75,12 @@ export async function createRuntime(loaded: LoadedConfig, logger = createLogger(
   const disabledUsers = new DisabledUsers(database, logger);
   await Promise.all([disabledUsers.start(), ...providers.map((p) => p.start?.())]);
   const augmenters = config.augmenters.map((a) => createAugmenter(a, { timeoutMs: config.auth.timeout_in_ms }));
+  const catalog = new ScopeCatalog(config.services);
   const gateway = new Gateway({
     providers,
     augmenters,
-    catalog: catalogOf(config),
+    catalog: catalog.grouped(),
+    capScopes: catalog.capped ? (scopes, roles) => catalog.cap(scopes, roles) : undefined,
     timeoutMs: config.auth.timeout_in_ms,
     isDisabled: (realm, username) => disabledUsers.isDisabled(realm, username),
     logger,
@@ -125,7 +133,9 @@ export async function createRuntime(loaded: LoadedConfig, logger = createLogger(
     gateway,
     http,
     addresses,
-    tokens: new TokenService({ database, config }),
+    tokens: new TokenService({ database, config, catalog, rolesOf: (owner) => gateway.rolesOf(owner) }),
+    holders: new TokenHolders({ database, gateway, provider: providers.find((p): p is TokensProvider => p.type === 'tokens'), introspectRoles: config.tokens.introspect_roles }),
+    catalog,
     admin: new AdminService(database, users),
     users,
     scim,
@@ -166,10 +176,6 @@ async function signingKeys(config: Config, database: Database): Promise<{ curren
   const timer = setInterval(reload, KEY_REFRESH_MS);
   timer.unref();
   return { current: () => keySet, stop: () => clearInterval(timer) };
-}
-
-function catalogOf(config: Config): Record<string, string[]> {
-  return Object.fromEntries(config.services.map((s) => [s.name, [...s.scopes]]));
 }
 
 const GLOBAL_KEY = Symbol.for('auth-o-tron.runtime');

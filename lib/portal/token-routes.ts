@@ -54,3 +54,16 @@ export function revokeTokenRoute(scope: 'own' | 'all') {
 export function rotateTokenRoute(scope: 'own' | 'all') {
   return apiRoute<IdParams>(async ({ actor, runtime, params, body }) => runtime.tokens.rotate(actor, params.id, await body()), { admin: scope === 'all', status: 201 });
 }
+
+/** `PATCH /api/tokens/<id>`: restrictions, owner or admin (audited). */
+export function updateTokenRoute(scope: 'own' | 'all') {
+  return apiRoute<IdParams>(async ({ actor, runtime, params, body }) => runtime.tokens.update(actor, params.id, await body()), { admin: scope === 'all' });
+}
+
+const lookupInput = z.strictObject({ q: z.string().trim().min(1, 'give a token id or a whole token').max(200) });
+
+/** `POST /api/admin/tokens/lookup` `{"q": <id or whole token>}`: POST keeps a token value out of URLs and access logs. */
+export const lookupTokenRoute = apiRoute(async ({ actor, runtime, body }) => ({ token: await runtime.tokens.lookup(actor, lookupInput.parse(await body()).q) }), { admin: true });
+
+/** `POST /api/admin/users/<id>/revoke-tokens`: every active token of the user, at once. */
+export const revokeUserTokensRoute = apiRoute<{ id: string }>(async ({ actor, runtime, params }) => runtime.tokens.revokeAllOf(actor, params.id), { admin: true });
