@@ -126,6 +126,15 @@ describe.each(DATABASE_KINDS)('token lifecycle through the JSON API and the gate
       await expect.poll(() => gateway(next.secret), { timeout: 1000, interval: 50 }).toBe(401);
     });
 
+    it('rotating again ends an earlier grace period at once', async () => {
+      const { secret: first, token } = await create(ALICE, { name: 'rotated twice' });
+      const second = (await api('POST', `/api/tokens/${token.id}/rotate`, ALICE, { grace_period: '1h' })).body as Created;
+      expect(await gateway(first)).toBe(200);
+      const third = (await api('POST', `/api/tokens/${token.id}/rotate`, ALICE, { grace_period: '1h' })).body as Created;
+      await expect.poll(() => gateway(first), { timeout: 1000, interval: 50 }).toBe(401);
+      expect([await gateway(second.secret), await gateway(third.secret)]).toEqual([200, 200]);
+    });
+
     it('with no grace period the old secret is refused at once, although it was cached', async () => {
       const { secret: old, token } = await create(ALICE, { name: 'rotated now', scopes: [] });
       expect(await gateway(old)).toBe(200);
@@ -262,6 +271,20 @@ describe.each(DATABASE_KINDS)('token lifecycle through the JSON API and the gate
       }
       await api('DELETE', `/api/tokens/${token.id}`, ALICE);
       await expect.poll(async () => (await post('/api/introspect', `token=${secret}`, 'application/x-www-form-urlencoded', SVC)).text(), { timeout: 1000, interval: 50 }).toBe('{"active":false}');
+    });
+
+    it("says inactive for a suspended owner's token, and active again once the owner is enabled", async () => {
+      const { secret } = await create(CAROL, { name: 'suspended' });
+      const introspect = async () => (await post('/api/introspect', `token=${secret}`, 'application/x-www-form-urlencoded', SVC)).text();
+      expect(await introspect()).toContain('"active":true');
+      const carol = ((await api('GET', '/api/admin/users?search=carol', ROOT)).body.users as Array<{ id: string; username: string }>).find((u) => u.username === 'carol')!;
+      await api('PATCH', `/api/admin/users/${carol.id}`, ROOT, { disabled: true });
+      try {
+        await expect.poll(introspect, { timeout: 1000, interval: 50 }).toBe('{"active":false}');
+      } finally {
+        await api('PATCH', `/api/admin/users/${carol.id}`, ROOT, { disabled: false });
+      }
+      await expect.poll(introspect, { timeout: 2000, interval: 50 }).toContain('"active":true');
     });
 
     it('refuses bad bodies: 400 malformed JSON, 415 another type, 413 2 MB, 422 no token', async () => {
