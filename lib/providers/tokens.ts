@@ -34,6 +34,12 @@ export interface TokensProviderOptions {
 
 interface Verified {
   tokenId: string;
+  /**
+   * The owner is disabled: the token is refused at every use, but its secret is still checked, so
+   * whoever holds a leaked one can revoke it (re-enabling the owner must not bring it back).
+   * Enabling or disabling the owner reaches every replica as `user:<id>`, which drops these verdicts.
+   */
+  suspended: boolean;
   /** Epoch seconds. */
   issuedAt: number;
   ownerId: string;
@@ -42,7 +48,10 @@ interface Verified {
 }
 
 /** What a presented token value proves (TokensProvider.holderOf). */
-export type HeldToken = { status: 'valid'; tokenId: string; ownerId: string; issuedAt: number; identity: Identity } | { status: 'invalid' } | { status: 'unavailable'; reason: string };
+export type HeldToken =
+  | { status: 'valid'; tokenId: string; ownerId: string; issuedAt: number; identity: Identity; suspended: boolean }
+  | { status: 'invalid' }
+  | { status: 'unavailable'; reason: string };
 
 const CACHE_SIZE = 50_000;
 // Wrong secrets are remembered briefly, so repeating one costs no lookup.
@@ -110,8 +119,8 @@ export class TokensProvider implements Provider {
     return andThen(verdict, (step): HeldToken => {
       if (step.status === 'unavailable') return { status: 'unavailable', reason: step.reason };
       if (step.status !== 'ok' || (step.value.identity.expiresAt ?? 0) * 1000 <= Date.now()) return { status: 'invalid' };
-      const { tokenId, ownerId, issuedAt, identity } = step.value;
-      return { status: 'valid', tokenId, ownerId, issuedAt, identity };
+      const { tokenId, ownerId, issuedAt, identity, suspended } = step.value;
+      return { status: 'valid', tokenId, ownerId, issuedAt, identity, suspended };
     });
   }
 
@@ -182,6 +191,7 @@ export class TokensProvider implements Provider {
   }
 
   private accept(entry: Verified, basicUsername: string | undefined, context: ProviderContext): ProviderOutcome {
+    if (entry.suspended) return refuseSecret('owner disabled');
     if (basicUsername !== undefined && basicUsername !== entry.ownerName) return refuseSecret('token belongs to another user');
     if ((entry.identity.expiresAt ?? 0) * 1000 <= Date.now()) return refuseSecret('token expired');
     this.options.lastUsed.record(entry.tokenId, context.clientAddress);
@@ -194,6 +204,7 @@ function verifiedOf(row: TokenForVerification, until?: Date): Verified {
   const endsAt = until && until < row.expiresAt ? until : row.expiresAt;
   return {
     tokenId: row.id,
+    suspended: row.owner.disabledAt !== null,
     issuedAt: Math.floor(row.createdAt.getTime() / 1000),
     ownerId: row.owner.id,
     ownerName: row.owner.username,
@@ -213,7 +224,6 @@ function verifiedOf(row: TokenForVerification, until?: Date): Verified {
 function refusalOf(row: TokenForVerification): string | undefined {
   if (row.revokedAt) return 'token revoked';
   if (row.expiresAt.getTime() <= Date.now()) return 'token expired';
-  if (row.owner.disabledAt) return 'owner disabled';
   return undefined;
 }
 

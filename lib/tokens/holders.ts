@@ -63,7 +63,7 @@ const CONCURRENCY = 8;
 export class TokenHolders {
   constructor(private readonly deps: TokenHoldersDeps) {}
 
-  /** Revokes each presented token that is valid; says nothing about which were (never an oracle). */
+  /** Revokes each presented token that is valid (a suspended owner's too); says nothing about which were (never an oracle). */
   async revoke(body: unknown, context: HolderContext): Promise<void> {
     const presented = presentedTokens(body);
     const { provider } = this.deps;
@@ -102,7 +102,7 @@ export class TokenHolders {
     if (!provider) return INACTIVE;
     const held = await provider.holderOf(token, context.clientAddress);
     if (held.status === 'unavailable') throw new AppError('unavailable', 'the token store could not answer; try again');
-    if (held.status !== 'valid') return INACTIVE;
+    if (held.status !== 'valid' || held.suspended) return INACTIVE;
     const result = await gateway.complete(provider, held.identity);
     if (result.kind !== 'authenticated' || gateway.isDisabled(result.user)) return INACTIVE;
     const { user } = result;

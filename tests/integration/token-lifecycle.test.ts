@@ -216,6 +216,22 @@ describe.each(DATABASE_KINDS)('token lifecycle through the JSON API and the gate
       expect((await audit()).total).toBe(audits + 2);
     });
 
+    it("revokes a suspended owner's leaked token, so enabling the owner does not bring it back", async () => {
+      const leaked = await create(CAROL, { name: 'leaked while suspended' });
+      const kept = await create(CAROL, { name: 'kept while suspended' });
+      const carol = ((await api('GET', '/api/admin/users?search=carol', ROOT)).body.users as Array<{ id: string; username: string }>).find((u) => u.username === 'carol')!;
+      await api('PATCH', `/api/admin/users/${carol.id}`, ROOT, { disabled: true });
+      try {
+        await expect.poll(() => gateway(leaked.secret), { timeout: 1000, interval: 50 }).toBe(401);
+        expect((await post('/api/revoke', `token=${leaked.secret}`, 'application/x-www-form-urlencoded')).status).toBe(200);
+        expect((await api('GET', `/api/admin/tokens/${leaked.token.id}`, ROOT)).body).toMatchObject({ status: 'revoked', revoked_by: 'token-holder' });
+      } finally {
+        await api('PATCH', `/api/admin/users/${carol.id}`, ROOT, { disabled: false });
+      }
+      await expect.poll(() => gateway(kept.secret), { timeout: 2000, interval: 50 }).toBe(200);
+      expect(await gateway(leaked.secret)).toBe(401);
+    });
+
     it('refuses bad requests without revoking anything: 1,001 tokens, malformed JSON, another content type, a 2 MB body, no token', async () => {
       const { secret } = await create(CAROL, { name: 'survivor' });
       const audits = (await audit()).total;
