@@ -11,6 +11,11 @@ export async function insertAuditEntry(db: Pick<Db, 'insert'>, entry: NewAuditEn
   await db.insert(auditLog).values(entry);
 }
 
+/** Several audit rows in one statement (bulk changes), in the transaction of the change. */
+export async function insertAuditEntries(db: Pick<Db, 'insert'>, entries: NewAuditEntry[]): Promise<void> {
+  if (entries.length > 0) await db.insert(auditLog).values(entries);
+}
+
 export async function listAuditEntries(db: Db, page: number, pageSize: number): Promise<{ entries: AuditRow[]; total: number }> {
   const [entries, [totals]] = await Promise.all([
     db

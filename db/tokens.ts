@@ -1,11 +1,11 @@
 import 'server-only';
-import { and, count, desc, eq, gt, ilike, isNotNull, isNull, lte, notExists, or, sql, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, gt, ilike, isNotNull, isNull, lte, notInArray, or, sql, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
 import type { Db } from './client';
-import { insertAuditEntry, type NewAuditEntry } from './audit';
+import { insertAuditEntries, insertAuditEntry, type NewAuditEntry } from './audit';
 import { chunks } from './batch';
-import { tokens, users } from './schema';
+import { tokens, users, type TokenRestrictions } from './schema';
 
 export type TokenRow = typeof tokens.$inferSelect;
 export type NewToken = typeof tokens.$inferInsert;
@@ -22,8 +22,12 @@ export interface TokenForVerification {
   secretHash: string;
   secretFingerprint: number | null;
   scopes: string[];
+  createdAt: Date;
   expiresAt: Date;
   revokedAt: Date | null;
+  restrictions: TokenRestrictions;
+  /** The secret before the latest rotation, while its grace period lasts. */
+  previous: { secretHash: string; secretFingerprint: number | null; until: Date } | null;
   owner: { id: string; realm: string; username: string; roles: string[]; attributes: Record<string, string>; disabledAt: Date | null };
 }
 
@@ -43,18 +47,21 @@ export type CappedWrite = { written: true; row: TokenRow } | { written: false; a
 const successor = alias(tokens, 'successor');
 
 /**
- * The owner's active tokens (not revoked, not expired), each counted once: a token rotated with a
- * grace period keeps working until then, but its replacement stands for it.
+ * The owner's active tokens (not revoked, not expired), each counted once: a token replaced by a
+ * legacy rotation (a new row, before rotation kept the token) keeps working until its grace ends, but
+ * its replacement stands for it. `not in` (a hashed subplan, one pass) rather than `not exists`: with
+ * stale statistics the planner turned the anti-join into a nested loop scanning the owner's tokens
+ * once per token (> 60 s at 100k rows).
  */
 export async function countActiveTokens(db: Pick<Db, 'select'>, ownerId: string, now = new Date()): Promise<number> {
   const replaced = db
-    .select({ id: successor.id })
+    .select({ id: successor.rotatedFrom })
     .from(successor)
-    .where(and(eq(successor.ownerId, tokens.ownerId), eq(successor.rotatedFrom, tokens.id), isNull(successor.revokedAt), gt(successor.expiresAt, now)));
+    .where(and(eq(successor.ownerId, ownerId), isNotNull(successor.rotatedFrom), isNull(successor.revokedAt), gt(successor.expiresAt, now)));
   const [row] = await db
     .select({ active: count() })
     .from(tokens)
-    .where(and(eq(tokens.ownerId, ownerId), isNull(tokens.revokedAt), gt(tokens.expiresAt, now), notExists(replaced)));
+    .where(and(eq(tokens.ownerId, ownerId), isNull(tokens.revokedAt), gt(tokens.expiresAt, now), notInArray(tokens.id, replaced)));
   return row?.active ?? 0;
 }
 
@@ -129,32 +136,58 @@ export async function revokeActiveTokensOf(db: Pick<Db, 'update'>, ownerId: stri
   return rows.map((row) => row.id);
 }
 
+/** A rotation: the new secret, and how long the current one keeps working (`previousUntil`; null: not at all). */
+export interface Rotation {
+  secretHash: string;
+  secretFingerprint: number;
+  previousUntil: Date | null;
+}
+
 /**
- * Replaces a token by a new one; the old one stops at `oldStopsAt` (now, or after a grace period).
- * A replacement takes the old token's place under the owner's cap, so it is never refused for it;
- * only rotating a token that was already replaced (it adds a second replacement) must fit under `maxActive`.
+ * Gives an active token a new secret, in place (same id, name, scopes, restrictions, history). The
+ * secret it had stays accepted until `previousUntil`; one kept from an earlier rotation ends now.
+ * Undefined when the token is no longer active (revoked or expired meanwhile): nothing is written.
  */
-export async function rotateToken(db: Db, oldId: string, replacement: NewToken, oldStopsAt: Date, audit: NewAuditEntry, maxActive: number): Promise<CappedWrite> {
+export async function rotateTokenSecret(db: Db, id: string, rotation: Rotation, audit: NewAuditEntry): Promise<TokenRow | undefined> {
   return db.transaction(async (tx) => {
-    await lockOwner(tx, replacement.ownerId);
     const now = new Date();
-    const [replaced] = await tx
-      .select({ id: tokens.id })
-      .from(tokens)
-      .where(and(eq(tokens.ownerId, replacement.ownerId), eq(tokens.rotatedFrom, oldId), isNull(tokens.revokedAt), gt(tokens.expiresAt, now)))
-      .limit(1);
-    if (replaced) {
-      const active = await countActiveTokens(tx, replacement.ownerId, now);
-      if (active >= maxActive) return { written: false, active };
-    }
-    await tx
+    const keep = rotation.previousUntil !== null;
+    const [row] = await tx
       .update(tokens)
-      .set({ expiresAt: sql`least(${tokens.expiresAt}, ${oldStopsAt.toISOString()}::timestamptz)` })
-      .where(eq(tokens.id, oldId));
-    const [row] = await tx.insert(tokens).values(replacement).returning();
-    if (!row) throw new Error('token insert returned nothing');
-    await insertAuditEntry(tx, audit);
-    return { written: true, row };
+      .set({
+        previousSecretHash: keep ? sql`${tokens.secretHash}` : null,
+        previousSecretFingerprint: keep ? sql`${tokens.secretFingerprint}` : null,
+        previousSecretUntil: rotation.previousUntil,
+        secretHash: rotation.secretHash,
+        secretFingerprint: rotation.secretFingerprint,
+        rotatedAt: now,
+      })
+      .where(and(eq(tokens.id, id), isNull(tokens.revokedAt), gt(tokens.expiresAt, now)))
+      .returning();
+    if (row) await insertAuditEntry(tx, audit);
+    return row;
+  });
+}
+
+/** Replaces a token's restrictions (PATCH), with its audit row. */
+export async function updateTokenRestrictions(db: Db, id: string, restrictions: TokenRestrictions, audit: NewAuditEntry): Promise<TokenRow | undefined> {
+  return db.transaction(async (tx) => {
+    const [row] = await tx.update(tokens).set({ restrictions }).where(eq(tokens.id, id)).returning();
+    if (row) await insertAuditEntry(tx, audit);
+    return row;
+  });
+}
+
+/** Revokes every active token of a user at once (admin), one audit row per token, in one transaction. */
+export async function revokeTokensOfOwner(db: Db, ownerId: string, revokedBy: string, audit: (row: TokenRow) => NewAuditEntry): Promise<TokenRow[]> {
+  return db.transaction(async (tx) => {
+    const rows = await tx
+      .update(tokens)
+      .set({ revokedAt: new Date(), revokedBy })
+      .where(and(eq(tokens.ownerId, ownerId), isNull(tokens.revokedAt), gt(tokens.expiresAt, new Date())))
+      .returning();
+    await insertAuditEntries(tx, rows.map(audit));
+    return rows;
   });
 }
 
@@ -168,8 +201,13 @@ const verificationRows = z.object({
       secret_hash: z.string(),
       secret_fingerprint: z.number().int().nullable(),
       scopes: z.array(z.string()),
+      created_at: timestamptz,
       expires_at: timestamptz,
       revoked_at: timestamptz.nullable(),
+      restrictions: z.record(z.string(), z.array(z.string())),
+      previous_secret_hash: z.string().nullable(),
+      previous_secret_fingerprint: z.number().int().nullable(),
+      previous_secret_until: timestamptz.nullable(),
       owner_id: z.string(),
       realm: z.string(),
       username: z.string(),
@@ -187,7 +225,8 @@ const verificationRows = z.object({
  */
 export async function getTokenForVerification(db: Db, id: string): Promise<TokenForVerification | undefined> {
   const result = await db.execute(sql`
-    select t.id, t.secret_hash, t.secret_fingerprint, t.scopes, t.expires_at, t.revoked_at,
+    select t.id, t.secret_hash, t.secret_fingerprint, t.scopes, t.created_at, t.expires_at, t.revoked_at, t.restrictions,
+           t.previous_secret_hash, t.previous_secret_fingerprint, t.previous_secret_until,
            u.id as owner_id, u.realm, u.username, u.roles, u.attributes, u.disabled_at
     from ${tokens} t join ${users} u on u.id = t.owner_id
     where t.id = ${id} limit 1`);
@@ -198,8 +237,14 @@ export async function getTokenForVerification(db: Db, id: string): Promise<Token
     secretHash: row.secret_hash,
     secretFingerprint: row.secret_fingerprint,
     scopes: row.scopes,
+    createdAt: row.created_at,
     expiresAt: row.expires_at,
     revokedAt: row.revoked_at,
+    restrictions: row.restrictions,
+    previous:
+      row.previous_secret_hash && row.previous_secret_until && row.previous_secret_until.getTime() > Date.now()
+        ? { secretHash: row.previous_secret_hash, secretFingerprint: row.previous_secret_fingerprint, until: row.previous_secret_until }
+        : null,
     owner: { id: row.owner_id, realm: row.realm, username: row.username, roles: row.roles, attributes: row.attributes, disabledAt: row.disabled_at },
   };
 }

@@ -66,10 +66,11 @@ test.describe
       ids.nightly = (await list.row('e2e nightly', 'Active').getAttribute('data-token-id')) ?? '';
       const fresh = await portal.tokens.rotate('e2e nightly', 'Now');
       expect(fresh).not.toBe(old);
+      expect(fresh.startsWith(`aot_${ids.nightly}_`)).toBe(true); // the same token, with a new secret
       await expect.poll(() => gateway.status(old), { timeout: 5000 }).toBe(401);
       expect(await gateway.status(fresh)).toBe(200);
-      await expect(list.row('e2e nightly', 'Expired')).toHaveCount(1);
-      await expect(list.row('e2e nightly', 'Active')).toHaveCount(1);
+      await expect(list.row('e2e nightly')).toHaveCount(1);
+      await expect(list.row('e2e nightly', 'Active')).toHaveAttribute('data-token-id', ids.nightly);
 
       const graceOld = await form.create({ name: 'e2e with grace', scopes: [], expiry: '7 days' });
       await form.dismissSecret();
@@ -91,10 +92,10 @@ test.describe
 
       await admin.search('alice');
       await expect(admin.tokens.row('e2e ci pipeline')).toContainText('local/alice');
-      await expect(admin.tokens.table.getByRole('row')).toHaveCount(1 + 6); // header + alice's six tokens
-      await admin.search('nightly', 'expired');
-      await expect(page).toHaveURL(/[?&]status=expired/);
-      await expect(admin.tokens.table.getByRole('row')).toHaveCount(2); // the rotated-out secret only
+      await expect(admin.tokens.table.getByRole('row')).toHaveCount(1 + 4); // header + alice's four tokens (rotations keep the token)
+      await admin.search('nightly', 'active');
+      await expect(page).toHaveURL(/[?&]status=active/);
+      await expect(admin.tokens.table.getByRole('row')).toHaveCount(2); // one token, rotated in place
       await admin.search('backup');
       await expect(admin.tokens.table.getByRole('row')).toHaveCount(2);
       await portal.screenshotOf(admin.tokensSection, 'admin-tokens');
@@ -208,7 +209,8 @@ test('a token is created, copied, rotated and revoked with the keyboard alone', 
   await portal.tabTo(dialog.getByRole('button', { name: 'Close' }));
   await press('Enter');
   await expect(dialog).toBeHidden();
-  await expect(list.row('e2e keyboard', 'Expired')).toHaveCount(1);
+  await expect(list.row('e2e keyboard')).toHaveCount(1); // rotation keeps the token: one row, still active
+  await expect(list.row('e2e keyboard', 'Active')).toHaveCount(1);
 
   const row = await list.stableRow('e2e keyboard');
   await expect(row).toContainText('polytope:read');

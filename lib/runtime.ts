@@ -18,7 +18,10 @@ import { PortalSessionProvider } from './providers/portal-session';
 import { refreshTokenSealer, sessionSecret } from './portal/secret';
 import { LastUsedRecorder } from './tokens/last-used';
 import { UsageRecorder } from './tokens/usage';
+import { TokenHolders } from './tokens/holders';
+import { ScopeCatalog } from './tokens/scope-catalog';
 import { TokenService } from './tokens/service';
+import type { TokensProvider } from './providers/tokens';
 import { AdminService } from './portal/admin';
 import { DisabledUsers } from './users/disabled';
 import { watchListener } from './listener/watch';
@@ -39,6 +42,9 @@ export interface Runtime {
   http: GatewayHttp;
   addresses: ClientAddressResolver;
   tokens: TokenService;
+  /** What whoever holds a token may do with it (revoke), and introspection for services. */
+  holders: TokenHolders;
+  catalog: ScopeCatalog;
   admin: AdminService;
   /** Disabling and enabling users, announced to every replica. */
   users: UserStatus;
@@ -75,10 +81,12 @@ export async function createRuntime(loaded: LoadedConfig, logger = createLogger(
   const disabledUsers = new DisabledUsers(database, logger);
   await Promise.all([disabledUsers.start(), ...providers.map((p) => p.start?.())]);
   const augmenters = config.augmenters.map((a) => createAugmenter(a, { timeoutMs: config.auth.timeout_in_ms }));
+  const catalog = new ScopeCatalog(config.services);
   const gateway = new Gateway({
     providers,
     augmenters,
-    catalog: catalogOf(config),
+    catalog: catalog.grouped(),
+    capScopes: catalog.capped ? (scopes, roles) => catalog.cap(scopes, roles) : undefined,
     timeoutMs: config.auth.timeout_in_ms,
     isDisabled: (realm, username) => disabledUsers.isDisabled(realm, username),
     logger,
@@ -135,7 +143,9 @@ export async function createRuntime(loaded: LoadedConfig, logger = createLogger(
     gateway,
     http,
     addresses,
-    tokens: new TokenService({ database, config }),
+    tokens: new TokenService({ database, config, catalog, rolesOf: (owner) => gateway.rolesOf(owner) }),
+    holders: new TokenHolders({ database, gateway, provider: providers.find((p): p is TokensProvider => p.type === 'tokens'), introspectRoles: config.tokens.introspect_roles }),
+    catalog,
     admin: new AdminService(database, users),
     users,
     scim,
@@ -185,10 +195,6 @@ function secretScanningOf(config: Config, database: Database, logger: Logger): G
   if (!github) return undefined;
   const keys = new GithubKeys({ url: github.keys_url, timeoutMs: config.auth.timeout_in_ms, ttlMs: github.cache_ttl * 1000, refetchMs: github.refetch_interval * 1000, logger });
   return new GithubSecretScanning({ database, prefix: config.tokens.prefix, keys, logger });
-}
-
-function catalogOf(config: Config): Record<string, string[]> {
-  return Object.fromEntries(config.services.map((s) => [s.name, [...s.scopes]]));
 }
 
 const GLOBAL_KEY = Symbol.for('auth-o-tron.runtime');

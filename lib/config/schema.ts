@@ -148,6 +148,17 @@ const jwtKeySchema = z
   });
 
 /** argon2id parameters for token secrets: m = 256 KiB, t = 1, p = 1 unless configured. */
+const scopeName = z.string().regex(/^[^:\s]+$/, 'no colon or space');
+/**
+ * A catalog scope: a name (any user may pick it, as before), or `{name, description, roles_any}`:
+ * only users with one of `roles_any` may pick it, and a token keeps it only while its owner does.
+ * Read as the object form either way.
+ */
+const scopeSchema = z
+  .union([scopeName, z.strictObject({ name: scopeName, description: z.string().max(300).optional(), roles_any: z.array(z.string().min(1)).min(1).optional() })])
+  .transform((scope) => (typeof scope === 'string' ? { name: scope } : scope));
+export type CatalogScope = z.output<typeof scopeSchema>;
+
 export const TOKEN_HASH_DEFAULTS = { memory_kib: 256, iterations: 1, parallelism: 1 };
 const tokenHashSchema = z
   .strictObject({
@@ -200,7 +211,7 @@ export const configSchema = z
         keys: z.array(jwtKeySchema).optional(),
       })
       .default({ iss: 'auth-o-tron', exp: 300, algorithm: 'ES256' }),
-    services: z.array(z.strictObject({ name: z.string().regex(/^[^:\s]+$/, 'no colon or space'), scopes: z.array(z.string().regex(/^[^:\s]+$/)) })).default([]),
+    services: z.array(z.strictObject({ name: z.string().regex(/^[^:\s]+$/, 'no colon or space'), scopes: z.array(scopeSchema) })).default([]),
     include_legacy_headers: z.boolean().default(false),
     logging: z
       .strictObject({
@@ -253,6 +264,8 @@ export const configSchema = z
       .optional(),
     tokens: z
       .strictObject({
+        // Callers of POST /api/introspect need one of these roles.
+        introspect_roles: z.array(z.string().min(1)).default(['introspector']),
         prefix: z
           .string()
           .regex(/^[a-z][a-z0-9]{1,15}$/, 'lowercase letters and digits, 2-16 characters')
@@ -267,7 +280,16 @@ export const configSchema = z
         // parameters are small (passwords of `plain` users keep OWASP's). Older hashes are upgraded on use.
         hash: tokenHashSchema.default(TOKEN_HASH_DEFAULTS),
       })
-      .default({ prefix: 'aot', max_lifetime: 365 * 86400, default_lifetime: 30 * 86400, cache_ttl: 30, max_per_user: 100, creations_per_minute: 10, hash: TOKEN_HASH_DEFAULTS }),
+      .default({
+        introspect_roles: ['introspector'],
+        prefix: 'aot',
+        max_lifetime: 365 * 86400,
+        default_lifetime: 30 * 86400,
+        cache_ttl: 30,
+        max_per_user: 100,
+        creations_per_minute: 10,
+        hash: TOKEN_HASH_DEFAULTS,
+      }),
     // GitHub's secret scanning partner program posts leaked tokens to /api/secret-scanning/github. Absent: that route is off (404).
     secret_scanning: z
       .strictObject({
@@ -328,7 +350,7 @@ export const configSchema = z
         });
       }
     });
-    const catalog = new Set(config.services.flatMap((s) => s.scopes.map((scope) => `${s.name}:${scope}`)));
+    const catalog = new Set(config.services.flatMap((s) => s.scopes.map((scope) => `${s.name}:${scope.name}`)));
     config.policies.forEach((policy, i) =>
       policy.require.scopes?.forEach((scope, j) => {
         if (!catalog.has(scope)) ctx.addIssue({ code: 'custom', path: ['policies', i, 'require', 'scopes', j], message: `scope "${scope}" is not in the services catalog` });

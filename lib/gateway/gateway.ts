@@ -42,6 +42,8 @@ export interface GatewayOptions {
   augmenters: Augmenter[];
   /** Every scope of the `services` catalog: what a user authenticated directly may do. */
   catalog: Record<string, string[]>;
+  /** Drops scopes the roles do not allow (catalog scopes with `roles_any`); absent when none has any. */
+  capScopes?: (scopes: Record<string, string[]>, roles: readonly string[]) => Record<string, string[]>;
   timeoutMs: number;
   /** Users disabled in the portal: refused whichever provider vouches for them. */
   isDisabled?: (realm: string, username: string) => boolean;
@@ -170,16 +172,52 @@ export class Gateway {
     return outcome;
   }
 
-  /** The user for an accepted identity, completed by the realm's augmenters (which get copies to change). */
-  private complete(provider: Provider, identity: Identity): MaybePromise<AuthResult> {
+  /** Capped scopes of an identity no augmenter changes: worked out once per (cached) identity. */
+  private readonly cappedScopes = new WeakMap<Identity, Record<string, string[]>>();
+
+  private capped(identity: Identity, scopes: Record<string, string[]>): Record<string, string[]> {
+    const { capScopes } = this.options;
+    if (!capScopes) return scopes;
+    let capped = this.cappedScopes.get(identity);
+    if (!capped) {
+      capped = capScopes(scopes, identity.roles);
+      this.cappedScopes.set(identity, capped);
+    }
+    return capped;
+  }
+
+  /**
+   * The user for an accepted identity, completed by the realm's augmenters (which get copies to change).
+   * Public for callers that verified a credential with one provider themselves (token introspection).
+   */
+  complete(provider: Provider, identity: Identity): MaybePromise<AuthResult> {
     const augmenters = this.augmentersByRealm.get(identity.realm);
     const base = identity.scopes ?? this.catalog;
     const scopes = identity.upstreamScopes?.length ? { ...base, [provider.name]: identity.upstreamScopes } : base;
     const auth = { method: provider.type, provider: provider.name, ...(identity.tokenId ? { token_id: identity.tokenId } : {}) };
-    const { username, realm, roles, attributes, expiresAt } = identity;
-    if (!augmenters) return { kind: 'authenticated', user: { username, realm, roles, attributes, scopes, expiresAt, auth }, stable: identity };
-    const user: User = { username, realm, roles: [...roles], attributes: { ...attributes }, scopes, expiresAt, auth };
-    return this.augment(user, augmenters).then(() => ({ kind: 'authenticated', user }));
+    const { username, realm, roles, attributes, expiresAt, restrictions } = identity;
+    if (!augmenters) return { kind: 'authenticated', user: { username, realm, roles, attributes, scopes: this.capped(identity, scopes), expiresAt, auth, restrictions }, stable: identity };
+    const user: User = { username, realm, roles: [...roles], attributes: { ...attributes }, scopes, expiresAt, auth, restrictions };
+    return this.augment(user, augmenters).then(() => {
+      // Scopes are capped by the roles the user ends up with (the owner's sign-in roles plus augmenters).
+      if (this.options.capScopes) user.scopes = this.options.capScopes(user.scopes, user.roles);
+      return { kind: 'authenticated', user };
+    });
+  }
+
+  /** Disabled in the portal: refused whichever provider vouches for them. */
+  isDisabled(user: Pick<User, 'realm' | 'username'>): boolean {
+    return this.options.isDisabled?.(user.realm, user.username) ?? false;
+  }
+
+  /** The roles a user ends up with once their realm's augmenters ran: what a token of theirs carries. */
+  async rolesOf(identity: Pick<Identity, 'username' | 'realm' | 'roles' | 'attributes'>): Promise<string[]> {
+    const augmenters = this.augmentersByRealm.get(identity.realm);
+    if (!augmenters) return [...identity.roles];
+    const { username, realm } = identity;
+    const user: User = { username, realm, roles: [...identity.roles], attributes: { ...identity.attributes }, scopes: {}, auth: { method: 'roles', provider: 'roles' } };
+    await this.augment(user, augmenters);
+    return user.roles;
   }
 
   /** Parallel augmenters first, then sequential ones (they may match roles just added); failures never fail the request. */

@@ -52,7 +52,10 @@ export function isEnvoyCheck(request: GatewayRequest): boolean {
 type Route = (request: GatewayRequest) => MaybePromise<GatewayResponse>;
 const UNAUTHORIZED = { error: 'unauthorized', message: 'missing or invalid credentials' } as const;
 const OK: GatewayResponse = { status: 200, headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' }, body: 'OK' };
-type Decision = PolicyDecision | { allowed: false; rule: 'original-request'; reason: string; missing: Record<string, never> };
+type Decision =
+  | PolicyDecision
+  | { allowed: false; rule: 'original-request'; reason: string; missing: Record<string, never> }
+  | { allowed: false; rule: 'token-restriction'; reason: string; missing: Record<string, never>; restriction: string };
 const ALLOWED: Decision = { allowed: true };
 
 /** The gateway's HTTP surface, independent of the server that hosts it (custom Node server or Next route). */
@@ -158,15 +161,17 @@ export class GatewayHttp {
     // Per-request lines are debug (not even built otherwise): at thousands of checks a second, the metrics tell the story.
     if (this.debugging) this.options.logger.debug({ username: user.username, realm: user.realm, provider: user.auth.provider, allowed: decision.allowed }, 'authenticated');
     if (!decision.allowed) {
-      const denial = { rule: decision.rule, missing: decision.missing };
-      const message = decision.rule === 'original-request' ? decision.reason : 'a policy denies this request';
+      const denial = { rule: decision.rule, missing: decision.missing, ...(decision.rule === 'token-restriction' ? { restriction: decision.restriction } : {}) };
+      const named = decision.rule === 'original-request' || decision.rule === 'token-restriction';
+      const message = named ? decision.reason : 'a policy denies this request';
+      const header =
+        decision.rule === 'token-restriction'
+          ? { rule: decision.rule, restriction: decision.restriction }
+          : decision.rule === 'original-request'
+            ? { rule: decision.rule, reason: decision.reason }
+            : denial;
       // nginx drops the body of an auth sub-request; the header lets it pass the reason on (deploy/nginx).
-      return answer(
-        403,
-        { 'X-Auth-Denied': headerSafe(JSON.stringify(decision.rule === 'original-request' ? { rule: decision.rule, reason: decision.reason } : denial)), 'Cache-Control': 'no-store' },
-        bodiless,
-        () => ({ error: 'forbidden', message, ...denial }),
-      );
+      return answer(403, { 'X-Auth-Denied': headerSafe(JSON.stringify(header)), 'Cache-Control': 'no-store' }, bodiless, () => ({ error: 'forbidden', message, ...denial }));
     }
     return andThen(this.options.signer.signOrReuse(user, result.stable), (signed) =>
       answer(200, this.allowedHeaders(signed, user), bodiless, () => ({ authenticated: true, username: user.username, realm: user.realm })),
@@ -180,6 +185,8 @@ export class GatewayHttp {
    */
   private decide(origin: CheckOrigin, user: User): Decision {
     const { policies } = this.options;
+    const restricted = user.restrictions?.refusal(origin.clientAddress(), origin.original());
+    if (restricted) return { allowed: false, rule: 'token-restriction', reason: `outside the token's restriction: ${restricted}`, missing: {}, restriction: restricted };
     if (!policies.active) return ALLOWED;
     const original = origin.original();
     if (!original) return { allowed: false, rule: 'original-request', reason: 'original request unknown', missing: {} };
@@ -206,8 +213,11 @@ export class GatewayHttp {
   }
 
   private whoami(request: GatewayRequest): MaybePromise<GatewayResponse> {
-    return andThen(this.options.gateway.authenticate(request, this.originOf(request)), (result) => {
+    const origin = this.originOf(request);
+    return andThen(this.options.gateway.authenticate(request, origin), (result) => {
       if (result.kind !== 'authenticated') return this.failure(request, result, false);
+      const restricted = result.user.restrictions?.refusal(origin.clientAddress(), undefined, true);
+      if (restricted) return json(403, { error: 'forbidden', message: `outside the token's restriction: ${restricted}`, rule: 'token-restriction', restriction: restricted });
       const { username, realm, roles, attributes, scopes, auth } = result.user;
       return json(200, { version: 1, username, realm, roles, attributes, scopes, auth });
     });

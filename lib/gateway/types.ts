@@ -1,4 +1,5 @@
 import type { MaybePromise } from './maybe';
+import type { OriginalRequest } from './original-request';
 
 /**
  * Authentication schemes a credential can carry. `Other` is an unknown scheme no provider accepts.
@@ -33,6 +34,17 @@ export interface Identity {
   /** Epoch seconds after which the credential itself is no longer valid. */
   expiresAt?: number;
   tokenId?: string;
+  /** The credential's own limits (our tokens' restrictions), checked at every use. */
+  restrictions?: UsageRestrictions;
+}
+
+/** Limits a credential carries on where it may be used; synchronous, so cached checks stay so. */
+export interface UsageRestrictions {
+  /**
+   * The restriction the request falls outside of (`ips`, `methods`, `paths`, `hosts`), or undefined.
+   * `identityOnly`: the caller asks who it is (whoami, introspection) and names no request: only `ips` applies.
+   */
+  refusal(clientAddress: string | undefined, original: OriginalRequest | undefined, identityOnly?: boolean): string | undefined;
 }
 
 /** Built with the helpers of `./outcomes` (accept, refuseForm, refuseSecret, unavailable), so no flag is left out. */
@@ -99,6 +111,7 @@ export interface User {
   scopes: Record<string, string[]>;
   expiresAt?: number;
   auth: AuthMethod;
+  restrictions?: UsageRestrictions;
 }
 
 export interface Augmenter {

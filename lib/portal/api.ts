@@ -2,6 +2,8 @@ import 'server-only';
 import { ensureUser } from '../../db/users';
 import { isDatabaseUnavailable } from '../../db/unavailable';
 import { AppError, describeError, isAppError } from '../errors';
+import type { User } from '../gateway/types';
+import { readBody } from '../http/body';
 import { LogThrottle } from '../log/throttle';
 import type { Runtime } from '../runtime';
 import { getRuntime } from '../runtime';
@@ -46,10 +48,48 @@ export function apiRoute<P extends Record<string, string> = Record<string, never
         runtime,
         request,
         params: await context.params,
-        body: () => readJson(request),
+        body: () => readBody(request),
         query: (name) => url.searchParams.get(name) ?? undefined,
       });
       return jsonResponse(options.status ?? 200, result);
+    } catch (error) {
+      return errorResponse(error, runtime);
+    }
+  };
+}
+
+/**
+ * The caller as the gateway sees it (every provider, augmenters, capped scopes): the same check as
+ * `/api/authenticate`, not a copy. A token's `ips` restriction applies; the others name requests
+ * behind the proxy, which an API call is not. `session: false`: the portal's cookie does not count.
+ */
+export async function authenticateCaller(
+  runtime: Runtime,
+  request: Request,
+  options: { session?: boolean } = {},
+): Promise<{ user: User; clientAddress: string | undefined; userAgent: string | undefined }> {
+  const header = (name: string) => request.headers.get(name) ?? undefined;
+  const peer = header(PEER_ADDRESS_HEADER);
+  const clientAddress = runtime.addresses.resolve(peer, header);
+  const userAgent = header('user-agent')?.slice(0, 300);
+  // The session cookie may be what the gateway accepts (the header being garbage): the CSRF check
+  // then applies as for any cookie, so the provider that accepted decides, not the header's presence.
+  const allowSession = options.session ?? true;
+  const origin = { clientAddress: () => clientAddress, fromAuthProxy: () => false, allowsSession: () => allowSession };
+  const result = await runtime.gateway.authenticate({ method: request.method, path: new URL(request.url).pathname, header, remoteAddress: peer }, origin);
+  if (result.kind === 'unavailable') throw new AppError('unavailable', 'an identity provider could not answer; try again');
+  if (result.kind === 'unauthorized') throw new AppError('unauthorized', 'missing or invalid credentials');
+  const restricted = result.user.restrictions?.refusal(clientAddress, undefined, true);
+  if (restricted) throw new AppError('forbidden', `outside the token's restriction: ${restricted}`, { restriction: restricted });
+  return { user: result.user, clientAddress, userAgent };
+}
+
+/** A JSON API handler that authenticates nobody itself (RFC 7009 revocation) or does so on its own terms: only the error mapping. */
+export function publicRoute(handler: (request: Request, runtime: Runtime) => Promise<Response>) {
+  return async (request: Request): Promise<Response> => {
+    const runtime = await getRuntime();
+    try {
+      return await handler(request, runtime);
     } catch (error) {
       return errorResponse(error, runtime);
     }
@@ -69,13 +109,7 @@ export async function resolveActor(runtime: Runtime, request: Request, options: 
   const adminRoles = runtime.config.portal?.admin_roles ?? ['admin'];
 
   if (header('authorization')) {
-    // The session cookie may be what the gateway accepts (the header being garbage): the CSRF check
-    // then applies as for any cookie, so the provider that accepted decides, not the header's presence.
-    const origin = { clientAddress: () => clientAddress, fromAuthProxy: () => false, allowsSession: () => allowSession };
-    const result = await runtime.gateway.authenticate({ method: request.method, path: new URL(request.url).pathname, header, remoteAddress: peer }, origin);
-    if (result.kind === 'unavailable') throw new AppError('unavailable', 'an identity provider could not answer; try again');
-    if (result.kind === 'unauthorized') throw new AppError('unauthorized', 'missing or invalid credentials');
-    const { user } = result;
+    const { user } = await authenticateCaller(runtime, request, { session: allowSession });
     if (user.auth.method === 'tokens') throw new AppError('forbidden', 'an API token cannot manage tokens: sign in, or use your password or identity-provider token');
     const row = await ensureUser(runtime.database.db, { realm: user.realm, username: user.username, roles: user.roles, attributes: user.attributes });
     if (row.disabledAt) throw new AppError('forbidden', 'this account is disabled');
@@ -110,17 +144,7 @@ function checkCsrf(request: Request, via: Via): void {
   }
 }
 
-async function readJson(request: Request): Promise<unknown> {
-  const text = await request.text();
-  if (text.trim() === '') return {};
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new AppError('bad_request', 'the body is not valid JSON');
-  }
-}
-
-function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', ...headers } });
 }
 

@@ -58,3 +58,16 @@ export function rotateTokenRoute(scope: 'own' | 'all') {
 export function tokenUsageRoute(scope: 'own' | 'all') {
   return apiRoute<IdParams>(async ({ actor, runtime, params, query }) => runtime.tokens.usage(actor, params.id, { since: query('since') }), { admin: scope === 'all' });
 }
+
+/** `PATCH /api/tokens/<id>`: restrictions, owner or admin (audited). */
+export function updateTokenRoute(scope: 'own' | 'all') {
+  return apiRoute<IdParams>(async ({ actor, runtime, params, body }) => runtime.tokens.update(actor, params.id, await body()), { admin: scope === 'all' });
+}
+
+const lookupInput = z.strictObject({ q: z.string().trim().min(1, 'give a token id or a whole token').max(200) });
+
+/** `POST /api/admin/tokens/lookup` `{"q": <id or whole token>}`: POST keeps a token value out of URLs and access logs. */
+export const lookupTokenRoute = apiRoute(async ({ actor, runtime, body }) => ({ token: await runtime.tokens.lookup(actor, lookupInput.parse(await body()).q) }), { admin: true });
+
+/** `POST /api/admin/users/<id>/revoke-tokens`: every active token of the user, at once. */
+export const revokeUserTokensRoute = apiRoute<{ id: string }>(async ({ actor, runtime, params }) => runtime.tokens.revokeAllOf(actor, params.id), { admin: true });

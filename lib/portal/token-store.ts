@@ -56,9 +56,9 @@ function scopesByService(scopes: readonly string[]): Record<string, string[]> {
   return byService;
 }
 
-/** `GET /token`: a token with the default lifetime and every scope of the catalog (auth-o-tron's had no scopes). Audited as any creation. */
+/** `GET /token`: a token with the default lifetime and every scope of the catalog the caller's roles allow (auth-o-tron's had no scopes). Audited as any creation. */
 export const createStoreToken = storeRoute(async ({ actor, runtime }) => {
-  const scopes = runtime.config.services.flatMap((service) => service.scopes.map((scope) => `${service.name}:${scope}`));
+  const scopes = (await runtime.tokens.pickableScopes(actor)).map((entry) => `${entry.service}:${entry.name}`);
   const created = await runtime.tokens.create(actor, { name: 'made with GET /token', scopes });
   return json(200, { token: created.secret, id: created.token.id, expires_at: created.token.expires_at, scopes: scopesByService(created.token.scopes) });
 });

@@ -14,6 +14,7 @@ import type { Logger } from '../log/logger';
 import { TOKENS_CHANNEL } from '../tokens/channel';
 import { fingerprintKey, secretFingerprint } from '../tokens/fingerprint';
 import { hasTokenShape, parseToken, type ParsedToken } from '../tokens/format';
+import { compileRestrictions } from '../tokens/restrictions';
 import type { LastUsedRecorder } from '../tokens/last-used';
 import { SecretUpgrades } from '../tokens/secret-upgrades';
 
@@ -33,10 +34,24 @@ export interface TokensProviderOptions {
 
 interface Verified {
   tokenId: string;
+  /**
+   * The owner is disabled: the token is refused at every use, but its secret is still checked, so
+   * whoever holds a leaked one can revoke it (re-enabling the owner must not bring it back).
+   * Enabling or disabling the owner reaches every replica as `user:<id>`, which drops these verdicts.
+   */
+  suspended: boolean;
+  /** Epoch seconds. */
+  issuedAt: number;
   ownerId: string;
   ownerName: string;
   identity: Identity;
 }
+
+/** What a presented token value proves (TokensProvider.holderOf). */
+export type HeldToken =
+  | { status: 'valid'; tokenId: string; ownerId: string; issuedAt: number; identity: Identity; suspended: boolean }
+  | { status: 'invalid' }
+  | { status: 'unavailable'; reason: string };
 
 const CACHE_SIZE = 50_000;
 // Wrong secrets are remembered briefly, so repeating one costs no lookup.
@@ -89,12 +104,33 @@ export class TokensProvider implements Provider {
     if (token === undefined) return NOT_OURS;
     const basicUsername = credential.scheme === 'Basic' ? basicOf(credential)?.username : undefined;
     const key = token === credential.value ? cacheKeyOf(credential) : credentialKey(token);
-    const seen = this.checker.peek(key);
-    if (seen) return this.outcomeOf(seen, basicUsername, context);
-    const parsed = parseToken(this.options.prefix, token);
-    if (!parsed) return NOT_OURS;
-    const verdict = this.checker.check({ key, secret: parsed.secret, subject: parsed.id, address: context.clientAddress?.(), find: () => this.find(parsed) });
+    const verdict = this.verdictOf(token, key, () => context.clientAddress?.());
+    if (!verdict) return NOT_OURS;
     return andThen(verdict, (step) => this.outcomeOf(step, basicUsername, context));
+  }
+
+  /**
+   * The token a presented value stands for, its secret checked exactly as at a gateway check (same
+   * cache, lanes and guessing defences), without counting a use: for revocation and introspection.
+   */
+  holderOf(token: string, clientAddress: string | undefined): MaybePromise<HeldToken> {
+    const verdict = hasTokenShape(this.options.prefix, token) ? this.verdictOf(token, credentialKey(token), () => clientAddress) : undefined;
+    if (!verdict) return { status: 'invalid' };
+    return andThen(verdict, (step): HeldToken => {
+      if (step.status === 'unavailable') return { status: 'unavailable', reason: step.reason };
+      if (step.status !== 'ok' || (step.value.identity.expiresAt ?? 0) * 1000 <= Date.now()) return { status: 'invalid' };
+      const { tokenId, ownerId, issuedAt, identity, suspended } = step.value;
+      return { status: 'valid', tokenId, ownerId, issuedAt, identity, suspended };
+    });
+  }
+
+  /** Synchronous when remembered (no checksum, no parse); undefined when the checksum is wrong. */
+  private verdictOf(token: string, key: string, address: () => string | undefined): MaybePromise<Step<Verified>> | undefined {
+    const seen = this.checker.peek(key);
+    if (seen) return seen;
+    const parsed = parseToken(this.options.prefix, token);
+    if (!parsed) return undefined;
+    return this.checker.check({ key, secret: parsed.secret, subject: parsed.id, address: address(), find: () => this.find(parsed) });
   }
 
   /** The token in a Bearer or Basic `user:token` credential, when it has our shape. */
@@ -116,6 +152,18 @@ export class TokensProvider implements Provider {
     if (refusal) return { status: 'refused', reason: refusal };
     const found = row;
     const fingerprint = secretFingerprint(key, parsed.secret);
+    // In a rotation's grace period the secret may be the previous one: the fingerprints tell which to
+    // check (a rotation picks a new secret whose fingerprint differs from the previous one's).
+    const previous = found.previous;
+    if (previous && found.secretFingerprint !== fingerprint && (previous.secretFingerprint === null || previous.secretFingerprint === fingerprint)) {
+      return {
+        status: 'found',
+        stored: { kind: 'argon2', hash: previous.secretHash },
+        value: verifiedOf(found, previous.until),
+        // Remembered no longer than the grace lasts, on every replica, without a message.
+        ttlMs: Math.max(1, Math.min(found.expiresAt.getTime(), previous.until.getTime()) - Date.now()),
+      };
+    }
     return {
       status: 'found',
       stored: { kind: 'argon2', hash: found.secretHash },
@@ -143,6 +191,7 @@ export class TokensProvider implements Provider {
   }
 
   private accept(entry: Verified, basicUsername: string | undefined, context: ProviderContext): ProviderOutcome {
+    if (entry.suspended) return refuseSecret('owner disabled');
     if (basicUsername !== undefined && basicUsername !== entry.ownerName) return refuseSecret('token belongs to another user');
     if ((entry.identity.expiresAt ?? 0) * 1000 <= Date.now()) return refuseSecret('token expired');
     this.options.lastUsed.record(entry.tokenId, context.clientAddress);
@@ -150,9 +199,13 @@ export class TokensProvider implements Provider {
   }
 }
 
-function verifiedOf(row: TokenForVerification): Verified {
+/** `until`: the previous secret's grace end, when that is the secret presented (the credential ends then). */
+function verifiedOf(row: TokenForVerification, until?: Date): Verified {
+  const endsAt = until && until < row.expiresAt ? until : row.expiresAt;
   return {
     tokenId: row.id,
+    suspended: row.owner.disabledAt !== null,
+    issuedAt: Math.floor(row.createdAt.getTime() / 1000),
     ownerId: row.owner.id,
     ownerName: row.owner.username,
     identity: frozenIdentity({
@@ -161,8 +214,9 @@ function verifiedOf(row: TokenForVerification): Verified {
       roles: row.owner.roles,
       attributes: row.owner.attributes,
       scopes: groupScopes(row.scopes),
-      expiresAt: Math.floor(row.expiresAt.getTime() / 1000),
+      expiresAt: Math.floor(endsAt.getTime() / 1000),
       tokenId: row.id,
+      restrictions: compileRestrictions(row.restrictions),
     }),
   };
 }
@@ -170,7 +224,6 @@ function verifiedOf(row: TokenForVerification): Verified {
 function refusalOf(row: TokenForVerification): string | undefined {
   if (row.revokedAt) return 'token revoked';
   if (row.expiresAt.getTime() <= Date.now()) return 'token expired';
-  if (row.owner.disabledAt) return 'owner disabled';
   return undefined;
 }
 

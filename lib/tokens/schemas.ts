@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDurationSeconds } from '../config/duration';
+import { restrictionsInput } from './restrictions';
 
 /** Body of "create a token" (portal form and JSON API). Expiry as `expires_in` or `expires_at`, not both. */
 export const createTokenInput = z
@@ -12,6 +13,7 @@ export const createTokenInput = z
       .refine((v) => parseDurationSeconds(v) !== null, 'expected a duration like 15m, 72h or 30d')
       .optional(),
     expires_at: z.iso.datetime({ offset: true, message: 'expected an ISO 8601 date and time, e.g. 2027-01-31T00:00:00Z' }).optional(),
+    restrictions: restrictionsInput.optional(),
   })
   .refine((v) => !(v.expires_in && v.expires_at), { message: 'give expires_in or expires_at, not both', path: ['expires_at'] });
 export type CreateTokenInput = z.input<typeof createTokenInput>;
@@ -23,6 +25,9 @@ export const rotateTokenInput = z.strictObject({
     .refine((v) => v === '0' || parseDurationSeconds(v) !== null, 'expected 0 or a duration like 15m, 24h or 7d')
     .default('0'),
 });
+
+/** `PATCH /api/tokens/<id>`: what may change after creation. `restrictions` replaces them all (`{}` lifts them). */
+export const updateTokenInput = z.strictObject({ restrictions: restrictionsInput });
 
 export const tokenStatus = z.enum(['active', 'expired', 'revoked']);
 
@@ -41,7 +46,12 @@ export const tokenView = z.object({
   last_used_address: z.string().nullable(),
   revoked_at: z.string().nullable(),
   revoked_by: z.string().nullable(),
+  /** Only on tokens made by a rotation before rotation kept the token's id. */
   rotated_from: z.string().nullable(),
+  rotated_at: z.string().nullable(),
+  /** While a rotation's grace period lasts: when the previous secret stops working. */
+  previous_secret_expires_at: z.string().nullable(),
+  restrictions: z.object({ ips: z.array(z.string()).optional(), methods: z.array(z.string()).optional(), paths: z.array(z.string()).optional(), hosts: z.array(z.string()).optional() }),
   /** First characters of the token, to recognise it in lists. */
   display: z.string(),
 });

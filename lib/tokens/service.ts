@@ -1,18 +1,29 @@
 import 'server-only';
 import type { Database } from '../../db/client';
 import type { TokenRow, TokenStatus, TokenWithOwner } from '../../db/tokens';
-import { countActiveTokens, getTokenWithOwner, insertToken, listTokens as listTokenRows, revokeToken as revokeTokenRow, rotateToken as rotateTokenRow } from '../../db/tokens';
+import {
+  countActiveTokens,
+  getTokenWithOwner,
+  insertToken,
+  listTokens as listTokenRows,
+  revokeTokensOfOwner,
+  revokeToken as revokeTokenRow,
+  rotateTokenSecret,
+  updateTokenRestrictions,
+} from '../../db/tokens';
 import { tokenUsage, USAGE_RETENTION_MS } from '../../db/token-usage';
-import { getUserById } from '../../db/users';
+import { getUserById, type UserRow } from '../../db/users';
 import type { Config } from '../config/schema';
 import { parseDurationSeconds } from '../config/duration';
-import { hashSecret } from '../crypto/secrets';
+import { hashSecret, verifySecret } from '../crypto/secrets';
 import { AppError } from '../errors';
 import { fingerprintKey, secretFingerprint } from './fingerprint';
-import { newToken, newTokenId } from './format';
+import { newToken, newTokenId, parseToken } from './format';
+import { normalizeRestrictions } from './restrictions';
+import type { ScopeCatalog, ScopeEntry } from './scope-catalog';
 import { TOKENS_CHANNEL } from './channel';
 import { capReached, issuanceRateLimited, SlidingWindowLimiter } from './limits';
-import { createdTokenView, createTokenInput, rotateTokenInput, tokenUsageView, tokenView, usageQuery, type CreatedTokenView, type TokenUsageView, type TokenView } from './schemas';
+import { createdTokenView, createTokenInput, rotateTokenInput, tokenUsageView, tokenView, updateTokenInput, usageQuery, type CreatedTokenView, type TokenUsageView, type TokenView } from './schemas';
 
 /** Who is acting, as established by the portal session or a directly accepted credential. */
 export interface Actor {
@@ -26,7 +37,10 @@ export interface Actor {
 
 export interface TokenServiceDeps {
   database: Database;
-  config: Pick<Config, 'tokens' | 'services'>;
+  config: Pick<Config, 'tokens'>;
+  catalog: ScopeCatalog;
+  /** A user's roles as a token of theirs would carry them: from their last sign-in, plus the realm's augmenters. */
+  rolesOf: (owner: Pick<UserRow, 'realm' | 'username' | 'roles' | 'attributes'>) => Promise<string[]>;
 }
 
 export { TOKENS_CHANNEL } from './channel';
@@ -54,6 +68,9 @@ function toView({ token, owner }: TokenWithOwner, prefix: string): TokenView {
     revoked_at: token.revokedAt?.toISOString() ?? null,
     revoked_by: token.revokedBy,
     rotated_from: token.rotatedFrom,
+    rotated_at: token.rotatedAt?.toISOString() ?? null,
+    previous_secret_expires_at: token.previousSecretUntil && token.previousSecretUntil > new Date() ? token.previousSecretUntil.toISOString() : null,
+    restrictions: token.restrictions,
     display: `${prefix}_${token.id}_…`,
   });
 }
@@ -77,11 +94,28 @@ export class TokenService {
   /** Creates a token for the actor, or (admins) for `ownerId`. The secret is returned here and never again. */
   async create(actor: Actor, body: unknown, ownerId = actor.userId): Promise<CreatedTokenView> {
     const input = createTokenInput.parse(body);
-    const invalid = input.scopes.filter((s) => !this.catalog().has(s));
-    if (invalid.length > 0) throw new AppError('invalid_input', 'unknown scopes', { fields: { scopes: invalid.map((s) => `unknown scope "${s}"`) } });
+    const unknown = input.scopes.filter((s) => !this.deps.catalog.has(s));
+    if (unknown.length > 0) throw new AppError('invalid_input', 'unknown scopes', { fields: { scopes: unknown.map((s) => `unknown scope "${s}"`) } });
     const expiresAt = this.expiryOf(input.expires_in, input.expires_at);
     const owner = ownerId === actor.userId ? undefined : await this.ownerForAdmin(actor, ownerId);
     const whose = owner ? `${owner.realm}/${owner.username}` : undefined;
+    // A token only ever carries what its owner's roles allow: picking more is refused, not silently dropped.
+    const roles = await this.deps.rolesOf(owner ?? (await this.ownerRow(actor.userId)));
+    const refused = this.deps.catalog.refused(input.scopes, roles);
+    if (refused.length > 0) {
+      throw new AppError('invalid_input', `scopes not allowed by ${owner ? "the owner's" : 'your'} roles: ${refused.join(', ')}`, {
+        fields: {
+          scopes: refused.map(
+            (s) =>
+              `"${s}" needs one of the roles ${this.deps.catalog
+                .list()
+                .find((e) => `${e.service}:${e.name}` === s)
+                ?.rolesAny?.join(', ')}`,
+          ),
+        },
+      });
+    }
+    const restrictions = normalizeRestrictions(input.restrictions);
     // Cheap refusals first, then the argon2 hash; the insert checks the cap again under the owner's lock.
     const { max_per_user: maxActive } = this.deps.config.tokens;
     const activeNow = await countActiveTokens(this.db, ownerId);
@@ -92,8 +126,18 @@ export class TokenService {
     const { token, secret } = newToken(this.prefix, id);
     const result = await insertToken(
       this.db,
-      { id, ownerId, name: input.name, description: input.description ?? null, scopes: [...new Set(input.scopes)], ...(await this.storedSecret(secret)), expiresAt, createdBy: actorName(actor) },
-      this.audit(actor, owner ? 'token.create_for_user' : 'token.create', whose ?? actorName(actor), id, { name: input.name, scopes: input.scopes, expires_at: expiresAt.toISOString() }),
+      {
+        id,
+        ownerId,
+        name: input.name,
+        description: input.description ?? null,
+        scopes: [...new Set(input.scopes)],
+        restrictions,
+        ...(await this.storedSecret(secret)),
+        expiresAt,
+        createdBy: actorName(actor),
+      },
+      this.audit(actor, owner ? 'token.create_for_user' : 'token.create', whose ?? actorName(actor), id, { name: input.name, scopes: input.scopes, expires_at: expiresAt.toISOString(), restrictions }),
       maxActive,
     );
     if (!result.written) throw capReached(result.active, maxActive, whose);
@@ -104,6 +148,12 @@ export class TokenService {
       secret: token,
       warning: 'Copy this token now: it is shown once and cannot be recovered.',
     });
+  }
+
+  /** The catalog scopes the actor's roles allow them to pick (the portal's scope picker). */
+  async pickableScopes(actor: Actor): Promise<ScopeEntry[]> {
+    const roles = await this.deps.rolesOf(await this.ownerRow(actor.userId));
+    return this.deps.catalog.list().filter((entry) => this.deps.catalog.allows(`${entry.service}:${entry.name}`, roles));
   }
 
   async list(actor: Actor, filter: { all?: boolean; search?: string; status?: TokenStatus } = {}): Promise<TokenView[]> {
@@ -134,6 +184,11 @@ export class TokenService {
     return toView({ token: revoked ?? existing.token, owner: existing.owner }, this.prefix);
   }
 
+  /**
+   * A new secret for the same token (same id, name, scopes, restrictions, history). The previous
+   * secret keeps working for the grace period chosen (`0`: not at all); one kept from an earlier
+   * rotation ends now.
+   */
   async rotate(actor: Actor, id: string, body: unknown): Promise<CreatedTokenView> {
     const { grace_period: grace } = rotateTokenInput.parse(body ?? {});
     const existing = await this.visible(actor, id);
@@ -142,34 +197,66 @@ export class TokenService {
     if (graceSeconds > 30 * 86400) throw new AppError('invalid_input', 'grace period too long', { fields: { grace_period: ['at most 30d'] } });
     this.takeIssuance(actor);
 
-    const newId = newTokenId();
-    const { token, secret } = newToken(this.prefix, newId);
-    const old = existing.token;
+    const key = await fingerprintKey(this.deps.database);
+    const current = existing.token.secretFingerprint;
+    // The gateway tells the two secrets of a grace period apart by fingerprint: they must differ.
+    let fresh = newToken(this.prefix, id);
+    while (current !== null && secretFingerprint(key, fresh.secret) === current) fresh = newToken(this.prefix, id);
     const whose = `${existing.owner.realm}/${existing.owner.username}`;
-    const maxActive = this.deps.config.tokens.max_per_user;
-    const result = await rotateTokenRow(
+    // On a whole second: a credential's expiry is kept in seconds (JWT `exp`), so the grace ends exactly then.
+    const previousUntil = graceSeconds > 0 ? new Date(Math.ceil(Date.now() / 1000 + graceSeconds) * 1000) : null;
+    const row = await rotateTokenSecret(
       this.db,
       id,
-      {
-        id: newId,
-        ownerId: old.ownerId,
-        name: old.name,
-        description: old.description,
-        scopes: old.scopes,
-        ...(await this.storedSecret(secret)),
-        expiresAt: old.expiresAt,
-        createdBy: actorName(actor),
-        rotatedFrom: id,
-      },
-      new Date(Date.now() + graceSeconds * 1000),
-      this.audit(actor, 'token.rotate', whose, id, { new_token_id: newId, grace_seconds: graceSeconds }),
-      maxActive,
+      { secretHash: await hashSecret(fresh.secret, this.deps.config.tokens.hash), secretFingerprint: secretFingerprint(key, fresh.secret), previousUntil },
+      this.audit(actor, 'token.rotate', whose, id, { name: existing.token.name, grace_seconds: graceSeconds, previous_secret_until: previousUntil?.toISOString() ?? null }),
     );
-    // Only a token that was already replaced can be refused: a second replacement adds a token.
-    if (!result.written) throw capReached(result.active, maxActive, existing.owner.id === actor.userId ? undefined : whose);
-    const { row } = result;
+    if (!row) throw new AppError('conflict', 'the token is no longer active and cannot be rotated');
+    // Every replica forgets what it remembered of this token's secrets; the grace period's own end needs no message.
     await this.deps.database.notify(TOKENS_CHANNEL, `token:${id}`);
-    return createdTokenView.parse({ token: toView({ token: row, owner: existing.owner }, this.prefix), secret: token, warning: 'Copy this token now: it is shown once and cannot be recovered.' });
+    return createdTokenView.parse({
+      token: toView({ token: row, owner: existing.owner }, this.prefix),
+      secret: fresh.token,
+      warning: 'Copy this token now: it is shown once and cannot be recovered.',
+    });
+  }
+
+  /** Changes what can be edited after creation (restrictions), owner or admin; audited, and every replica drops what it cached. */
+  async update(actor: Actor, id: string, body: unknown): Promise<TokenView> {
+    const input = updateTokenInput.parse(body ?? {});
+    const existing = await this.visible(actor, id);
+    const restrictions = normalizeRestrictions(input.restrictions);
+    const whose = `${existing.owner.realm}/${existing.owner.username}`;
+    const row = await updateTokenRestrictions(this.db, id, restrictions, this.audit(actor, 'token.update', whose, id, { name: existing.token.name, restrictions }));
+    if (!row) throw new AppError('not_found', 'no such token');
+    await this.deps.database.notify(TOKENS_CHANNEL, `token:${id}`);
+    return toView({ token: row, owner: existing.owner }, this.prefix);
+  }
+
+  /**
+   * Admins: a token by its id or by its whole value. A value counts only when its secret matches the
+   * one stored (or the previous one, in a grace period): only hashes are kept, so the id is looked up and the secret verified.
+   */
+  async lookup(actor: Actor, query: string): Promise<TokenView & { matched_by: 'id' | 'value' }> {
+    if (!actor.isAdmin) throw new AppError('forbidden', 'only admins can look tokens up');
+    const q = query.trim();
+    const parsed = parseToken(this.prefix, q);
+    if (!parsed) return { ...(await this.get(actor, q)), matched_by: 'id' };
+    const found = await getTokenWithOwner(this.db, parsed.id);
+    const hashes = found ? [found.token.secretHash, ...(found.token.previousSecretHash ? [found.token.previousSecretHash] : [])] : [];
+    for (const hash of hashes) if (await verifySecret(hash, parsed.secret)) return { ...toView(found as TokenWithOwner, this.prefix), matched_by: 'value' };
+    throw new AppError('not_found', 'no token has this value');
+  }
+
+  /** Admins: revokes every active token of a user at once (one audit row per token), on every replica. */
+  async revokeAllOf(actor: Actor, userId: string): Promise<{ revoked: number; tokens: string[] }> {
+    if (!actor.isAdmin) throw new AppError('forbidden', 'only admins can revoke the tokens of other users');
+    const owner = /^[0-9a-f-]{36}$/i.test(userId) ? await getUserById(this.db, userId) : undefined;
+    if (!owner) throw new AppError('not_found', 'no such user');
+    const whose = `${owner.realm}/${owner.username}`;
+    const rows = await revokeTokensOfOwner(this.db, owner.id, actorName(actor), (row) => this.audit(actor, 'token.revoke', whose, row.id, { name: row.name, bulk: true }));
+    if (rows.length > 0) await this.deps.database.notify(TOKENS_CHANNEL, `user:${owner.id}`);
+    return { revoked: rows.length, tokens: rows.map((r) => r.id) };
   }
 
   /** What is kept of a new secret: its argon2id hash with the token parameters, and its fingerprint. */
@@ -198,8 +285,10 @@ export class TokenService {
     return owner;
   }
 
-  private catalog(): Set<string> {
-    return new Set(this.deps.config.services.flatMap((s) => s.scopes.map((scope) => `${s.name}:${scope}`)));
+  private async ownerRow(userId: string): Promise<UserRow> {
+    const row = await getUserById(this.db, userId);
+    if (!row) throw new AppError('unauthorized', 'your account is unknown: sign in again');
+    return row;
   }
 
   private expiryOf(expiresIn: string | undefined, expiresAt: string | undefined): Date {

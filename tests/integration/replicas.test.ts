@@ -91,4 +91,29 @@ describe('revocation across replicas', () => {
     }
     expect(statuses).toContain(200);
   });
+
+  it('a rotation keeps the token: the other replica accepts the old secret during the grace period and refuses it within a second after', async () => {
+    const token = await newToken();
+    expect(await check(b, token.secret)).toBe(200); // B remembers it (cache_ttl: 5m)
+    const rotated = await fetch(`${a.url}/api/tokens/${token.id}/rotate`, {
+      method: 'POST',
+      headers: { Authorization: ADMIN, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ grace_period: '3s' }),
+    });
+    const body = (await rotated.json()) as { token: { id: string; previous_secret_expires_at: string }; secret: string };
+    expect(body.token.id).toBe(token.id);
+    const graceEnds = Date.parse(body.token.previous_secret_expires_at);
+    expect(await check(b, body.secret)).toBe(200);
+    expect(await check(b, token.secret)).toBe(200);
+    await expect.poll(() => check(b, token.secret), { timeout: Math.max(0, graceEnds - Date.now()) + REPLICA_DEADLINE_MS, interval: 20 }).toBe(401);
+    console.log(`old secret refused by the other replica ${(Date.now() - graceEnds).toFixed(0)} ms after the grace period ended`);
+    expect(await check(b, body.secret)).toBe(200);
+    expect(await check(a, token.secret)).toBe(401);
+
+    // Without a grace period the other replica forgets the old secret at once (the NOTIFY).
+    const again = await fetch(`${a.url}/api/tokens/${token.id}/rotate`, { method: 'POST', headers: { Authorization: ADMIN, 'Content-Type': 'application/json' }, body: '{}' });
+    const next = (await again.json()) as { secret: string };
+    await expect.poll(() => check(b, body.secret), { timeout: REPLICA_DEADLINE_MS, interval: 10 }).toBe(401);
+    expect(await check(b, next.secret)).toBe(200);
+  });
 });

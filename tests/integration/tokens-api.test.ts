@@ -112,19 +112,24 @@ describe.each(DATABASE_KINDS)('scoped tokens through the JSON API and the gatewa
     await expect.poll(async () => (await gateway(`Bearer ${secret}`)).status, { timeout: 1000, interval: 50 }).toBe(401);
   });
 
-  it('rotates: the new secret works, the old one stops at once or after the grace period', async () => {
+  it('rotates in place: the same token with a new secret; the old one stops at once or after the grace period', async () => {
     const { secret: old, token } = await create(ALICE, { name: 'rotating', scopes: ['polytope:read'] });
+    expect((await gateway(`Bearer ${old}`)).status).toBe(200); // now cached
     const rotated = await api('POST', `/api/tokens/${token.id}/rotate`, ALICE, {});
     expect(rotated.status).toBe(201);
     const next = rotated.body as Created;
-    expect(next.token).toMatchObject({ rotated_from: token.id, scopes: ['polytope:read'] });
+    expect(next.token).toMatchObject({ id: token.id, name: 'rotating', rotated_from: null, scopes: ['polytope:read'], previous_secret_expires_at: null });
+    expect(next.secret.startsWith(`aot_${token.id}_`)).toBe(true);
     expect((await gateway(`Bearer ${next.secret}`)).status).toBe(200);
     await expect.poll(async () => (await gateway(`Bearer ${old}`)).status, { timeout: 1000, interval: 50 }).toBe(401);
 
-    const graced = await api('POST', `/api/tokens/${next.token.id}/rotate`, ALICE, { grace_period: '1h' });
+    const graced = await api('POST', `/api/tokens/${token.id}/rotate`, ALICE, { grace_period: '1h' });
     expect(graced.status).toBe(201);
+    expect((graced.body as Created).token).toMatchObject({ id: token.id, previous_secret_expires_at: expect.any(String) });
     expect((await gateway(`Bearer ${next.secret}`)).status).toBe(200);
     expect((await gateway(`Bearer ${(graced.body as Created).secret}`)).status).toBe(200);
+    const mine = (await api('GET', '/api/tokens', ALICE)).body.tokens as TokenBody[];
+    expect(mine.filter((t) => t.id === token.id)).toHaveLength(1);
   });
 
   it.each([

@@ -41,7 +41,7 @@ describe('auth-o-tron config files load unchanged', () => {
     const { config, warnings } = loadConfig({ AOT_CONFIG_PATH: fixture('full-example.yml') });
     expect(config.augmenters[0]).toMatchObject({ type: 'plain_advanced', augment: { roles: ['superuser'], attributes: { department: 'engineering' } } });
     expect(config.logging).toMatchObject({ level: 'info', format: 'json', service_name: 'auth-o-tron' });
-    expect(config.services).toEqual([{ name: 'polytope', scopes: ['read', 'write'] }]);
+    expect(config.services).toEqual([{ name: 'polytope', scopes: [{ name: 'read' }, { name: 'write' }] }]); // plain scope names, read as the object form
     expect(warnings.some((w) => w.startsWith('store: the MongoDB settings are not used'))).toBe(true);
     expect(config.store?.enabled).toBe(true);
     // auth-o-tron's store was a Bearer provider named token-store: tokens made at /token authenticate.

@@ -58,7 +58,7 @@ function RotateForm({ tokenId, tokenName, action, close }: Omit<Props, 'canRotat
       <h2 id={`${id}-title`} className="text-lg font-bold">
         Rotate &ldquo;{tokenName}&rdquo;
       </h2>
-      <p className="text-sm text-slate-700">A new secret replaces this one, with the same name, scopes and expiry.</p>
+      <p className="text-sm text-slate-700">The token gets a new secret and keeps everything else: its id, name, scopes, restrictions, expiry and history.</p>
       <input type="hidden" name="id" value={tokenId} />
       <fieldset className="space-y-1">
         <legend className="font-medium">When should the old secret stop working?</legend>

@@ -4,7 +4,8 @@ import { hintClass } from './styles';
 
 export interface ServiceScopes {
   name: string;
-  scopes: string[];
+  /** Only the scopes the user's roles allow. */
+  scopes: Array<{ name: string; description?: string }>;
 }
 
 /** The scope catalog as checkboxes, one fieldset per service; values are `service:scope`. */
@@ -23,7 +24,7 @@ export function ScopePicker({ idPrefix, catalog, selected, errors }: { idPrefix:
           <fieldset key={service.name} className="min-w-40 rounded border border-slate-300 bg-white px-3 pb-2">
             <legend className="px-1 text-sm font-semibold">{service.name}</legend>
             {service.scopes.map((scope) => {
-              const value = `${service.name}:${scope}`;
+              const value = `${service.name}:${scope.name}`;
               return (
                 <label key={value} className="flex items-center gap-2 py-1 text-sm">
                   <input type="checkbox" name="scopes" value={value} defaultChecked={selected.includes(value)} className="h-4 w-4 focus-visible:outline-3 focus-visible:outline-blue-600" />

@@ -1,8 +1,14 @@
 import 'server-only';
-import type { Config } from '@/lib/config/schema';
+import type { ScopeEntry } from '@/lib/tokens/scope-catalog';
 import type { ServiceScopes } from '../_components/scope-picker';
 
-/** The scope catalog as the forms show it (plain data, safe to hand to client components). */
-export function catalogOf(config: Pick<Config, 'services'>): ServiceScopes[] {
-  return config.services.map((s) => ({ name: s.name, scopes: [...s.scopes] }));
+/** Scopes as the forms offer them, grouped by service (plain data, safe to hand to client components). */
+export function catalogOf(entries: readonly ScopeEntry[]): ServiceScopes[] {
+  const services = new Map<string, ServiceScopes>();
+  for (const entry of entries) {
+    let service = services.get(entry.service);
+    if (!service) services.set(entry.service, (service = { name: entry.service, scopes: [] }));
+    service.scopes.push(entry.description === undefined ? { name: entry.name } : { name: entry.name, description: entry.description });
+  }
+  return [...services.values()];
 }

@@ -84,7 +84,7 @@ export default async function AdminPage({ searchParams }: { searchParams: Search
         <p className="text-sm text-slate-700">The user must have signed in once. Hand the secret over through a safe channel.</p>
         <TokenForm
           action={adminCreateTokenAction}
-          catalog={catalogOf(runtime.config)}
+          catalog={catalogOf(runtime.catalog.list())}
           expiry={expiryOptions(runtime.config.tokens)}
           users={users.filter((u) => !u.disabled).map((u) => ({ id: u.id, label: `${u.realm}/${u.username}${u.name ? ` (${u.name})` : ''}` }))}
         />

@@ -29,7 +29,7 @@ export default async function TokensPage() {
         <h2 id="create-heading" className="text-xl font-semibold">
           Create a token
         </h2>
-        <TokenForm action={createTokenAction} catalog={catalogOf(runtime.config)} expiry={expiryOptions(runtime.config.tokens)} />
+        <TokenForm action={createTokenAction} catalog={catalogOf(await runtime.tokens.pickableScopes(actor))} expiry={expiryOptions(runtime.config.tokens)} />
       </section>
 
       <section aria-labelledby="list-heading" className="space-y-3">

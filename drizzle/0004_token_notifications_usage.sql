@@ -37,4 +37,5 @@ CREATE TABLE "token_usage_hours" (
 CREATE UNIQUE INDEX "notifications_event_channel" ON "notifications" USING btree ("event_key","channel");--> statement-breakpoint
 CREATE INDEX "notifications_due" ON "notifications" USING btree ("next_attempt_at");--> statement-breakpoint
 CREATE INDEX "token_usage_addresses_last_seen" ON "token_usage_addresses" USING btree ("last_seen");--> statement-breakpoint
-CREATE INDEX "token_usage_hours_hour" ON "token_usage_hours" USING btree ("hour");
+CREATE INDEX "token_usage_hours_hour" ON "token_usage_hours" USING btree ("hour");--> statement-breakpoint
+CREATE INDEX "tokens_live_expiry" ON "tokens" USING btree ("expires_at") WHERE "tokens"."revoked_at" is null;

@@ -1,0 +1,4 @@
+import { lookupTokenRoute } from '@/lib/portal/token-routes';
+
+export const dynamic = 'force-dynamic';
+export const POST = lookupTokenRoute;
