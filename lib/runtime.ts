@@ -135,6 +135,7 @@ export async function createRuntime(loaded: LoadedConfig, logger = createLogger(
   const notifier = config.notifications ? new Notifier({ db: database.db, config: config.notifications, prefix: config.tokens.prefix, portalUrl: config.portal?.url, logger }) : undefined;
   notifier?.start();
 
+  const holders = new TokenHolders({ database, gateway, provider: providers.find((p): p is TokensProvider => p.type === 'tokens'), introspectRoles: config.tokens.introspect_roles });
   return {
     config,
     demo: loaded.demo,
@@ -144,12 +145,12 @@ export async function createRuntime(loaded: LoadedConfig, logger = createLogger(
     http,
     addresses,
     tokens: new TokenService({ database, config, catalog, rolesOf: (owner) => gateway.rolesOf(owner) }),
-    holders: new TokenHolders({ database, gateway, provider: providers.find((p): p is TokensProvider => p.type === 'tokens'), introspectRoles: config.tokens.introspect_roles }),
+    holders,
     catalog,
     admin: new AdminService(database, users),
     users,
     scim,
-    secretScanning: secretScanningOf(config, database, logger),
+    secretScanning: secretScanningOf(config, holders, logger),
     metrics,
     async close() {
       keys.stop();
@@ -190,11 +191,11 @@ async function signingKeys(config: Config, database: Database): Promise<{ curren
   return { current: () => keySet, stop: () => clearInterval(timer) };
 }
 
-function secretScanningOf(config: Config, database: Database, logger: Logger): GithubSecretScanning | undefined {
+function secretScanningOf(config: Config, holders: TokenHolders, logger: Logger): GithubSecretScanning | undefined {
   const github = config.secret_scanning?.github;
   if (!github) return undefined;
   const keys = new GithubKeys({ url: github.keys_url, timeoutMs: config.auth.timeout_in_ms, ttlMs: github.cache_ttl * 1000, refetchMs: github.refetch_interval * 1000, logger });
-  return new GithubSecretScanning({ database, prefix: config.tokens.prefix, keys, logger });
+  return new GithubSecretScanning({ holders, keys, logger });
 }
 
 const GLOBAL_KEY = Symbol.for('auth-o-tron.runtime');

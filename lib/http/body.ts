@@ -1,4 +1,5 @@
 import { AppError } from '../errors';
+import { readLimitedBytes } from './client';
 
 /** Bodies of the JSON API are small: a bulk revocation of 1,000 tokens is about 80 kB. */
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -19,44 +20,37 @@ const FORM_TYPE = 'application/x-www-form-urlencoded';
  */
 export async function readBody(request: Request, options: BodyOptions = {}): Promise<unknown> {
   const maxBytes = options.maxBytes ?? MAX_BODY_BYTES;
-  const declared = Number(request.headers.get('content-length') ?? '0');
-  if (declared > maxBytes) throw tooLarge(maxBytes);
-  const text = await readLimited(request, maxBytes);
+  const bytes = await readLimitedBytes(request, maxBytes);
+  if (bytes === null) throw tooLarge(maxBytes);
+  const text = bytes.toString('utf8');
   if (text.trim() === '') return {};
-  const type = (request.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-  if (JSON_TYPE.test(type)) return parseJson(text);
+  const type = mediaType(request);
+  if (JSON_TYPE.test(type)) return parseJsonBody(bytes);
   if (options.form && type === FORM_TYPE) return parseForm(text);
   throw new AppError('unsupported_media_type', `send the body as application/json${options.form ? ` or ${FORM_TYPE}` : ''}`);
 }
 
-function tooLarge(maxBytes: number): AppError {
-  return new AppError('payload_too_large', `the body is larger than ${Math.floor(maxBytes / 1024)} kB`);
+/** The raw bytes of a body (what a signature covers), refused before they are parsed: another media type → 415, larger than `maxBytes` → 413. */
+export async function readRawBody(request: Request, rules: { maxBytes: number; types: readonly string[] }): Promise<Buffer> {
+  if (!rules.types.includes(mediaType(request))) throw new AppError('unsupported_media_type', `send the body as ${rules.types.join(' or ')}`);
+  const bytes = await readLimitedBytes(request, rules.maxBytes);
+  if (bytes === null) throw tooLarge(rules.maxBytes);
+  return bytes;
 }
 
-async function readLimited(request: Request, maxBytes: number): Promise<string> {
-  if (!request.body) return '';
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      throw tooLarge(maxBytes);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function parseJson(text: string): unknown {
+/** JSON bytes to a value; malformed JSON → 400. */
+export function parseJsonBody(bytes: Buffer): unknown {
   try {
-    return JSON.parse(text);
+    return JSON.parse(bytes.toString('utf8'));
   } catch {
     throw new AppError('bad_request', 'the body is not valid JSON');
   }
+}
+
+const mediaType = (request: Request) => (request.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+
+function tooLarge(maxBytes: number): AppError {
+  return new AppError('payload_too_large', `the body is larger than ${Math.floor(maxBytes / 1024)} kB`);
 }
 
 /** A form as an object; a parameter given twice is malformed (RFC 6749 section 3.1, which 7009 and 7662 follow). */

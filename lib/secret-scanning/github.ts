@@ -1,13 +1,10 @@
 import 'server-only';
 import { verify } from 'node:crypto';
 import { z } from 'zod';
-import type { Database } from '../../db/client';
-import { revokeToken } from '../../db/tokens';
 import { AppError } from '../errors';
-import { parseJsonBody } from '../http/request-body';
+import { parseJsonBody } from '../http/body';
 import type { Logger } from '../log/logger';
-import { findActiveTokenByValue } from '../tokens/by-value';
-import { TOKENS_CHANNEL } from '../tokens/channel';
+import type { TokenHolders } from '../tokens/holders';
 import type { GithubKeys } from './github-keys';
 
 /** The audit actor of revocations by secret scanning (notifications call these "leaked"). */
@@ -38,8 +35,8 @@ export interface SignedRequest {
 }
 
 export interface GithubSecretScanningOptions {
-  database: Database;
-  prefix: string;
+  /** Revokes by value exactly as `POST /api/revoke` does (the gateway's own check of the secret). */
+  holders: TokenHolders;
   keys: GithubKeys;
   logger: Logger;
 }
@@ -78,21 +75,15 @@ export class GithubSecretScanning {
 
   /** Whether the alert names one of our tokens, real and active (then revoked now). */
   private async revoke(alert: z.infer<typeof alerts>[number], request: SignedRequest): Promise<boolean> {
-    const { database, prefix, logger } = this.options;
-    const row = await findActiveTokenByValue(database.db, prefix, alert.token);
-    if (!row) return false;
-    const audit = {
+    const { holders, logger } = this.options;
+    const found = await holders.revokeByValue(alert.token, {
       actor: SECRET_SCANNING_ACTOR,
-      action: 'token.revoke',
-      targetUser: `${row.owner.realm}/${row.owner.username}`,
-      tokenId: row.id,
-      clientAddress: request.clientAddress ?? null,
-      userAgent: request.userAgent ?? null,
+      clientAddress: request.clientAddress,
+      userAgent: request.userAgent,
       details: { reported_by: 'github', url: alert.url ?? null, source: alert.source ?? null },
-    };
-    // Revoked by a concurrent alert meanwhile is still a true positive: the token was real.
-    if (await revokeToken(database.db, row.id, SECRET_SCANNING_ACTOR, audit)) await database.notify(TOKENS_CHANNEL, `token:${row.id}`);
-    logger.warn({ token_id: row.id, owner: audit.targetUser, source: alert.source }, 'secret scanning: a leaked token was revoked');
+    });
+    if (!found) return false;
+    logger.warn({ token_id: found.tokenId, owner: found.targetUser, source: alert.source }, 'secret scanning: a leaked token was revoked');
     return true;
   }
 }

@@ -1,6 +1,6 @@
 import 'server-only';
 import { AppError } from '../errors';
-import { readRawBody } from '../http/request-body';
+import { readRawBody } from '../http/body';
 import { errorResponse } from '../portal/api';
 import { getRuntime } from '../runtime';
 import { PEER_ADDRESS_HEADER } from '../server/peer';

@@ -74,20 +74,36 @@ export class TokenHolders {
   }
 
   private async revokeOne(provider: TokensProvider, token: string, context: HolderContext): Promise<void> {
-    const held = await provider.holderOf(token, context.clientAddress);
+    await this.revokeHeld(provider, token, { actor: TOKEN_HOLDER, details: { via: 'rfc7009' }, ...context });
+  }
+
+  /**
+   * Revokes the token whose whole value is `token`, checked exactly as the gateway checks it (a
+   * previous secret still in its grace period, a suspended owner's token count too). The token's id
+   * and owner when the value was a real token (revoked now, or meanwhile by a concurrent request).
+   */
+  async revokeByValue(token: string, audit: HolderContext & { actor: string; details: Record<string, unknown> }): Promise<{ tokenId: string; targetUser: string } | undefined> {
+    const { provider } = this.deps;
+    return provider ? this.revokeHeld(provider, token, audit) : undefined;
+  }
+
+  private async revokeHeld(provider: TokensProvider, token: string, audit: HolderContext & { actor: string; details: Record<string, unknown> }) {
+    const held = await provider.holderOf(token, audit.clientAddress);
     if (held.status === 'unavailable') throw new AppError('unavailable', 'the token store could not answer; try again');
-    if (held.status !== 'valid') return;
+    if (held.status !== 'valid') return undefined;
     const { username, realm } = held.identity;
-    const revoked = await revokeToken(this.deps.database.db, held.tokenId, TOKEN_HOLDER, {
-      actor: TOKEN_HOLDER,
+    const targetUser = `${realm}/${username}`;
+    const revoked = await revokeToken(this.deps.database.db, held.tokenId, audit.actor, {
+      actor: audit.actor,
       action: 'token.revoke',
-      targetUser: `${realm}/${username}`,
+      targetUser,
       tokenId: held.tokenId,
-      clientAddress: context.clientAddress ?? null,
-      userAgent: context.userAgent ?? null,
-      details: { via: 'rfc7009' },
+      clientAddress: audit.clientAddress ?? null,
+      userAgent: audit.userAgent ?? null,
+      details: audit.details,
     });
     if (revoked) await this.deps.database.notify(TOKENS_CHANNEL, `token:${held.tokenId}`);
+    return { tokenId: held.tokenId, targetUser };
   }
 
   /** Whether `caller` (authenticated by the gateway) may introspect: a role in `tokens.introspect_roles`. */
