@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashSecret } from '@/lib/crypto/secrets';
 import { DATABASE_KINDS, startApp, type RunningApp } from '../support/app';
 import { PORTAL_CLIENT, PORTAL_SECRET, startTestIdp, type TestIdp } from '../support/oidc-idp';
+import { waitForOutput } from '../support/gateway-client';
 import { freePort } from '../support/ports';
 import { newBrowser, signInToPortal, signOutAtIdp, signOutOfPortal } from '../support/portal-signin';
 import { createPostgresDatabase, type TestDatabase } from '../support/postgres';
@@ -275,7 +276,8 @@ describe.each(DATABASE_KINDS)('deprovisioning (%s)', (kind) => {
     const idpLogout = await signOutOfPortal(first().url, browser);
     expect(idpLogout).toContain('id_token_hint=');
     await signOutAtIdp(idp, browser, idpLogout);
-    expect(first().output()).toContain('back-channel logout of a portal sign-out');
+    // oidc-provider answers the browser before its back-channel POST has been handled.
+    await waitForOutput(() => first().output(), 'back-channel logout of a portal sign-out', 10_000);
     expect((await adminUser('vera'))?.disabled).toBe(false);
     await everywhere([password('vera')], 200);
     // The refresh token outlives the IdP session (offline_access): revalidation keeps vouching after the sign-out.
