@@ -1,7 +1,7 @@
 'use client';
 
 import { useActionState, useEffect, useRef, useState } from 'react';
-import { idleState, type FormAction } from '../_lib/action-state';
+import { idleState, type FormAction } from '@/lib/portal/action-state';
 import { SubmitButton } from './submit-button';
 import { buttonClass } from './styles';
 

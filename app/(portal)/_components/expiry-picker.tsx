@@ -1,7 +1,7 @@
 'use client';
 
 import { useRef } from 'react';
-import { describedBy } from '../_lib/action-state';
+import { describedBy } from '@/lib/portal/action-state';
 import { CUSTOM_EXPIRY, type ExpiryOptions } from '../_lib/expiry';
 import { FieldError } from './field-error';
 import { hintClass, inputClass } from './styles';

@@ -1,7 +1,7 @@
 'use client';
 
 import { useActionState, useId, useRef, useState } from 'react';
-import { GRACE_CHOICES, idleState, type IssuedSecret } from '../_lib/action-state';
+import { GRACE_CHOICES, idleState, type IssuedSecret } from '@/lib/portal/action-state';
 import { FormMessage } from './form-message';
 import { SecretPanel } from './secret-panel';
 import { SubmitButton } from './submit-button';

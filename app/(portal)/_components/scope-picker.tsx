@@ -1,4 +1,4 @@
-import { describedBy } from '../_lib/action-state';
+import { describedBy } from '@/lib/portal/action-state';
 import { FieldError } from './field-error';
 import { hintClass } from './styles';
 

@@ -1,7 +1,7 @@
 'use client';
 
 import { useEffect, useId, useRef, useState } from 'react';
-import type { IssuedSecret } from '../_lib/action-state';
+import type { IssuedSecret } from '@/lib/portal/action-state';
 import { buttonClass } from './styles';
 
 type CopyState = 'idle' | 'copied' | 'failed';

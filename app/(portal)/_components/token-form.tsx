@@ -1,7 +1,7 @@
 'use client';
 
 import { useActionState, useId, useState } from 'react';
-import { describedBy, fieldErrorsOf, idleState, submittedValues, type FormAction, type IssuedSecret } from '../_lib/action-state';
+import { describedBy, fieldErrorsOf, idleState, submittedValues, type FormAction, type IssuedSecret } from '@/lib/portal/action-state';
 import type { ExpiryOptions } from '../_lib/expiry';
 import { ExpiryPicker } from './expiry-picker';
 import { FieldError } from './field-error';

@@ -1,7 +1,7 @@
 'use client';
 
 import { useActionState } from 'react';
-import { idleState, type FormAction } from '../../_lib/action-state';
+import { idleState, type FormAction } from '@/lib/portal/action-state';
 
 import { SubmitButton } from '../../_components/submit-button';
 
