@@ -48,7 +48,8 @@ export function apiRoute<P extends Record<string, string> = Record<string, never
         body: () => readJson(request),
         query: (name) => url.searchParams.get(name) ?? undefined,
       });
-      return jsonResponse(options.status ?? 200, result);
+      // A handler may answer in another format (CSV) with its own Response.
+      return result instanceof Response ? result : jsonResponse(options.status ?? 200, result);
     } catch (error) {
       return errorResponse(error, runtime);
     }

@@ -1,6 +1,6 @@
 import 'server-only';
 import type { Database } from '../../db/client';
-import type { TokenRow, TokenStatus, TokenWithOwner } from '../../db/tokens';
+import type { PageWindow, TokenRow, TokenStatus, TokenWithOwner } from '../../db/tokens';
 import { countActiveTokens, getTokenWithOwner, insertToken, listTokens as listTokenRows, revokeToken as revokeTokenRow, rotateToken as rotateTokenRow } from '../../db/tokens';
 import { getUserById } from '../../db/users';
 import type { Config } from '../config/schema';
@@ -8,7 +8,7 @@ import { parseDurationSeconds } from '../config/duration';
 import { hashSecret } from '../crypto/secrets';
 import { AppError } from '../errors';
 import { fingerprintKey, secretFingerprint } from './fingerprint';
-import { newToken, newTokenId } from './format';
+import { newToken, newTokenId, parseToken } from './format';
 import { TOKENS_CHANNEL } from './channel';
 import { capReached, issuanceRateLimited, SlidingWindowLimiter } from './limits';
 import { createdTokenView, createTokenInput, rotateTokenInput, tokenView, type CreatedTokenView, type TokenView } from './schemas';
@@ -105,10 +105,15 @@ export class TokenService {
     });
   }
 
-  async list(actor: Actor, filter: { all?: boolean; search?: string; status?: TokenStatus } = {}): Promise<TokenView[]> {
+  /**
+   * A page of the actor's tokens (admins: everyone's with `all`). A whole token value as `search`
+   * finds that token by its id: only the id is used, the secret is neither checked nor kept.
+   */
+  async list(actor: Actor, filter: { all?: boolean; search?: string; status?: TokenStatus } = {}, window: PageWindow = { offset: 0, limit: 50 }): Promise<{ tokens: TokenView[]; total: number }> {
     if (filter.all && !actor.isAdmin) throw new AppError('forbidden', 'only admins can list every token');
-    const rows = await listTokenRows(this.db, { ownerId: filter.all ? undefined : actor.userId, search: filter.search, status: filter.status });
-    return rows.map((row) => toView(row, this.prefix));
+    const search = filter.search ? (parseToken(this.prefix, filter.search)?.id ?? filter.search) : undefined;
+    const { rows, total } = await listTokenRows(this.db, { ownerId: filter.all ? undefined : actor.userId, search, status: filter.status }, window);
+    return { tokens: rows.map((row) => toView(row, this.prefix)), total };
   }
 
   async get(actor: Actor, id: string): Promise<TokenView> {
@@ -152,7 +157,7 @@ export class TokenService {
         rotatedFrom: id,
       },
       new Date(Date.now() + graceSeconds * 1000),
-      this.audit(actor, 'token.rotate', whose, id, { new_token_id: newId, grace_seconds: graceSeconds }),
+      this.audit(actor, 'token.rotate', whose, id, { name: old.name, new_token_id: newId, grace_seconds: graceSeconds }),
       maxActive,
     );
     // Only a token that was already replaced can be refused: a second replacement adds a token.

@@ -2,15 +2,17 @@
 
 import type { IssuedSecret } from '@/lib/portal/action-state';
 import { formAction } from '@/lib/portal/form-action';
-import { tokenBodyFromForm } from '../_lib/token-form';
+import { duplicateNameWarning, tokenBodyFromForm } from '../_lib/token-form';
 import { rotateForm, tokenIdForm } from '../_lib/row-forms';
 
 // Server actions are public endpoints: formAction establishes the signed-in actor and the token
 // service decides what that actor may do (own tokens only; admins through /admin).
 
 export const createTokenAction = formAction<IssuedSecret>({ keepValues: true }, async ({ actor, runtime, formData }) => {
-  const created = await runtime.tokens.create(actor, tokenBodyFromForm(formData, runtime.config.tokens));
-  return { message: `Token "${created.token.name}" created.`, data: { tokenId: created.token.id, name: created.token.name, secret: created.secret } };
+  const body = tokenBodyFromForm(formData, runtime.config.tokens);
+  const warning = await duplicateNameWarning(runtime, actor.userId, body.name);
+  const created = await runtime.tokens.create(actor, body);
+  return { message: `Token "${created.token.name}" created.`, data: { tokenId: created.token.id, name: created.token.name, secret: created.secret, warning } };
 });
 
 export const revokeTokenAction = formAction<null, typeof tokenIdForm>({ schema: tokenIdForm }, async ({ actor, runtime, input }) => {
