@@ -41,7 +41,7 @@ export function TokenList({ tokens, label, showOwner = false, hrefOf, actions }:
               <Fact term="Created">
                 <DateTime iso={token.created_at} />
               </Fact>
-              <Fact term={token.status === 'revoked' ? 'Revoked' : 'Expires'}>
+              <Fact term={token.status === 'revoked' ? 'Revoked at' : 'Expires'}>
                 {token.status === 'revoked' && token.revoked_at ? (
                   <>
                     <DateTime iso={token.revoked_at} />
