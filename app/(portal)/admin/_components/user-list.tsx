@@ -23,7 +23,7 @@ export function UserList({ users, currentUserId }: { users: UserView[]; currentU
           <li key={user.id} data-user={handle} className={`${cardClass} flex flex-col gap-3 md:flex-row md:items-start`}>
             <div className="min-w-0 grow space-y-3">
               <div className="flex flex-wrap items-baseline gap-2">
-                <h3 className="font-semibold break-all">{handle}</h3>
+                <h2 className="font-semibold break-all">{handle}</h2>
                 {user.disabled ? (
                   <span className="rounded border border-red-700 bg-red-50 px-2 py-0.5 text-xs font-semibold text-red-900">Disabled</span>
                 ) : (
