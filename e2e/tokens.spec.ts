@@ -81,7 +81,7 @@ test.describe
       const date = dateIn(45);
       backupSecret = await form.create({ name: 'e2e backup', scopes: ['mars:retrieve'], expiry: date });
       await form.dismissSecret();
-      await expect(list.row('e2e backup')).toContainText(`${date} 00:00 UTC`);
+      await expect(list.row('e2e backup')).toContainText(`${date} 00:00:00 UTC`);
       expect(await gateway.status(backupSecret)).toBe(200);
     });
 

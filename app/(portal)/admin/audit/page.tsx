@@ -14,7 +14,7 @@ import { AuditList } from '../_components/audit-list';
 
 export const metadata: Metadata = { title: 'Audit log - Administration - Auth-O-Tron' };
 
-const FIELDS = ['actor', 'action', 'target_user', 'from', 'to'] as const;
+const FIELDS = ['actor', 'action', 'target_user', 'token_id', 'from', 'to'] as const;
 
 export default async function AdminAuditPage({ searchParams }: { searchParams: SearchParams }) {
   await requireAdminSession('/admin/audit');
@@ -78,6 +78,7 @@ export default async function AdminAuditPage({ searchParams }: { searchParams: S
             </select>
           </div>
           {textField('target_user', 'Target user (realm/username)')}
+          {textField('token_id', 'Token id')}
           {textField('from', 'From (UTC day)', 'e.g. 2026-12-01')}
           {textField('to', 'To (UTC day, included)', 'e.g. 2026-12-31')}
           <div className="flex basis-full flex-wrap items-center gap-3">

@@ -129,7 +129,7 @@ export default async function TokenPage({ params }: { params: Promise<{ id: stri
             {actor.isAdmin && (
               <>
                 {' '}
-                <Link href={`/admin/audit`} className={linkClass}>
+                <Link href={`/admin/audit?token_id=${token.id}`} className={linkClass}>
                   The audit log has them all.
                 </Link>
               </>
