@@ -145,6 +145,15 @@ test('an admin finds a token by its whole value, which never reaches the address
   await expect(portal.admin.tokens.row('e2e found by value')).toHaveCount(1);
   await portal.admin.search(id, 'active');
   await expect(portal.admin.tokens.items()).toHaveCount(1);
+  // Revoked in an "active only" view, the card leaves the list; the message stays and has the focus.
+  const card = portal.admin.tokens.items().first();
+  await card.getByRole('button', { name: /^Revoke/ }).click();
+  await card.getByRole('button', { name: /^Yes, revoke/ }).click();
+  const notice = page.getByTestId('notice');
+  await expect(notice).toHaveText('✓ Token "e2e found by value" of local/admin revoked.');
+  await expect(notice).toBeFocused();
+  await expect(portal.admin.tokens.items()).toHaveCount(0);
+  await expect(page.getByTestId('list-summary')).toHaveText('0 tokens match.');
 });
 
 test('two tokens of one name: a warning, and every control names which one it acts on', async ({ page, portal }) => {
