@@ -3,6 +3,7 @@ import type { ReactNode } from 'react';
 import type { TokenView } from '@/lib/tokens/schemas';
 import { tokenRef } from '../_lib/labels';
 import { DateTime } from './date-time';
+import { Fact } from './fact';
 import { StatusBadge } from './status-badge';
 import { cardClass, linkClass } from './styles';
 
@@ -67,14 +68,5 @@ export function TokenList({ tokens, label, showOwner = false, hrefOf, actions }:
         </li>
       ))}
     </ul>
-  );
-}
-
-export function Fact({ term, children }: { term: string; children: ReactNode }) {
-  return (
-    <div className="min-w-0">
-      <dt className="text-xs font-semibold tracking-wide text-slate-600 uppercase">{term}</dt>
-      <dd className="mt-0.5">{children}</dd>
-    </div>
   );
 }

@@ -2,7 +2,7 @@ import type { AuditView } from '@/lib/portal/admin';
 import { actionName } from '@/lib/portal/audit-actions';
 import { DateTime } from '../../_components/date-time';
 import { cardClass } from '../../_components/styles';
-import { Fact } from '../../_components/token-list';
+import { Fact } from '../../_components/fact';
 
 function tokenOf(e: AuditView) {
   const name = typeof e.details.name === 'string' ? e.details.name : undefined;

@@ -1,7 +1,7 @@
 import type { UserView } from '@/lib/portal/admin';
 import { DateTime } from '../../_components/date-time';
 import { cardClass } from '../../_components/styles';
-import { Fact } from '../../_components/token-list';
+import { Fact } from '../../_components/fact';
 import { setUserDisabledAction } from '../actions';
 import { UserToggle } from './user-toggle';
 

@@ -12,7 +12,7 @@ import { NoticeArea } from '../../_components/notice';
 import { RotateDialog } from '../../_components/rotate-dialog';
 import { StatusBadge } from '../../_components/status-badge';
 import { cardClass, emptyClass, linkClass, pageTitleClass, sectionClass, sectionTitleClass } from '../../_components/styles';
-import { Fact } from '../../_components/token-list';
+import { Fact } from '../../_components/fact';
 import { catalogOf, scopeDescriptions } from '../../_lib/catalog';
 import { tokenLabel } from '../../_lib/labels';
 import { revokeTokenAction, rotateTokenAction } from '../actions';
