@@ -33,10 +33,15 @@ export interface TokenForVerification {
 
 export interface TokenFilter {
   ownerId?: string;
-  /** Matches owner username or token name (case-insensitive substring). */
+  /** Matches `realm/username`, token name (case-insensitive substring) or the exact token id. */
   search?: string;
   status?: TokenStatus;
-  limit?: number;
+}
+
+/** One page of a list: `offset` rows skipped, at most `limit` returned, and how many there are in all. */
+export interface PageWindow {
+  offset: number;
+  limit: number;
 }
 
 const ownerColumns = { id: users.id, realm: users.realm, username: users.username };
@@ -92,25 +97,42 @@ export async function getTokenWithOwner(db: Db, id: string): Promise<TokenWithOw
   return row;
 }
 
-export async function listTokens(db: Db, filter: TokenFilter): Promise<TokenWithOwner[]> {
+/** A page of tokens, newest first, and the number matching the filter (so nothing is cut off unsaid). */
+export async function listTokens(db: Db, filter: TokenFilter, window: PageWindow): Promise<{ rows: TokenWithOwner[]; total: number }> {
   const conditions: SQL[] = [];
   if (filter.ownerId) conditions.push(eq(tokens.ownerId, filter.ownerId));
   if (filter.search) {
     const pattern = `%${filter.search.replace(/[%_\\]/g, '\\$&')}%`;
-    const match = or(ilike(users.username, pattern), ilike(tokens.name, pattern));
+    const match = or(ilike(sql`${users.realm} || '/' || ${users.username}`, pattern), ilike(tokens.name, pattern), eq(tokens.id, filter.search));
     if (match) conditions.push(match);
   }
   const now = new Date();
   if (filter.status === 'revoked') conditions.push(isNotNull(tokens.revokedAt));
   if (filter.status === 'expired') conditions.push(isNull(tokens.revokedAt), lte(tokens.expiresAt, now));
   if (filter.status === 'active') conditions.push(isNull(tokens.revokedAt), gt(tokens.expiresAt, now));
-  return db
-    .select({ token: tokens, owner: ownerColumns })
+  const where = and(...conditions);
+  const [rows, [totals]] = await Promise.all([
+    db
+      .select({ token: tokens, owner: ownerColumns })
+      .from(tokens)
+      .innerJoin(users, eq(users.id, tokens.ownerId))
+      .where(where)
+      .orderBy(desc(tokens.createdAt), desc(tokens.id))
+      .limit(window.limit)
+      .offset(window.offset),
+    db.select({ total: count() }).from(tokens).innerJoin(users, eq(users.id, tokens.ownerId)).where(where),
+  ]);
+  return { rows, total: totals?.total ?? 0 };
+}
+
+/** Whether the owner already has another token of this name that still works (a warning, not a refusal). */
+export async function hasActiveTokenNamed(db: Db, ownerId: string, name: string, now = new Date()): Promise<boolean> {
+  const [row] = await db
+    .select({ id: tokens.id })
     .from(tokens)
-    .innerJoin(users, eq(users.id, tokens.ownerId))
-    .where(and(...conditions))
-    .orderBy(desc(tokens.createdAt))
-    .limit(filter.limit ?? 500);
+    .where(and(eq(tokens.ownerId, ownerId), eq(tokens.name, name), isNull(tokens.revokedAt), gt(tokens.expiresAt, now)))
+    .limit(1);
+  return row !== undefined;
 }
 
 /** Revokes a token once; revoking again changes nothing and writes no second audit row. */

@@ -70,14 +70,20 @@ export async function getUserByName(db: Db, realm: string, username: string): Pr
   return row;
 }
 
-export async function listUsers(db: Db, search?: string): Promise<UserRow[]> {
+/** A page of users by realm and name, and how many match: `search` matches `realm/username`, email or name. */
+export async function listUsers(db: Db, search: string | undefined, window: { offset: number; limit: number }): Promise<{ rows: UserRow[]; total: number }> {
   const pattern = search ? `%${search.replace(/[%_\\]/g, '\\$&')}%` : undefined;
-  return db
-    .select()
-    .from(users)
-    .where(pattern ? or(ilike(users.username, pattern), ilike(users.email, pattern), ilike(users.name, pattern)) : undefined)
-    .orderBy(asc(users.realm), asc(users.username))
-    .limit(500);
+  const where = pattern ? or(ilike(sql`${users.realm} || '/' || ${users.username}`, pattern), ilike(users.email, pattern), ilike(users.name, pattern)) : undefined;
+  const [rows, [totals]] = await Promise.all([
+    db.select().from(users).where(where).orderBy(asc(users.realm), asc(users.username)).limit(window.limit).offset(window.offset),
+    db.select({ total: count() }).from(users).where(where),
+  ]);
+  return { rows, total: totals?.total ?? 0 };
+}
+
+/** Users an admin can create a token for (enabled), by realm and name, at most `limit`. */
+export async function listEnabledUsers(db: Db, limit: number): Promise<UserRow[]> {
+  return db.select().from(users).where(isNull(users.disabledAt)).orderBy(asc(users.realm), asc(users.username)).limit(limit);
 }
 
 /** What `plan` decided for a user: the columns to set, their audit rows, and whether the user's tokens are revoked for good (SCIM DELETE). */

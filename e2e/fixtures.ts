@@ -113,8 +113,10 @@ export class TokenForm {
     await this.name().fill(input.name);
     if (input.description) await this.description().fill(input.description);
     for (const scope of input.scopes) await this.scope(scope).check();
-    if (input.expiry && /^\d{4}-\d{2}-\d{2}$/.test(input.expiry)) await this.expiryDate().fill(input.expiry);
-    else if (input.expiry) await this.expiryPreset(input.expiry).check();
+    if (input.expiry && /^\d{4}-\d{2}-\d{2}$/.test(input.expiry)) {
+      await this.root.getByRole('radio', { name: 'on a date' }).check(); // the date field shows only then
+      await this.expiryDate().fill(input.expiry);
+    } else if (input.expiry) await this.expiryPreset(input.expiry).check();
   }
 
   /** Creates the token and returns its secret, read from the page's once-only panel. */
@@ -136,27 +138,35 @@ export class TokenForm {
   }
 }
 
-/** Rows of a token table, found by token name (and status, since a rotated token keeps its name). */
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Cards of a token list, found by token name (and status, since a rotated token keeps its name). */
 class TokenRows {
   constructor(readonly table: Locator) {}
 
-  row(name: string, status?: 'Active' | 'Expired' | 'Revoked'): Locator {
-    const rows = this.table.getByRole('row').filter({ has: this.table.page().getByRole('rowheader', { name }) });
-    return status ? rows.filter({ hasText: status }) : rows;
+  /** Every card of the list (its direct items). */
+  items(): Locator {
+    return this.table.locator(':scope > li');
   }
 
-  /** The same row however its status changes. */
+  row(name: string, status?: 'Active' | 'Expired' | 'Revoked'): Locator {
+    // The card's link is named "<name> (aot_AbCdEfGh…)": the name alone, then the start of the token.
+    const rows = this.items().filter({ has: this.table.page().getByRole('link', { name: new RegExp(`^${escapeRegExp(name)} \\(`) }) });
+    return status ? rows.filter({ has: this.table.page().getByText(status, { exact: true }) }) : rows;
+  }
+
+  /** The same card however its status changes. */
   async stableRow(name: string, status: 'Active' | 'Expired' | 'Revoked' = 'Active'): Promise<Locator> {
     const id = await this.row(name, status).getAttribute('data-token-id');
-    return this.table.locator(`tr[data-token-id="${id}"]`);
+    return this.table.locator(`li[data-token-id="${id}"]`);
   }
 
-  /** Revokes through the two-step confirmation. */
+  /** Revokes through the two-step confirmation; the page's notice says it worked. */
   async revoke(name: string): Promise<Locator> {
     const row = await this.stableRow(name);
     await row.getByRole('button', { name: /^Revoke/ }).click();
     await row.getByRole('button', { name: /^Yes, revoke/ }).click();
-    await expect(row.getByText('Revoked', { exact: true })).toBeVisible();
+    await expect(this.table.page().getByTestId('notice')).toContainText('revoked');
     return row;
   }
 }
@@ -167,11 +177,11 @@ export class TokensPage {
 
   constructor(readonly page: Page) {
     this.form = new TokenForm(page.getByRole('region', { name: 'Create a token', exact: true }));
-    this.list = new TokenRows(page.getByRole('table', { name: 'Your API tokens' }));
+    this.list = new TokenRows(page.getByRole('list', { name: 'Your API tokens' }));
   }
 
-  async goto(): Promise<void> {
-    await this.page.goto('/tokens');
+  async goto(query = ''): Promise<void> {
+    await this.page.goto(`/tokens${query}`);
   }
 
   /** Rotates from the row's dialog and returns the new secret shown there. */
@@ -190,6 +200,7 @@ export class TokensPage {
   }
 }
 
+/** The administration pages: /admin/tokens, /admin/tokens/new, /admin/users, /admin/audit. */
 export class AdminPage {
   readonly tokensSection: Locator;
   readonly usersSection: Locator;
@@ -199,42 +210,57 @@ export class AdminPage {
 
   constructor(readonly page: Page) {
     const section = (name: string) => page.getByRole('region', { name, exact: true });
-    this.tokensSection = section('All tokens');
-    this.usersSection = section('Users');
-    this.auditSection = section('Audit log');
+    this.tokensSection = section('Tokens of every user');
+    this.usersSection = section('User list');
+    this.auditSection = section('Audit entries');
     this.createForm = new TokenForm(section('Create a token for a user'));
-    this.tokens = new TokenRows(page.getByRole('table', { name: 'Tokens of every user' }));
+    this.tokens = new TokenRows(page.getByRole('list', { name: 'Tokens of every user' }));
   }
 
   async goto(query = ''): Promise<void> {
-    await this.page.goto(`/admin${query}`);
+    await this.page.goto(`/admin/tokens${query}`);
   }
 
-  /** The GET search form: the filter ends up in the address. */
-  async search(text: string, status: '' | 'active' | 'expired' | 'revoked' = ''): Promise<void> {
-    await this.tokensSection.getByLabel('User or token name').fill(text);
+  /** The search form (posted, so a pasted token never reaches the address): the filter ends up in the address. */
+  async search(text: string, status: '' | 'active' | 'expired' | 'revoked' = '', expectInUrl = text): Promise<void> {
+    if (!this.page.url().includes('/admin/tokens')) await this.goto();
+    await this.tokensSection.getByLabel('User, token name, token id or whole token').fill(text);
     await this.tokensSection.getByLabel('Status').selectOption(status);
     await this.tokensSection.getByRole('button', { name: 'Search' }).click();
-    await this.page.waitForURL((url) => url.searchParams.get('search') === text);
+    await this.page.waitForURL((url) => url.pathname === '/admin/tokens' && url.searchParams.get('search') === expectInUrl && (url.searchParams.get('status') ?? '') === status);
   }
 
   async createFor(user: string, input: TokenInput): Promise<string> {
+    await this.page.goto('/admin/tokens/new');
     await this.createForm.root.getByLabel('User', { exact: true }).selectOption({ label: user });
     return this.createForm.create(input);
   }
 
   userRow(handle: string): Locator {
-    return this.usersSection.getByRole('row').filter({ has: this.page.getByRole('rowheader', { name: handle, exact: true }) });
+    return this.usersSection
+      .getByRole('list', { name: 'Users' })
+      .locator(':scope > li')
+      .filter({ has: this.page.getByRole('heading', { name: handle, exact: true }) });
   }
 
+  /** Disables or enables through the confirmation; the page's notice says it worked. */
   async setUserDisabled(handle: string, disabled: boolean): Promise<void> {
+    if (!this.page.url().includes('/admin/users')) await this.page.goto('/admin/users');
     const row = this.userRow(handle);
     await row.getByRole('button', { name: disabled ? /^Disable/ : /^Enable/ }).click();
-    await expect(row.getByRole('cell', { name: disabled ? 'Disabled' : 'Enabled', exact: true })).toBeVisible();
+    await row.getByRole('button', { name: disabled ? /^Yes, disable/ : /^Yes, enable/ }).click();
+    await expect(this.page.getByTestId('notice')).toHaveText(`✓ ${handle} ${disabled ? 'disabled' : 'enabled'}.`);
+    await expect(row.getByText(disabled ? 'Disabled' : 'Enabled', { exact: true })).toBeVisible();
   }
 
+  /** Entries of the audit log page, newest first. */
   auditRows(): Locator {
-    return this.auditSection.getByRole('table').getByRole('row');
+    return this.auditSection.getByRole('list', { name: 'Audit log, newest first' }).locator(':scope > li');
+  }
+
+  /** Entries of one action (by its code). */
+  auditEntries(action: string): Locator {
+    return this.auditSection.locator(`li[data-action="${action}"]`);
   }
 }
 

@@ -2,6 +2,7 @@ import Link from 'next/link';
 import { getPortalSession, isSignInConfigured } from '@/lib/portal/session';
 import { SignInNotConfigured } from './_components/not-configured';
 import { SignInButton } from './_components/sign-in-button';
+import { linkClass } from './_components/styles';
 
 export default async function HomePage() {
   const [session, signInConfigured] = await Promise.all([getPortalSession(), isSignInConfigured()]);
@@ -17,7 +18,7 @@ export default async function HomePage() {
             Welcome, {session.name ?? session.username}
           </h2>
           <p>
-            <Link href="/tokens" className="font-medium text-blue-800 underline">
+            <Link href="/tokens" className={linkClass}>
               Manage your API tokens
             </Link>
           </p>
@@ -32,23 +33,31 @@ export default async function HomePage() {
       ) : (
         <SignInNotConfigured />
       )}
-      <ul className="list-disc space-y-1 pl-6 text-sm">
-        <li>
-          <a className="text-blue-800 underline" href="/.well-known/jwks.json">
-            Signing keys (JWKS)
-          </a>
-        </li>
-        <li>
-          <a className="text-blue-800 underline" href="/api/providers">
-            Providers
-          </a>
-        </li>
-        <li>
-          <a className="text-blue-800 underline" href="/api/health">
-            Health
-          </a>
-        </li>
-      </ul>
+      {/* Operator pages are for admins; everyone else has no use for them. */}
+      {session?.isAdmin && (
+        <section aria-labelledby="operators" className="space-y-2">
+          <h2 id="operators" className="text-lg font-semibold">
+            For operators
+          </h2>
+          <ul className="list-disc space-y-1 pl-6 text-sm">
+            <li>
+              <a className={linkClass} href="/.well-known/jwks.json">
+                Signing keys (JWKS)
+              </a>
+            </li>
+            <li>
+              <a className={linkClass} href="/api/providers">
+                Providers
+              </a>
+            </li>
+            <li>
+              <a className={linkClass} href="/api/health">
+                Health
+              </a>
+            </li>
+          </ul>
+        </section>
+      )}
     </div>
   );
 }

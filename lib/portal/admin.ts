@@ -1,7 +1,7 @@
 import 'server-only';
-import { listAuditEntries } from '../../db/audit';
+import { type AuditFilter, listAuditActions, listAuditEntries } from '../../db/audit';
 import type { Database } from '../../db/client';
-import { getUserById, listUsers, type UserRow } from '../../db/users';
+import { getUserById, listEnabledUsers, listUsers, type UserRow } from '../../db/users';
 import { AppError } from '../errors';
 import type { Actor } from '../tokens/service';
 import { disabledByOf, type UserStatus } from '../users/status';
@@ -35,6 +35,35 @@ export const auditView = z.object({
 });
 export type AuditView = z.infer<typeof auditView>;
 
+const isoDay = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date yyyy-mm-dd')
+  .refine((v) => !Number.isNaN(Date.parse(`${v}T00:00:00Z`)), 'not a calendar date');
+const optionalText = z.string().trim().max(200).optional();
+
+/** The audit log's filters, from a query (page or API): dates are whole UTC days, `to` included. */
+export const auditQuery = z.object({
+  actor: optionalText,
+  action: optionalText,
+  target_user: optionalText,
+  token_id: optionalText,
+  from: isoDay.optional(),
+  to: isoDay.optional(),
+});
+export type AuditQuery = z.infer<typeof auditQuery>;
+
+export function auditFilterOf(query: AuditQuery): AuditFilter {
+  const day = (v: string) => new Date(`${v}T00:00:00Z`);
+  return {
+    actor: query.actor || undefined,
+    action: query.action || undefined,
+    targetUser: query.target_user || undefined,
+    tokenId: query.token_id || undefined,
+    from: query.from ? day(query.from) : undefined,
+    until: query.to ? new Date(day(query.to).getTime() + 86_400_000) : undefined,
+  };
+}
+
 export const setDisabledInput = z.strictObject({ disabled: z.boolean() });
 
 function toUserView(user: UserRow): UserView {
@@ -59,9 +88,16 @@ export class AdminService {
     private readonly status: UserStatus,
   ) {}
 
-  async listUsers(actor: Actor, search?: string): Promise<UserView[]> {
+  async listUsers(actor: Actor, search: string | undefined, window: { offset: number; limit: number }): Promise<{ users: UserView[]; total: number }> {
     requireAdmin(actor);
-    return (await listUsers(this.database.db, search)).map(toUserView);
+    const { rows, total } = await listUsers(this.database.db, search, window);
+    return { users: rows.map(toUserView), total };
+  }
+
+  /** Who an admin can create a token for; the form offers them as suggestions. */
+  async enabledUsers(actor: Actor, limit: number): Promise<UserView[]> {
+    requireAdmin(actor);
+    return (await listEnabledUsers(this.database.db, limit)).map(toUserView);
   }
 
   /** A disabled user's tokens stop working on every replica at once (NOTIFY). */
@@ -79,28 +115,35 @@ export class AdminService {
     return toUserView(updated);
   }
 
-  async audit(actor: Actor, page: number, pageSize = 50): Promise<{ entries: AuditView[]; page: number; page_size: number; total: number }> {
+  async audit(actor: Actor, filter: AuditFilter, window: { offset: number; limit: number }): Promise<{ entries: AuditView[]; total: number }> {
     requireAdmin(actor);
-    const { entries, total } = await listAuditEntries(this.database.db, page, pageSize);
-    return {
-      page,
-      page_size: pageSize,
-      total,
-      entries: entries.map((e) =>
-        auditView.parse({
-          id: e.id,
-          at: e.at.toISOString(),
-          actor: e.actor,
-          action: e.action,
-          target_user: e.targetUser,
-          token_id: e.tokenId,
-          client_address: e.clientAddress,
-          user_agent: e.userAgent,
-          details: e.details,
-        }),
-      ),
-    };
+    const { entries, total } = await listAuditEntries(this.database.db, filter, window);
+    return { total, entries: entries.map(toAuditView) };
   }
+
+  async auditActions(actor: Actor): Promise<string[]> {
+    requireAdmin(actor);
+    return listAuditActions(this.database.db);
+  }
+}
+
+/** A token's own history: its owner sees it on the token's page, as admins do. */
+export async function tokenAuditEntries(database: Database, tokenId: string, limit: number): Promise<AuditView[]> {
+  return (await listAuditEntries(database.db, { tokenId }, { offset: 0, limit })).entries.map(toAuditView);
+}
+
+function toAuditView(e: Awaited<ReturnType<typeof listAuditEntries>>['entries'][number]): AuditView {
+  return auditView.parse({
+    id: e.id,
+    at: e.at.toISOString(),
+    actor: e.actor,
+    action: e.action,
+    target_user: e.targetUser,
+    token_id: e.tokenId,
+    client_address: e.clientAddress,
+    user_agent: e.userAgent,
+    details: e.details,
+  });
 }
 
 export function requireAdmin(actor: Actor): void {

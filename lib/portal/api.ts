@@ -11,6 +11,7 @@ import { PORTAL_SESSION_TYPE } from '../providers/portal-session';
 import { PEER_ADDRESS_HEADER } from '../server/peer';
 import type { Actor } from '../tokens/service';
 import { requireAdmin } from './admin';
+import { classifyError } from './error-classifier';
 import { sessionActor } from './session-actor';
 
 export interface ApiContext<P> {
@@ -51,7 +52,8 @@ export function apiRoute<P extends Record<string, string> = Record<string, never
         body: () => readBody(request),
         query: (name) => url.searchParams.get(name) ?? undefined,
       });
-      return jsonResponse(options.status ?? 200, result);
+      // A handler may answer in another format (CSV) with its own Response.
+      return result instanceof Response ? result : jsonResponse(options.status ?? 200, result);
     } catch (error) {
       return errorResponse(error, runtime);
     }
@@ -148,35 +150,20 @@ export function jsonResponse(status: number, body: unknown, headers: Record<stri
   return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', ...headers } });
 }
 
-interface ZodLikeError {
-  issues: Array<{ path: PropertyKey[]; message: string }>;
-}
-
-function isZodError(error: unknown): error is ZodLikeError {
-  return error instanceof Error && error.name.includes('ZodError') && Array.isArray((error as unknown as ZodLikeError).issues);
-}
-
-const DATABASE_UNAVAILABLE = new AppError('unavailable', 'the database is unavailable; try again shortly');
-// An outage fails every request: one warning per window, with the count held back.
-const unavailableLog = new LogThrottle();
-
-/** The one place errors become statuses for the portal API. */
+/** Renders the one classification of errors (lib/portal/error-classifier.ts) as the portal API's JSON. */
 export function errorResponse(error: unknown, runtime: Runtime): Response {
-  if (isDatabaseUnavailable(error)) {
-    const suppressed = unavailableLog.admit('database');
-    if (suppressed !== undefined) runtime.logger.warn({ reason: describeError(error), suppressed }, 'portal API: database unavailable, answering 503');
-    return errorResponse(DATABASE_UNAVAILABLE, runtime);
+  const verdict = classifyError(error, runtime.logger, 'portal API request');
+  switch (verdict.kind) {
+    case 'fields':
+      return jsonResponse(422, { error: verdict.code, message: verdict.message, ...verdict.details, fields: verdict.fields });
+    case 'product': {
+      const retryAfter = verdict.error.retryAfter ?? (verdict.code === 'unavailable' ? 5 : undefined);
+      const headers: Record<string, string> = retryAfter === undefined ? {} : { 'Retry-After': String(retryAfter) };
+      return jsonResponse(verdict.status, { error: verdict.code, message: verdict.message, ...verdict.error.details }, headers);
+    }
+    case 'unavailable':
+      return jsonResponse(503, { error: verdict.code, message: verdict.message }, { 'Retry-After': String(verdict.retryAfter) });
+    case 'internal':
+      return jsonResponse(500, { error: verdict.code, message: 'something went wrong; it has been logged' });
   }
-  if (isZodError(error)) {
-    const fields: Record<string, string[]> = {};
-    for (const issue of error.issues) (fields[issue.path.map(String).join('.') || '_'] ??= []).push(issue.message);
-    return jsonResponse(422, { error: 'invalid_input', message: 'the request has invalid fields', fields });
-  }
-  if (isAppError(error)) {
-    const retryAfter = error.retryAfter ?? (error.code === 'unavailable' ? 5 : undefined);
-    const headers: Record<string, string> = retryAfter === undefined ? {} : { 'Retry-After': String(retryAfter) };
-    return jsonResponse(error.status, { error: error.code, message: error.message, ...error.details }, headers);
-  }
-  runtime.logger.error({ err: error }, 'portal API request failed');
-  return jsonResponse(500, { error: 'internal', message: 'something went wrong; it has been logged' });
 }

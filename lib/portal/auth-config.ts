@@ -1,12 +1,14 @@
 import 'server-only';
 import type { NextAuthConfig, User } from 'next-auth';
 import type { OIDCConfig } from 'next-auth/providers';
+import { insertAuditEntry, type NewAuditEntry } from '@/db/audit';
 import { getUserByName, upsertUserOnSignIn } from '@/db/users';
 import type { Config } from '../config/schema';
 import type { Runtime } from '../runtime';
 import { combinePlans, enablePlan } from '../users/status';
 import { portalProfileFrom, rolesFromClaims, type PortalProfile } from './claims';
 import { safeReturnPath } from './return-path';
+import { requestOrigin } from './request-origin';
 import { refreshTokenSealer, sessionSecret } from './secret';
 import { sessionClaimsSchema, type SessionClaims } from './session-claims';
 import { fetchUserinfo } from './userinfo';
@@ -146,11 +148,14 @@ export async function buildAuthConfig(runtime: Runtime): Promise<NextAuthConfig>
           return combinePlans(enable, keep);
         });
         const row = result?.row ?? upserted;
+        const who = `${realm}/${row.username}`;
         if (row.disabledAt) {
           logger.warn({ realm, username: row.username }, 'portal sign-in refused: user is disabled');
+          await auditSignIn(runtime, { actor: who, action: 'user.sign_in_refused', targetUser: who, details: { reason: 'the account is disabled' } });
           return false;
         }
         logger.info({ realm, username: row.username, roles: row.roles }, 'portal sign-in');
+        await auditSignIn(runtime, { actor: who, action: 'user.sign_in', targetUser: who, details: {} });
         return true;
       },
       async jwt({ token, user, account, trigger }) {
@@ -169,4 +174,10 @@ export async function buildAuthConfig(runtime: Runtime): Promise<NextAuthConfig>
       },
     },
   };
+}
+
+/** Records a sign-in or a refused one; the request's origin when there is a request (there always is in next-auth's callback). */
+async function auditSignIn(runtime: Runtime, entry: Omit<NewAuditEntry, 'clientAddress' | 'userAgent'>): Promise<void> {
+  const origin = await requestOrigin(runtime).catch(() => ({ clientAddress: undefined, userAgent: undefined }));
+  await insertAuditEntry(runtime.database.db, { ...entry, clientAddress: origin.clientAddress ?? null, userAgent: origin.userAgent ?? null });
 }

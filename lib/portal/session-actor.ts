@@ -1,9 +1,8 @@
 import 'server-only';
-import { headers } from 'next/headers';
 import { AppError } from '../errors';
 import { getRuntime, type Runtime } from '../runtime';
-import { PEER_ADDRESS_HEADER } from '../server/peer';
 import type { Actor } from '../tokens/service';
+import { requestOrigin } from './request-origin';
 import { getPortalSession } from './session';
 
 /** The signed-in portal user as an actor; null without a session. */
@@ -21,10 +20,5 @@ export async function requireSessionActor(): Promise<{ actor: Actor; runtime: Ru
   const runtime = await getRuntime();
   const actor = await sessionActor();
   if (!actor) throw new AppError('unauthorized', 'your session has ended: sign in again');
-  const requestHeaders = await headers();
-  const header = (name: string) => requestHeaders.get(name) ?? undefined;
-  return {
-    runtime,
-    actor: { ...actor, clientAddress: runtime.addresses.resolve(header(PEER_ADDRESS_HEADER), header), userAgent: header('user-agent')?.slice(0, 300) },
-  };
+  return { runtime, actor: { ...actor, ...(await requestOrigin(runtime)) } };
 }

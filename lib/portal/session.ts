@@ -16,27 +16,37 @@ export async function isSignInConfigured(): Promise<boolean> {
   return signInConfig((await getRuntime()).config) !== undefined;
 }
 
+/** Why a session cookie no longer counts (shown on the sign-in page); `none`: there was no session. */
+export type SessionEnd = 'none' | 'disabled' | 'ended';
+
 /**
- * The signed-in user, or null. The cookie alone is not enough: a user disabled or removed since
- * signing in loses the session at once. Cached per request (layout and page both ask).
+ * The signed-in user, or why there is none. The cookie alone is not enough: a user disabled or
+ * removed since signing in loses the session at once. Cached per request (layout and page both ask).
  */
-export const getPortalSession = cache(async (): Promise<PortalSession | null> => {
+const portalSessionState = cache(async (): Promise<{ session: PortalSession } | { session: null; end: SessionEnd }> => {
   await connection();
   const runtime = await getRuntime();
   const portal = signInConfig(runtime.config);
-  if (!portal) return null;
+  if (!portal) return { session: null, end: 'none' };
   const claims = (await auth())?.portal;
-  if (!claims) return null;
+  if (!claims) return { session: null, end: 'none' };
   const user = await getUserById(runtime.database.db, claims.userId);
-  if (!user || user.disabledAt || user.realm !== claims.realm || sessionEnded(user, claims.signedInAt)) return null;
-  return { ...claims, isAdmin: isAdmin(claims.roles, portal) };
+  if (user?.disabledAt && user.realm === claims.realm) return { session: null, end: 'disabled' };
+  if (!user || user.realm !== claims.realm || sessionEnded(user, claims.signedInAt)) return { session: null, end: 'ended' };
+  return { session: { ...claims, isAdmin: isAdmin(claims.roles, portal) } };
 });
 
-/** For pages: the session, or a redirect to sign in (coming back to `returnTo` afterwards). */
+/** The signed-in user, or null. */
+export async function getPortalSession(): Promise<PortalSession | null> {
+  return (await portalSessionState()).session;
+}
+
+/** For pages: the session, or a redirect to sign in (coming back to `returnTo` afterwards), saying why a live session stopped counting. */
 export async function requirePortalSession(returnTo: string): Promise<PortalSession> {
-  const session = await getPortalSession();
-  if (!session) redirect(`/signin?callbackUrl=${encodeURIComponent(returnTo)}`);
-  return session;
+  const state = await portalSessionState();
+  if (state.session) return state.session;
+  const reason = state.end === 'none' ? '' : `&reason=${state.end}`;
+  redirect(`/signin?callbackUrl=${encodeURIComponent(returnTo)}${reason}`);
 }
 
 /** For admin pages: a 403 page for signed-in users without an admin role. */

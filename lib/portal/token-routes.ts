@@ -4,22 +4,20 @@ import { getUserByName } from '../../db/users';
 import { AppError } from '../errors';
 import { tokenStatus } from '../tokens/schemas';
 import { apiRoute } from './api';
+import { pageInfo, pageRequest, windowOf } from './paging';
 
 // The same handlers serve /api/tokens (own tokens) and /api/admin/tokens (everyone's, admins only).
 
 type IdParams = { id: string };
+const statusQuery = z.object({ status: tokenStatus.optional() });
 
 export function listTokensRoute(scope: 'own' | 'all') {
   return apiRoute(
     async ({ actor, runtime, query }) => {
-      const status = query('status');
-      return {
-        tokens: await runtime.tokens.list(actor, {
-          all: scope === 'all',
-          search: query('search') || undefined,
-          status: status ? tokenStatus.parse(status) : undefined,
-        }),
-      };
+      const { status } = statusQuery.parse({ status: query('status') || undefined });
+      const paging = pageRequest(query);
+      const { tokens, total } = await runtime.tokens.list(actor, { all: scope === 'all', search: query('search') || undefined, status }, windowOf(paging));
+      return { tokens, ...pageInfo(paging, total) };
     },
     { admin: scope === 'all' },
   );

@@ -1,5 +1,6 @@
 import 'server-only';
 import { isAppError } from '../errors';
+import { isZodError } from '../portal/error-classifier';
 import { publicOrigin } from '../portal/public-origin';
 import { getRuntime, type Runtime } from '../runtime';
 import { PEER_ADDRESS_HEADER } from '../server/peer';
@@ -87,14 +88,6 @@ async function readJson(request: Request): Promise<unknown> {
   } catch {
     throw new ScimError(400, 'the body is not valid JSON', 'invalidSyntax');
   }
-}
-
-interface ZodLikeError {
-  issues: Array<{ path: PropertyKey[]; message: string }>;
-}
-
-function isZodError(error: unknown): error is ZodLikeError {
-  return error instanceof Error && error.name.includes('ZodError') && Array.isArray((error as unknown as ZodLikeError).issues);
 }
 
 /** The one place errors become SCIM error responses (RFC 7644 §3.12: the status is a string). */

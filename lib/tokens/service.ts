@@ -1,6 +1,6 @@
 import 'server-only';
 import type { Database } from '../../db/client';
-import type { TokenRow, TokenStatus, TokenWithOwner } from '../../db/tokens';
+import type { PageWindow, TokenRow, TokenStatus, TokenWithOwner } from '../../db/tokens';
 import {
   countActiveTokens,
   getTokenWithOwner,
@@ -156,10 +156,15 @@ export class TokenService {
     return this.deps.catalog.list().filter((entry) => this.deps.catalog.allows(`${entry.service}:${entry.name}`, roles));
   }
 
-  async list(actor: Actor, filter: { all?: boolean; search?: string; status?: TokenStatus } = {}): Promise<TokenView[]> {
+  /**
+   * A page of the actor's tokens (admins: everyone's with `all`). A whole token value as `search`
+   * finds that token by its id: only the id is used, the secret is neither checked nor kept.
+   */
+  async list(actor: Actor, filter: { all?: boolean; search?: string; status?: TokenStatus } = {}, window: PageWindow = { offset: 0, limit: 50 }): Promise<{ tokens: TokenView[]; total: number }> {
     if (filter.all && !actor.isAdmin) throw new AppError('forbidden', 'only admins can list every token');
-    const rows = await listTokenRows(this.db, { ownerId: filter.all ? undefined : actor.userId, search: filter.search, status: filter.status });
-    return rows.map((row) => toView(row, this.prefix));
+    const search = filter.search ? (parseToken(this.prefix, filter.search)?.id ?? filter.search) : undefined;
+    const { rows, total } = await listTokenRows(this.db, { ownerId: filter.all ? undefined : actor.userId, search, status: filter.status }, window);
+    return { tokens: rows.map((row) => toView(row, this.prefix)), total };
   }
 
   async get(actor: Actor, id: string): Promise<TokenView> {

@@ -62,7 +62,7 @@ describe('the create-token form', () => {
         ]),
         tokens,
       ),
-    ).toThrow(expect.objectContaining({ code: 'invalid_input', details: { fields: { expires_at: ['choose a date'] } } }));
+    ).toThrow(expect.objectContaining({ code: 'invalid_input', details: { fields: { expires_at: ['enter a date as yyyy-mm-dd'] } } }));
     expect(() =>
       tokenBodyFromForm(
         form([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { errorState } from '@/app/(portal)/_lib/action-errors';
+import { errorState } from '@/lib/portal/form-errors';
 import { AppError } from '@/lib/errors';
 import { capReached, issuanceRateLimited, SlidingWindowLimiter } from '@/lib/tokens/limits';
 

@@ -1,4 +1,4 @@
-import type { ActionState } from '../_lib/action-state';
+import type { ActionState } from '@/lib/portal/action-state';
 
 /** The outcome of a form action in words: an alert for errors, a polite status for success. */
 export function FormMessage<T>({ state, showSuccess = true }: { state: ActionState<T>; showSuccess?: boolean }) {

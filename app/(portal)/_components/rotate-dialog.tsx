@@ -1,7 +1,7 @@
 'use client';
 
 import { useActionState, useId, useRef, useState } from 'react';
-import { GRACE_CHOICES, idleState, type IssuedSecret } from '../_lib/action-state';
+import { GRACE_CHOICES, idleState, type IssuedSecret } from '@/lib/portal/action-state';
 import { FormMessage } from './form-message';
 import { SecretPanel } from './secret-panel';
 import { SubmitButton } from './submit-button';
@@ -11,13 +11,15 @@ import { buttonClass } from './styles';
 interface Props {
   tokenId: string;
   tokenName: string;
+  /** Tells tokens of one name apart for screen readers ("token ci (aot_AbC…)"). */
+  label: string;
   action: IssueAction;
   /** Only active tokens can be rotated; the dialog stays mounted anyway so a new secret is not lost when the row changes. */
   canRotate: boolean;
 }
 
 /** A modal dialog (native <dialog>: focus trapped, Escape closes) to pick the grace period and see the new secret once. */
-export function RotateDialog({ tokenId, tokenName, action, canRotate }: Props) {
+export function RotateDialog({ tokenId, tokenName, label, action, canRotate }: Props) {
   const dialogRef = useRef<HTMLDialogElement>(null);
   // A new generation on close forgets the form state, and with it the secret.
   const [generation, setGeneration] = useState(0);
@@ -25,7 +27,7 @@ export function RotateDialog({ tokenId, tokenName, action, canRotate }: Props) {
     <>
       {canRotate && (
         <button type="button" onClick={() => dialogRef.current?.showModal()} className={buttonClass.secondary}>
-          Rotate<span className="sr-only"> {tokenName}</span>
+          Rotate<span className="sr-only"> {label}</span>
         </button>
       )}
       <dialog
@@ -40,7 +42,7 @@ export function RotateDialog({ tokenId, tokenName, action, canRotate }: Props) {
   );
 }
 
-function RotateForm({ tokenId, tokenName, action, close }: Omit<Props, 'canRotate'> & { close: () => void }) {
+function RotateForm({ tokenId, tokenName, action, close }: Omit<Props, 'canRotate' | 'label'> & { close: () => void }) {
   const [state, formAction] = useActionState(action, idleState<IssuedSecret>());
   const id = useId();
   if (state.status === 'success') {

@@ -1,4 +1,4 @@
-import { describedBy } from '../_lib/action-state';
+import { describedBy } from '@/lib/portal/action-state';
 import { FieldError } from './field-error';
 import { hintClass } from './styles';
 
@@ -13,7 +13,7 @@ export function ScopePicker({ idPrefix, catalog, selected, errors }: { idPrefix:
   const hintId = `${idPrefix}-scopes-hint`;
   const errorId = `${idPrefix}-scopes-error`;
   return (
-    <fieldset aria-describedby={describedBy(hintId, errors && errorId)} className="space-y-2">
+    <fieldset aria-describedby={describedBy(hintId, errors && errorId)} data-invalid={errors ? true : undefined} className="space-y-2">
       <legend className="font-medium">Scopes</legend>
       <p id={hintId} className={hintClass}>
         What the token may be used for. Pick only what your script needs.
@@ -25,11 +25,26 @@ export function ScopePicker({ idPrefix, catalog, selected, errors }: { idPrefix:
             <legend className="px-1 text-sm font-semibold">{service.name}</legend>
             {service.scopes.map((scope) => {
               const value = `${service.name}:${scope.name}`;
+              const descriptionId = `${idPrefix}-scope-${value}-description`;
               return (
-                <label key={value} className="flex items-center gap-2 py-1 text-sm">
-                  <input type="checkbox" name="scopes" value={value} defaultChecked={selected.includes(value)} className="h-4 w-4 focus-visible:outline-3 focus-visible:outline-blue-600" />
-                  <code>{value}</code>
-                </label>
+                <div key={value} className="py-1">
+                  <label className="flex items-center gap-2 text-sm">
+                    <input
+                      type="checkbox"
+                      name="scopes"
+                      value={value}
+                      defaultChecked={selected.includes(value)}
+                      aria-describedby={scope.description ? descriptionId : undefined}
+                      className="h-4 w-4 focus-visible:outline-3 focus-visible:outline-blue-600"
+                    />
+                    <code>{value}</code>
+                  </label>
+                  {scope.description && (
+                    <p id={descriptionId} className="ml-6 text-xs text-slate-700">
+                      {scope.description}
+                    </p>
+                  )}
+                </div>
               );
             })}
           </fieldset>

@@ -1,7 +1,7 @@
 'use client';
 
 import { useEffect, useId, useRef, useState } from 'react';
-import type { IssuedSecret } from '../_lib/action-state';
+import type { IssuedSecret } from '@/lib/portal/action-state';
 import { buttonClass } from './styles';
 
 type CopyState = 'idle' | 'copied' | 'failed';
@@ -38,6 +38,12 @@ export function SecretPanel({ issued, onDismiss }: { issued: IssuedSecret; onDis
         <strong>This is the only time it is shown.</strong> It cannot be shown again: store it somewhere safe, such as a password manager or your CI&apos;s secret store. If you lose it, rotate or
         revoke the token.
       </p>
+      {issued.warning && (
+        <p className="rounded border border-amber-600 bg-white p-2 text-sm text-amber-950">
+          <span aria-hidden="true">⚠ </span>
+          {issued.warning}
+        </p>
+      )}
       <div>
         <p id={`${id}-label`} className="text-sm font-medium text-slate-900">
           Token &ldquo;{issued.name}&rdquo;

@@ -2,9 +2,12 @@ import Link from 'next/link';
 import type { PortalSession } from '@/lib/portal/session';
 import { SignOutButton } from './sign-out-button';
 
-const linkClass = 'rounded px-2 py-1 font-medium text-blue-800 underline-offset-4 hover:underline focus-visible:outline focus-visible:outline-3 focus-visible:outline-blue-600';
+import { focusRing } from './styles';
 
-export function SiteHeader({ session }: { session: PortalSession | null }) {
+const linkClass = `rounded px-2 py-1 font-medium text-blue-800 underline-offset-4 hover:underline ${focusRing}`;
+
+/** `signInConfigured`: a gateway-only server offers no "Sign in" that could not work. */
+export function SiteHeader({ session, signInConfigured }: { session: PortalSession | null; signInConfigured: boolean }) {
   return (
     <header className="border-b border-slate-200 bg-white">
       <div className="mx-auto flex max-w-6xl flex-wrap items-center gap-x-6 gap-y-2 px-4 py-3">
@@ -32,9 +35,11 @@ export function SiteHeader({ session }: { session: PortalSession | null }) {
               <SignOutButton />
             </>
           ) : (
-            <Link href="/signin" className={linkClass}>
-              Sign in
-            </Link>
+            signInConfigured && (
+              <Link href="/signin" className={linkClass}>
+                Sign in
+              </Link>
+            )
           )}
         </div>
       </div>

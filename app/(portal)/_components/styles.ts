@@ -1,4 +1,5 @@
-// Shared class names, so focus rings and button shapes stay the same on every portal page.
+// Shared class names, so focus rings, buttons, cards and spacing stay the same on every portal page.
+// One spacing scale: 2 (inside a control group), 3 (inside a card), 4 (between cards), 8 (between sections).
 
 export const focusRing = 'focus-visible:outline focus-visible:outline-3 focus-visible:outline-offset-2 focus-visible:outline-blue-600';
 
@@ -16,3 +17,10 @@ export const inputClass = `mt-1 block w-full max-w-md rounded border border-slat
 export const labelClass = 'block font-medium text-slate-900';
 export const hintClass = 'mt-1 text-sm text-slate-600';
 export const linkClass = `font-medium text-blue-800 underline rounded ${focusRing}`;
+
+/** A list entry (token, user, audit row): stacked at every width, so nothing scrolls sideways on a phone. */
+export const cardClass = 'rounded border border-slate-300 bg-white p-3';
+export const sectionClass = 'space-y-4';
+export const pageTitleClass = 'text-2xl font-bold';
+export const sectionTitleClass = 'text-xl font-semibold';
+export const emptyClass = 'rounded border border-dashed border-slate-300 bg-white p-4 text-slate-700';

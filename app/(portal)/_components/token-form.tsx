@@ -1,7 +1,7 @@
 'use client';
 
-import { useActionState, useId, useState } from 'react';
-import { describedBy, fieldErrorsOf, idleState, submittedValues, type FormAction, type IssuedSecret } from '../_lib/action-state';
+import { type FormEvent, useActionState, useEffect, useId, useRef, useState } from 'react';
+import { describedBy, fieldErrorsOf, idleState, submittedValues, type FormAction, type IssuedSecret } from '@/lib/portal/action-state';
 import type { ExpiryOptions } from '../_lib/expiry';
 import { ExpiryPicker } from './expiry-picker';
 import { FieldError } from './field-error';
@@ -29,8 +29,27 @@ interface Props {
 export function TokenForm({ action, catalog, expiry, users }: Props) {
   const [state, formAction] = useActionState(action, idleState<IssuedSecret>());
   const [hiddenAt, setHiddenAt] = useState<number>();
+  // Fields corrected since the last submission: their error goes as soon as they are fixed.
+  const [fixed, setFixed] = useState<{ of: typeof state; names: Set<string> }>({ of: state, names: new Set() });
+  const fixedNames = fixed.of === state ? fixed.names : new Set<string>();
+  const formRef = useRef<HTMLFormElement>(null);
   const id = useId();
-  const errors = (name: string) => fieldErrorsOf(state, name);
+  const errors = (name: string) => (fixedNames.has(name) ? undefined : fieldErrorsOf(state, name));
+
+  // After a refused submission the focus goes to the first field to fix, not the submit button.
+  useEffect(() => {
+    if (state.status !== 'error') return;
+    const first = formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"], fieldset[data-invalid] input');
+    first?.focus();
+  }, [state]);
+
+  const onInput = (event: FormEvent<HTMLFormElement>) => {
+    const target = event.target as HTMLInputElement;
+    const names = target.name === 'expires_in' ? ['expires_in', 'expires_at'] : [target.name];
+    // A required field counts as fixed once it has something in it; a choice, once it is changed.
+    if (target.name === 'name' && target.value.trim() === '') return;
+    setFixed({ of: state, names: new Set([...fixedNames, ...names]) });
+  };
   const value = (name: string) => submittedValues(state, name)?.[0];
   const ids = { user: `${id}-user`, name: `${id}-name`, nameHint: `${id}-name-hint`, description: `${id}-description` };
   const issued = state.status === 'success' && state.at !== hiddenAt ? state : undefined;
@@ -38,7 +57,7 @@ export function TokenForm({ action, catalog, expiry, users }: Props) {
   return (
     <div className="space-y-4">
       {issued && <SecretPanel issued={issued.data} onDismiss={() => setHiddenAt(issued.at)} />}
-      <form action={formAction} noValidate className="space-y-5">
+      <form ref={formRef} action={formAction} onInput={onInput} onChange={onInput} noValidate className="space-y-5">
         <FormMessage state={state} showSuccess={false} />
         {users && (
           <div>
@@ -101,7 +120,15 @@ export function TokenForm({ action, catalog, expiry, users }: Props) {
           <FieldError id={`${ids.description}-error`} errors={errors('description')} />
         </div>
         <ScopePicker idPrefix={id} catalog={catalog} selected={submittedValues(state, 'scopes') ?? []} errors={errors('scopes')} />
-        <ExpiryPicker idPrefix={id} options={expiry} chosen={value('expires_in')} date={value('expires_at')} presetErrors={errors('expires_in')} dateErrors={errors('expires_at')} />
+        <ExpiryPicker
+          key={state.status === 'success' ? state.at : 'form'}
+          idPrefix={id}
+          options={expiry}
+          chosen={value('expires_in')}
+          date={value('expires_at')}
+          presetErrors={errors('expires_in')}
+          dateErrors={errors('expires_at')}
+        />
         <SubmitButton>Create token</SubmitButton>
       </form>
     </div>

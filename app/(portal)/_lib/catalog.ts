@@ -12,3 +12,8 @@ export function catalogOf(entries: readonly ScopeEntry[]): ServiceScopes[] {
   }
   return [...services.values()];
 }
+
+/** `service:scope` → its description, for pages that show a token's scopes. */
+export function scopeDescriptions(catalog: ServiceScopes[]): Map<string, string | undefined> {
+  return new Map(catalog.flatMap((service) => service.scopes.map((scope) => [`${service.name}:${scope.name}`, scope.description] as const)));
+}

@@ -1,6 +1,6 @@
 import 'server-only';
 import { z } from 'zod';
-import { GRACE_CHOICES } from './action-state';
+import { GRACE_CHOICES } from '@/lib/portal/action-state';
 
 // Form fields of the row actions; the service checks ownership and existence itself.
 export const tokenIdForm = z.object({ id: z.string({ error: 'no token given' }).min(1, 'no token given') });
@@ -11,5 +11,3 @@ export const rotateForm = tokenIdForm.extend({
     { error: 'choose when the old secret stops working' },
   ),
 });
-
-export const fieldsOf = (formData: FormData, ...names: string[]) => Object.fromEntries(names.map((n) => [n, formData.get(n) ?? undefined]));

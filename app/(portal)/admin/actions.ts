@@ -1,56 +1,50 @@
 'use server';
 
-import { refresh } from 'next/cache';
+import { redirect } from 'next/navigation';
 import { z } from 'zod';
-import { requireAdmin } from '@/lib/portal/admin';
+import type { IssuedSecret } from '@/lib/portal/action-state';
+import { formAction } from '@/lib/portal/form-action';
 import { requireSessionActor } from '@/lib/portal/session-actor';
-import type { ActionState, IssuedSecret } from '../_lib/action-state';
-import { errorState, formValues, successState } from '../_lib/action-errors';
-import { tokenBodyFromForm } from '../_lib/token-form';
-import { fieldsOf, tokenIdForm } from '../_lib/row-forms';
+import { parseToken } from '@/lib/tokens/format';
+import { tokenStatus } from '@/lib/tokens/schemas';
+import { queryHref } from '../_lib/search-params';
+import { duplicateNameWarning, tokenBodyFromForm } from '../_lib/token-form';
+import { tokenIdForm } from '../_lib/row-forms';
 
 // Public endpoints like every server action: the admin page being forbidden to someone does not
-// stop them posting here, so each action checks the admin role again (the services throw
-// `forbidden` for anyone else).
+// stop them posting here, so each action checks the admin role again (`admin: true`; the services
+// throw `forbidden` for anyone else too).
 
 const ownerForm = z.object({ user_id: z.uuid({ error: 'choose a user' }) });
 const userToggleForm = z.object({ user_id: z.uuid({ error: 'no user given' }), disabled: z.enum(['true', 'false']) });
 
-export async function adminCreateTokenAction(_previous: ActionState<IssuedSecret>, formData: FormData): Promise<ActionState<IssuedSecret>> {
-  try {
-    const { actor, runtime } = await requireSessionActor();
-    requireAdmin(actor);
-    const { user_id } = ownerForm.parse(fieldsOf(formData, 'user_id'));
-    const created = await runtime.tokens.create(actor, tokenBodyFromForm(formData, runtime.config.tokens), user_id);
-    refresh();
-    const owner = `${created.token.owner.realm}/${created.token.owner.username}`;
-    return successState(`Token "${created.token.name}" created for ${owner}.`, { tokenId: created.token.id, name: created.token.name, secret: created.secret });
-  } catch (error) {
-    return errorState(error, formValues(formData));
-  }
-}
+export const adminCreateTokenAction = formAction<IssuedSecret, typeof ownerForm>({ schema: ownerForm, admin: true, keepValues: true }, async ({ actor, runtime, input, formData }) => {
+  const body = tokenBodyFromForm(formData, runtime.config.tokens);
+  const warning = await duplicateNameWarning(runtime, input.user_id, body.name, 'This user');
+  const created = await runtime.tokens.create(actor, body, input.user_id);
+  const owner = `${created.token.owner.realm}/${created.token.owner.username}`;
+  return { message: `Token "${created.token.name}" created for ${owner}.`, data: { tokenId: created.token.id, name: created.token.name, secret: created.secret, warning } };
+});
 
-export async function adminRevokeTokenAction(_previous: ActionState<null>, formData: FormData): Promise<ActionState<null>> {
-  try {
-    const { actor, runtime } = await requireSessionActor();
-    requireAdmin(actor); // the token service would otherwise let an owner revoke their own token here
-    const { id } = tokenIdForm.parse(fieldsOf(formData, 'id'));
-    const revoked = await runtime.tokens.revoke(actor, id);
-    refresh();
-    return successState(`Token "${revoked.name}" of ${revoked.owner.realm}/${revoked.owner.username} revoked.`, null);
-  } catch (error) {
-    return errorState(error);
-  }
-}
+// admin: the token service would otherwise let an owner revoke their own token here.
+export const adminRevokeTokenAction = formAction<null, typeof tokenIdForm>({ schema: tokenIdForm, admin: true }, async ({ actor, runtime, input }) => {
+  const revoked = await runtime.tokens.revoke(actor, input.id);
+  return { message: `Token "${revoked.name}" of ${revoked.owner.realm}/${revoked.owner.username} revoked.`, data: null };
+});
 
-export async function setUserDisabledAction(_previous: ActionState<null>, formData: FormData): Promise<ActionState<null>> {
-  try {
-    const { actor, runtime } = await requireSessionActor();
-    const { user_id, disabled } = userToggleForm.parse(fieldsOf(formData, 'user_id', 'disabled'));
-    const user = await runtime.admin.setDisabled(actor, user_id, { disabled: disabled === 'true' });
-    refresh();
-    return successState(`${user.realm}/${user.username} ${user.disabled ? 'disabled' : 'enabled'}.`, null);
-  } catch (error) {
-    return errorState(error);
-  }
+export const setUserDisabledAction = formAction<null, typeof userToggleForm>({ schema: userToggleForm, admin: true }, async ({ actor, runtime, input }) => {
+  const user = await runtime.admin.setDisabled(actor, input.user_id, { disabled: input.disabled === 'true' });
+  return { message: `${user.realm}/${user.username} ${user.disabled ? 'disabled' : 'enabled'}.`, data: null };
+});
+
+/**
+ * The admin token search posts here, so a whole token value pasted into it never reaches an address
+ * (history, access logs): it becomes the token's id, its secret is dropped unchecked.
+ */
+export async function searchTokensAction(formData: FormData): Promise<void> {
+  const { runtime } = await requireSessionActor();
+  const text = String(formData.get('search') ?? '').trim();
+  const search = parseToken(runtime.config.tokens.prefix, text)?.id ?? text;
+  const status = tokenStatus.safeParse(formData.get('status')).data;
+  redirect(queryHref('/admin/tokens', { search, status }));
 }

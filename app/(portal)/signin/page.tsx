@@ -13,11 +13,18 @@ function errorMessage(error: string | string[] | undefined): string | undefined 
   return 'Sign-in did not complete. Please try again.';
 }
 
+// A session that stopped counting (lib/portal/session.ts): say why, so nobody signs in again and again.
+function endedMessage(reason: string | string[] | undefined): string | undefined {
+  if (reason === 'disabled') return 'Your account has been disabled, so your session has ended and your tokens no longer work. Ask an administrator to enable it.';
+  if (reason === 'ended') return 'Your session has ended. Please sign in again.';
+  return undefined;
+}
+
 export default async function SignInPage({ searchParams }: { searchParams: SearchParams }) {
   const params = await searchParams;
   const callbackUrl = safeReturnPath(params.callbackUrl);
   if (await getPortalSession()) redirect(callbackUrl);
-  const error = errorMessage(params.error);
+  const error = errorMessage(params.error) ?? endedMessage(params.reason);
 
   return (
     <div className="mx-auto max-w-md space-y-4">

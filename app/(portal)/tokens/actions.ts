@@ -1,46 +1,26 @@
 'use server';
 
-import { refresh } from 'next/cache';
-import { requireSessionActor } from '@/lib/portal/session-actor';
-import type { ActionState, IssuedSecret } from '../_lib/action-state';
-import { errorState, formValues, successState } from '../_lib/action-errors';
-import { tokenBodyFromForm } from '../_lib/token-form';
-import { fieldsOf, rotateForm, tokenIdForm } from '../_lib/row-forms';
+import type { IssuedSecret } from '@/lib/portal/action-state';
+import { formAction } from '@/lib/portal/form-action';
+import { duplicateNameWarning, tokenBodyFromForm } from '../_lib/token-form';
+import { rotateForm, tokenIdForm } from '../_lib/row-forms';
 
-// Server actions are public endpoints: each one establishes the signed-in actor itself and lets the
-// token service decide what that actor may do (own tokens only; admins through /admin).
+// Server actions are public endpoints: formAction establishes the signed-in actor and the token
+// service decides what that actor may do (own tokens only; admins through /admin).
 
-export async function createTokenAction(_previous: ActionState<IssuedSecret>, formData: FormData): Promise<ActionState<IssuedSecret>> {
-  try {
-    const { actor, runtime } = await requireSessionActor();
-    const created = await runtime.tokens.create(actor, tokenBodyFromForm(formData, runtime.config.tokens));
-    refresh();
-    return successState(`Token "${created.token.name}" created.`, { tokenId: created.token.id, name: created.token.name, secret: created.secret });
-  } catch (error) {
-    return errorState(error, formValues(formData));
-  }
-}
+export const createTokenAction = formAction<IssuedSecret>({ keepValues: true }, async ({ actor, runtime, formData }) => {
+  const body = tokenBodyFromForm(formData, runtime.config.tokens);
+  const warning = await duplicateNameWarning(runtime, actor.userId, body.name);
+  const created = await runtime.tokens.create(actor, body);
+  return { message: `Token "${created.token.name}" created.`, data: { tokenId: created.token.id, name: created.token.name, secret: created.secret, warning } };
+});
 
-export async function revokeTokenAction(_previous: ActionState<null>, formData: FormData): Promise<ActionState<null>> {
-  try {
-    const { actor, runtime } = await requireSessionActor();
-    const { id } = tokenIdForm.parse(fieldsOf(formData, 'id'));
-    const revoked = await runtime.tokens.revoke(actor, id);
-    refresh();
-    return successState(`Token "${revoked.name}" revoked.`, null);
-  } catch (error) {
-    return errorState(error);
-  }
-}
+export const revokeTokenAction = formAction<null, typeof tokenIdForm>({ schema: tokenIdForm }, async ({ actor, runtime, input }) => {
+  const revoked = await runtime.tokens.revoke(actor, input.id);
+  return { message: `Token "${revoked.name}" revoked.`, data: null };
+});
 
-export async function rotateTokenAction(_previous: ActionState<IssuedSecret>, formData: FormData): Promise<ActionState<IssuedSecret>> {
-  try {
-    const { actor, runtime } = await requireSessionActor();
-    const { id, grace_period } = rotateForm.parse(fieldsOf(formData, 'id', 'grace_period'));
-    const rotated = await runtime.tokens.rotate(actor, id, { grace_period });
-    refresh();
-    return successState(`Token "${rotated.token.name}" rotated.`, { tokenId: rotated.token.id, name: rotated.token.name, secret: rotated.secret });
-  } catch (error) {
-    return errorState(error, formValues(formData));
-  }
-}
+export const rotateTokenAction = formAction<IssuedSecret, typeof rotateForm>({ schema: rotateForm, keepValues: true }, async ({ actor, runtime, input }) => {
+  const rotated = await runtime.tokens.rotate(actor, input.id, { grace_period: input.grace_period });
+  return { message: `Token "${rotated.token.name}" rotated.`, data: { tokenId: rotated.token.id, name: rotated.token.name, secret: rotated.secret } };
+});

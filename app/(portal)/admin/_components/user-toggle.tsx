@@ -1,26 +1,24 @@
 'use client';
 
-import { useActionState } from 'react';
-import { idleState, type FormAction } from '../../_lib/action-state';
+import type { FormAction } from '@/lib/portal/action-state';
+import { ConfirmAction } from '../../_components/confirm-action';
 
-import { SubmitButton } from '../../_components/submit-button';
-
-/** Disable or enable a user; disabling stops their tokens and their portal session at once. */
-export function UserToggle({ userId, username, disabled, action }: { userId: string; username: string; disabled: boolean; action: FormAction<null> }) {
-  const [state, formAction] = useActionState(action, idleState<null>());
+/** Disable or enable a user, after a confirmation; disabling stops their tokens and their portal session at once. */
+export function UserToggle({ userId, handle, disabled, action }: { userId: string; handle: string; disabled: boolean; action: FormAction<null> }) {
   return (
-    <form action={formAction}>
-      <input type="hidden" name="user_id" value={userId} />
-      <input type="hidden" name="disabled" value={String(!disabled)} />
-      <SubmitButton variant={disabled ? 'secondary' : 'danger'}>
-        {disabled ? 'Enable' : 'Disable'}
-        <span className="sr-only"> {username}</span>
-      </SubmitButton>
-      {state.status === 'error' && (
-        <p role="alert" className="mt-1 text-sm text-red-800">
-          {state.message}
-        </p>
-      )}
-    </form>
+    <ConfirmAction
+      action={action}
+      fields={{ user_id: userId, disabled: String(!disabled) }}
+      verb={disabled ? 'Enable' : 'Disable'}
+      target={handle}
+      variant={disabled ? 'primary' : 'danger'}
+      question={
+        disabled ? (
+          <>Enable {handle}? They can sign in again; their tokens that have not expired or been revoked work again.</>
+        ) : (
+          <>Disable {handle}? Their portal session ends and every token of theirs stops working at once.</>
+        )
+      }
+    />
   );
 }

@@ -35,6 +35,8 @@ export interface IssuedSecret {
   tokenId: string;
   name: string;
   secret: string;
+  /** Said beside the secret, e.g. that another working token has the same name. */
+  warning?: string;
 }
 
 /** When the old secret of a rotated token stops working (values for `grace_period`). */
