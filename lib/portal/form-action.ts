@@ -42,7 +42,7 @@ export function formAction<T, S extends z.ZodType | undefined = undefined>(optio
       refresh();
       return { status: 'success', message, data, at: Date.now() };
     } catch (error) {
-      return errorState(error, options.keepValues ? formValues(formData) : undefined);
+      return errorState(error, options.keepValues ? formValues(formData) : undefined, formData.keys());
     }
   };
 }

@@ -16,17 +16,31 @@ export function formValues(formData: FormData): FormValues {
 }
 
 /**
- * The classification rendered as form state: invalid fields next to the fields (top-level name:
- * `scopes.3` is shown on the scopes group), product errors as their message, an outage as a
- * request to try again, anything else as a generic message. Next's control flow is rethrown.
+ * The form field that shows the error of `path`: the longest of the form's field names that is the
+ * path or starts it (`restrictions.ips.0` on the field `restrictions.ips`), else the top-level name
+ * (`scopes.3` on the scopes group).
  */
-export async function errorState<T>(error: unknown, values?: FormValues): Promise<ActionState<T>> {
+export function fieldOf(path: string, fieldNames: Iterable<string> = []): string {
+  let best: string | undefined;
+  for (const name of fieldNames) {
+    if ((path === name || path.startsWith(`${name}.`)) && name.length > (best?.length ?? 0)) best = name;
+  }
+  return best ?? (path.split('.')[0] || '_form');
+}
+
+/**
+ * The classification rendered as form state: invalid fields next to the fields that hold them (see
+ * `fieldOf`), product errors as their message, an outage as a request to try again, anything else
+ * as a generic message. Next's control flow is rethrown.
+ */
+export async function errorState<T>(error: unknown, values?: FormValues, fieldNames?: Iterable<string>): Promise<ActionState<T>> {
   unstable_rethrow(error);
   const verdict = classifyError(error, (await getRuntime()).logger, 'portal action');
   switch (verdict.kind) {
     case 'fields': {
       const fieldErrors: FieldErrors = {};
-      for (const [path, messages] of Object.entries(verdict.fields)) (fieldErrors[path.split('.')[0] || '_form'] ??= []).push(...messages);
+      const names = [...(fieldNames ?? [])];
+      for (const [path, messages] of Object.entries(verdict.fields)) (fieldErrors[fieldOf(path, names)] ??= []).push(...messages);
       return { status: 'error', code: verdict.code, message: 'Some fields need your attention.', fieldErrors, values };
     }
     case 'product':

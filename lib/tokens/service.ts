@@ -254,14 +254,14 @@ export class TokenService {
   }
 
   /** Admins: revokes every active token of a user at once (one audit row per token), on every replica. */
-  async revokeAllOf(actor: Actor, userId: string): Promise<{ revoked: number; tokens: string[] }> {
+  async revokeAllOf(actor: Actor, userId: string): Promise<{ user: string; revoked: number; tokens: string[] }> {
     if (!actor.isAdmin) throw new AppError('forbidden', 'only admins can revoke the tokens of other users');
     const owner = /^[0-9a-f-]{36}$/i.test(userId) ? await getUserById(this.db, userId) : undefined;
     if (!owner) throw new AppError('not_found', 'no such user');
     const whose = `${owner.realm}/${owner.username}`;
     const rows = await revokeTokensOfOwner(this.db, owner.id, actorName(actor), (row) => this.audit(actor, 'token.revoke', whose, row.id, { name: row.name, bulk: true }));
     if (rows.length > 0) await this.deps.database.notify(TOKENS_CHANNEL, `user:${owner.id}`);
-    return { revoked: rows.length, tokens: rows.map((r) => r.id) };
+    return { user: whose, revoked: rows.length, tokens: rows.map((r) => r.id) };
   }
 
   /** What is kept of a new secret: its argon2id hash with the token parameters, and its fingerprint. */

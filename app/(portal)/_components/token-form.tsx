@@ -1,15 +1,18 @@
 'use client';
 
-import { type FormEvent, useActionState, useEffect, useId, useRef, useState } from 'react';
-import { describedBy, fieldErrorsOf, idleState, submittedValues, type FormAction, type IssuedSecret } from '@/lib/portal/action-state';
+import { type FormEvent, useActionState, useId, useRef, useState } from 'react';
+import { describedBy, idleState, submittedValues, type FormAction, type IssuedSecret } from '@/lib/portal/action-state';
+import { RESTRICTION_FIELDS, restrictionField } from '@/lib/portal/restriction-fields';
 import type { ExpiryOptions } from '../_lib/expiry';
 import { ExpiryPicker } from './expiry-picker';
 import { FieldError } from './field-error';
 import { FormMessage } from './form-message';
+import { RestrictionFields } from './restriction-fields';
 import { ScopePicker, type ServiceScopes } from './scope-picker';
 import { SecretPanel } from './secret-panel';
 import { SubmitButton } from './submit-button';
 import { hintClass, inputClass, labelClass } from './styles';
+import { useFieldErrors } from './use-field-errors';
 
 export type IssueAction = FormAction<IssuedSecret>;
 export interface UserOption {
@@ -29,30 +32,22 @@ interface Props {
 export function TokenForm({ action, catalog, expiry, users }: Props) {
   const [state, formAction] = useActionState(action, idleState<IssuedSecret>());
   const [hiddenAt, setHiddenAt] = useState<number>();
-  // Fields corrected since the last submission: their error goes as soon as they are fixed.
-  const [fixed, setFixed] = useState<{ of: typeof state; names: Set<string> }>({ of: state, names: new Set() });
-  const fixedNames = fixed.of === state ? fixed.names : new Set<string>();
   const formRef = useRef<HTMLFormElement>(null);
   const id = useId();
-  const errors = (name: string) => (fixedNames.has(name) ? undefined : fieldErrorsOf(state, name));
-
-  // After a refused submission the focus goes to the first field to fix, not the submit button.
-  useEffect(() => {
-    if (state.status !== 'error') return;
-    const first = formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"], fieldset[data-invalid] input');
-    first?.focus();
-  }, [state]);
+  const { errors, markFixed } = useFieldErrors(state, formRef);
 
   const onInput = (event: FormEvent<HTMLFormElement>) => {
     const target = event.target as HTMLInputElement;
     const names = target.name === 'expires_in' ? ['expires_in', 'expires_at'] : [target.name];
     // A required field counts as fixed once it has something in it; a choice, once it is changed.
     if (target.name === 'name' && target.value.trim() === '') return;
-    setFixed({ of: state, names: new Set([...fixedNames, ...names]) });
+    markFixed(names);
   };
   const value = (name: string) => submittedValues(state, name)?.[0];
   const ids = { user: `${id}-user`, name: `${id}-name`, nameHint: `${id}-name-hint`, description: `${id}-description` };
   const issued = state.status === 'success' && state.at !== hiddenAt ? state : undefined;
+  // Collapsed unless the last submission used it, so a refused entry is in view and can take the focus.
+  const restricted = RESTRICTION_FIELDS.some(({ kind }) => value(restrictionField(kind))?.trim() || errors(restrictionField(kind)));
 
   return (
     <div className="space-y-4">
@@ -129,6 +124,14 @@ export function TokenForm({ action, catalog, expiry, users }: Props) {
           presetErrors={errors('expires_in')}
           dateErrors={errors('expires_at')}
         />
+        <details key={state.status === 'success' ? state.at : 'restrictions'} open={restricted || undefined} className="rounded border border-slate-300 p-3">
+          <summary className="cursor-pointer font-medium">
+            Restrictions <span className="font-normal text-slate-600">(optional)</span>
+          </summary>
+          <div className="mt-3">
+            <RestrictionFields idPrefix={id} values={Object.fromEntries(RESTRICTION_FIELDS.map(({ kind }) => [kind, value(restrictionField(kind)) ?? '']))} errors={errors} />
+          </div>
+        </details>
         <SubmitButton>Create token</SubmitButton>
       </form>
     </div>

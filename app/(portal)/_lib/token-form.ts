@@ -3,7 +3,9 @@ import { z } from 'zod';
 import type { Config } from '@/lib/config/schema';
 import { hasActiveTokenNamed } from '@/db/tokens';
 import { AppError } from '@/lib/errors';
+import { restrictionsFromForm } from '@/lib/portal/restrictions-form';
 import type { Runtime } from '@/lib/runtime';
+import { hasRestrictions } from '@/lib/tokens/restrictions';
 import { CUSTOM_EXPIRY, expiresAtOf, expiryOptions } from './expiry';
 
 const text = z.string().optional();
@@ -19,7 +21,7 @@ const tokenForm = z.object({
 
 const formText = (formData: FormData, name: string) => formData.get(name) ?? undefined;
 
-/** FormData → the body `TokenService.create` takes (`expires_in` preset or `expires_at` date). */
+/** FormData → the body `TokenService.create` takes (`expires_in` preset or `expires_at` date, optional restrictions). */
 export function tokenBodyFromForm(formData: FormData, tokens: Pick<Config['tokens'], 'max_lifetime' | 'default_lifetime'>): Record<string, unknown> & { name: string } {
   const form = tokenForm.parse({
     name: formText(formData, 'name'),
@@ -29,7 +31,8 @@ export function tokenBodyFromForm(formData: FormData, tokens: Pick<Config['token
     expires_at: formText(formData, 'expires_at'),
   });
   const description = form.description?.trim() ? form.description : undefined;
-  const base = { name: form.name, description, scopes: form.scopes };
+  const restrictions = restrictionsFromForm(formData);
+  const base = { name: form.name, description, scopes: form.scopes, ...(hasRestrictions(restrictions) ? { restrictions } : {}) };
 
   if (form.expires_in === CUSTOM_EXPIRY) {
     const date = form.expires_at?.trim() ?? '';

@@ -37,6 +37,13 @@ export const setUserDisabledAction = formAction<null, typeof userToggleForm>({ s
   return { message: `${user.realm}/${user.username} ${user.disabled ? 'disabled' : 'enabled'}.`, data: null };
 });
 
+const userForm = z.object({ user_id: z.uuid({ error: 'no user given' }) });
+
+export const revokeAllTokensAction = formAction<null, typeof userForm>({ schema: userForm, admin: true }, async ({ actor, runtime, input }) => {
+  const { user, revoked } = await runtime.tokens.revokeAllOf(actor, input.user_id);
+  return { message: revoked === 0 ? `${user} had no active token; nothing revoked.` : `${revoked === 1 ? '1 token' : `${revoked} tokens`} of ${user} revoked.`, data: null };
+});
+
 /**
  * The admin token search posts here, so a whole token value pasted into it never reaches an address
  * (history, access logs): it becomes the token's id, its secret is dropped unchecked.

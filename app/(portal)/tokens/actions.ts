@@ -2,6 +2,8 @@
 
 import type { IssuedSecret } from '@/lib/portal/action-state';
 import { formAction } from '@/lib/portal/form-action';
+import { restrictionsFromForm } from '@/lib/portal/restrictions-form';
+import { hasRestrictions } from '@/lib/tokens/restrictions';
 import { duplicateNameWarning, tokenBodyFromForm } from '../_lib/token-form';
 import { rotateForm, tokenIdForm } from '../_lib/row-forms';
 
@@ -23,4 +25,11 @@ export const revokeTokenAction = formAction<null, typeof tokenIdForm>({ schema: 
 export const rotateTokenAction = formAction<IssuedSecret, typeof rotateForm>({ schema: rotateForm, keepValues: true }, async ({ actor, runtime, input }) => {
   const rotated = await runtime.tokens.rotate(actor, input.id, { grace_period: input.grace_period });
   return { message: `Token "${rotated.token.name}" rotated.`, data: { tokenId: rotated.token.id, name: rotated.token.name, secret: rotated.secret } };
+});
+
+// The whole set is replaced: a field left empty lifts that restriction. The service checks owner or admin.
+export const updateRestrictionsAction = formAction<null, typeof tokenIdForm>({ schema: tokenIdForm, keepValues: true }, async ({ actor, runtime, input, formData }) => {
+  const restrictions = restrictionsFromForm(formData);
+  const updated = await runtime.tokens.update(actor, input.id, { restrictions });
+  return { message: hasRestrictions(updated.restrictions) ? `Restrictions of "${updated.name}" saved.` : `Token "${updated.name}" is no longer restricted.`, data: null };
 });

@@ -2,7 +2,8 @@ import type { UserView } from '@/lib/portal/admin';
 import { DateTime } from '../../_components/date-time';
 import { cardClass } from '../../_components/styles';
 import { Fact } from '../../_components/fact';
-import { setUserDisabledAction } from '../actions';
+import { ConfirmAction } from '../../_components/confirm-action';
+import { revokeAllTokensAction, setUserDisabledAction } from '../actions';
 import { UserToggle } from './user-toggle';
 
 // Why a user was disabled without an admin: the IdP's provisioning or the IdP itself.
@@ -40,12 +41,19 @@ export function UserList({ users, currentUserId }: { users: UserView[]; currentU
                 <Fact term="Last sign-in">{user.last_sign_in_at ? <DateTime iso={user.last_sign_in_at} /> : 'never'}</Fact>
               </dl>
             </div>
-            <div className="shrink-0">
+            <div className="flex shrink-0 flex-wrap items-start gap-2">
               {user.id === currentUserId ? (
                 <span className="text-sm text-slate-600">(you)</span>
               ) : (
                 <UserToggle userId={user.id} handle={handle} disabled={user.disabled} action={setUserDisabledAction} />
               )}
+              <ConfirmAction
+                action={revokeAllTokensAction}
+                fields={{ user_id: user.id }}
+                verb="Revoke all tokens"
+                target={`of ${handle}`}
+                question={<>Revoke every active token of {handle}? Each stops working at once on every server; this cannot be undone.</>}
+              />
             </div>
           </li>
         );

@@ -15,7 +15,12 @@ import { cardClass, emptyClass, linkClass, pageTitleClass, sectionClass, section
 import { Fact } from '../../_components/fact';
 import { catalogOf, scopeDescriptions } from '../../_lib/catalog';
 import { tokenLabel } from '../../_lib/labels';
-import { revokeTokenAction, rotateTokenAction } from '../actions';
+import { revokeTokenAction, rotateTokenAction, updateRestrictionsAction } from '../actions';
+import { RestrictionsForm } from '../../_components/restrictions-form';
+import { UsageChart } from '../../_components/usage-chart';
+import { RESTRICTION_FIELDS } from '@/lib/portal/restriction-fields';
+import { entriesText } from '@/lib/portal/restrictions-form';
+import { dailyTotals, RECENT_HOURS, totalOf } from '@/lib/portal/usage';
 
 export const metadata: Metadata = { title: 'Token - Auth-O-Tron' };
 
@@ -32,7 +37,9 @@ export default async function TokenPage({ params }: { params: Promise<{ id: stri
     throw error;
   });
   const descriptions = scopeDescriptions(catalogOf(runtime.catalog.list()));
-  const history = await tokenAuditEntries(runtime.database, token.id, HISTORY + 1);
+  const [history, usage] = await Promise.all([tokenAuditEntries(runtime.database, token.id, HISTORY + 1), runtime.tokens.usage(actor, token.id)]);
+  const total = totalOf(usage.hours);
+  const restricted = RESTRICTION_FIELDS.filter(({ kind }) => token.restrictions[kind]?.length);
   const mine = token.owner.realm === actor.realm && token.owner.username === actor.username;
 
   return (
@@ -110,12 +117,69 @@ export default async function TokenPage({ params }: { params: Promise<{ id: stri
         )}
       </section>
 
-      {/* Filled by the usage counting (db/token-usage.ts) and token restrictions when they land: UsageChart from _components/usage-chart.tsx goes here. */}
       <section aria-labelledby="usage-heading" className={sectionClass} data-testid="usage-section">
         <h2 id="usage-heading" className={sectionTitleClass}>
-          Usage and restrictions
+          Usage
         </h2>
-        <p className={emptyClass}>Requests per hour, recent addresses and restrictions are not recorded on this server yet. Last use is shown above.</p>
+        <p className="text-sm text-slate-700">
+          <strong className="text-base text-slate-900" data-testid="usage-total">
+            {total === 1 ? '1 request' : `${total} requests`}
+          </strong>{' '}
+          in the last 30 days. Counts reach this page within about a minute.
+        </p>
+        <div className="grid grid-cols-1 gap-6 lg:grid-cols-2">
+          <div className="min-w-0 space-y-2">
+            <h3 className="font-semibold">Per day, last 30 days</h3>
+            <UsageChart hours={dailyTotals(usage.hours)} unit="day" />
+          </div>
+          <div className="min-w-0 space-y-2">
+            <h3 className="font-semibold">Per hour, last {RECENT_HOURS} hours</h3>
+            <UsageChart hours={usage.hours.slice(-RECENT_HOURS)} unit="hour" />
+          </div>
+        </div>
+        <h3 className="font-semibold">Recent client addresses</h3>
+        {usage.addresses.length === 0 ? (
+          <p className={emptyClass}>No use recorded in the last 30 days.</p>
+        ) : (
+          <ul aria-label="Recent client addresses" className={`${cardClass} divide-y divide-slate-200 text-sm`}>
+            {usage.addresses.map((a) => (
+              <li key={a.address} className="flex flex-wrap justify-between gap-x-4 py-1">
+                <code className="break-all">{a.address}</code>
+                <span className="text-slate-700">
+                  last seen <DateTime iso={a.last_seen} />
+                </span>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+
+      <section aria-labelledby="restrictions-heading" className={sectionClass} data-testid="restrictions-section">
+        <h2 id="restrictions-heading" className={sectionTitleClass}>
+          Restrictions
+        </h2>
+        {restricted.length === 0 ? (
+          <p className="text-sm text-slate-700">None: the token works from any address, for any method, path and host its scopes allow.</p>
+        ) : (
+          <dl className={`${cardClass} grid grid-cols-1 gap-4 text-sm sm:grid-cols-2`} aria-label="Current restrictions">
+            {restricted.map(({ kind, label }) => (
+              <Fact key={kind} term={label}>
+                <ul>
+                  {token.restrictions[kind]?.map((entry) => (
+                    <li key={entry}>
+                      <code className="break-all">{entry}</code>
+                    </li>
+                  ))}
+                </ul>
+              </Fact>
+            ))}
+          </dl>
+        )}
+        {token.status === 'active' ? (
+          <RestrictionsForm tokenId={token.id} current={Object.fromEntries(RESTRICTION_FIELDS.map(({ kind }) => [kind, entriesText(token.restrictions[kind])]))} action={updateRestrictionsAction} />
+        ) : (
+          <p className="text-sm text-slate-700">The token is {token.status}: its restrictions can no longer be changed.</p>
+        )}
       </section>
 
       <section aria-labelledby="history-heading" className={sectionClass}>
