@@ -124,7 +124,7 @@ export function TokenForm({ action, catalog, expiry, users }: Props) {
           presetErrors={errors('expires_in')}
           dateErrors={errors('expires_at')}
         />
-        <details key={state.status === 'success' ? state.at : 'restrictions'} open={restricted || undefined} className="rounded border border-slate-300 p-3">
+        <details key={`restrictions-${state.status === 'success' ? state.at : 'form'}`} open={restricted || undefined} className="rounded border border-slate-300 p-3">
           <summary className="cursor-pointer font-medium">
             Restrictions <span className="font-normal text-slate-600">(optional)</span>
           </summary>

@@ -125,7 +125,7 @@ export default async function TokenPage({ params }: { params: Promise<{ id: stri
           <strong className="text-base text-slate-900" data-testid="usage-total">
             {total === 1 ? '1 request' : `${total} requests`}
           </strong>{' '}
-          in the last 30 days. Counts reach this page within about a minute.
+          in the last 30 days. A use shows here within about 10 seconds.
         </p>
         <div className="grid grid-cols-1 gap-6 lg:grid-cols-2">
           <div className="min-w-0 space-y-2">
