@@ -226,10 +226,12 @@ export class TokenService {
     });
   }
 
-  /** Changes what can be edited after creation (restrictions), owner or admin; audited, and every replica drops what it cached. */
+  /** Changes what can be edited after creation (restrictions) of an active token, owner or admin; audited, and every replica drops what it cached. */
   async update(actor: Actor, id: string, body: unknown): Promise<TokenView> {
     const input = updateTokenInput.parse(body ?? {});
     const existing = await this.visible(actor, id);
+    // A revoked or expired token is history: what it was limited to stays as it was.
+    if (statusOf(existing.token) !== 'active') throw new AppError('conflict', `the token is ${statusOf(existing.token)} and its restrictions cannot be changed`);
     const restrictions = normalizeRestrictions(input.restrictions);
     const whose = `${existing.owner.realm}/${existing.owner.username}`;
     const row = await updateTokenRestrictions(this.db, id, restrictions, this.audit(actor, 'token.update', whose, id, { name: existing.token.name, restrictions }));

@@ -165,6 +165,16 @@ describe.each(DATABASE_KINDS)('token restrictions (%s)', (database) => {
     expect(audit.filter((e) => e.action === 'token.update' && e.token_id === token.id).map((e) => e.actor)).toEqual(['local/root', 'local/alice']);
   });
 
+  it('cannot be changed once the token is revoked (409, nothing written)', async () => {
+    const { token } = await create({ methods: ['GET'] });
+    expect((await api('DELETE', `/api/tokens/${token.id}`, ALICE)).status).toBe(200);
+    const audits = (await api('GET', '/api/admin/audit?page=1', ROOT)).body.total;
+    expect((await api('PATCH', `/api/tokens/${token.id}`, ALICE, { restrictions: {} })).status).toBe(409);
+    expect((await api('PATCH', `/api/admin/tokens/${token.id}`, ROOT, { restrictions: {} })).status).toBe(409);
+    expect((await api('GET', `/api/tokens/${token.id}`, ALICE)).body.restrictions).toEqual({ methods: ['GET'] });
+    expect((await api('GET', '/api/admin/audit?page=1', ROOT)).body.total).toBe(audits);
+  });
+
   it.each([
     ['an invalid CIDR', { ips: ['10.0.0.0/33'] }, 'restrictions.ips.0'],
     ['a host name as address', { ips: ['example.org'] }, 'restrictions.ips.0'],
