@@ -17,6 +17,15 @@ test('the token page shows the uses made through the gateway, the address and th
   await expect(ips).toBeHidden();
   await form.root.locator('summary', { hasText: 'Restrictions' }).click();
   await ips.fill('127.0.0.0/8, ::1');
+  // A bad entry is refused on its own field, which takes the focus; the typed entries stay.
+  const paths = form.root.getByLabel('Paths');
+  await paths.fill('v1/**');
+  await form.submit().click();
+  await expect(paths).toBeFocused();
+  await expect(paths).toHaveAccessibleDescription(/“v1\/\*\*”: expected a path glob starting with \//);
+  await expect(ips).toHaveValue('127.0.0.0/8, ::1');
+  await expect(portal.tokens.list.row('e2e usage')).toHaveCount(0);
+  await paths.fill('');
   await form.submit().click();
   const secret = await form.revealedSecret();
   const id = (await portal.tokens.list.row('e2e usage', 'Active').first().getAttribute('data-token-id')) ?? '';
@@ -77,6 +86,19 @@ test('restrictions edited by keyboard: an invalid range is refused on its field,
   await expect(section.getByRole('definition')).toHaveText('192.0.2.0/24');
   // The test's own address (loopback, through nginx) is outside the range: refused at the gateway.
   await expect.poll(() => gateway.status(secret), { timeout: 10_000 }).toBe(403);
+
+  // Once revoked, the restrictions are history: shown, no longer editable.
+  await page
+    .getByRole('main')
+    .getByRole('button', { name: /^Revoke token e2e restricted/ })
+    .click();
+  await page
+    .getByRole('main')
+    .getByRole('button', { name: /^Yes, revoke token e2e restricted/ })
+    .click();
+  await expect(section).toContainText('The token is revoked: its restrictions can no longer be changed.');
+  await expect(save).toHaveCount(0);
+  await expect(section.getByRole('definition')).toHaveText('192.0.2.0/24');
 });
 
 test('an admin revokes all of a user’s tokens at once from /admin/users, after a confirmation', async ({ page, portal, gateway, sql }) => {
