@@ -3,13 +3,14 @@ import { expect, test } from './fixtures';
 
 // A token's page after real use through nginx: usage counted (flushed every 10 s, so polled),
 // the address it came from, restrictions edited by keyboard and enforced at the gateway, and an
-// admin revoking all of a user's tokens at once.
+// admin revoking all of a user's tokens at once. The tokens are the admin's own (from /tokens):
+// tokens.spec.ts, run later by the same app, counts alice's.
 
 const USES = 3;
 
 test('the token page shows the uses made through the gateway, the address and the restrictions set at creation', async ({ page, portal, gateway }) => {
   test.setTimeout(90_000);
-  await portal.signIn('alice', '/tokens');
+  await portal.signIn('admin', '/tokens');
   const form = portal.tokens.form;
   await form.fill({ name: 'e2e usage', scopes: ['polytope:read'], expiry: '7 days' });
   // The restrictions part is collapsed until asked for.
@@ -53,7 +54,7 @@ test('the token page shows the uses made through the gateway, the address and th
 
 test('restrictions edited by keyboard: an invalid range is refused on its field, a valid one saved and enforced', async ({ page, portal, gateway }) => {
   test.setTimeout(90_000);
-  await portal.signIn('alice', '/tokens');
+  await portal.signIn('admin', '/tokens');
   const secret = await portal.tokens.form.create({ name: 'e2e restricted', scopes: [], expiry: '7 days' });
   const id = (await portal.tokens.list.row('e2e restricted', 'Active').first().getAttribute('data-token-id')) ?? '';
   expect(await gateway.status(secret)).toBe(200);
