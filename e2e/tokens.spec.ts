@@ -260,6 +260,10 @@ test('a plain user cannot call the admin actions directly', async ({ page, porta
   const create = await callAction('adminCreateTokenAction', { user_id: String(victim?.id), name: 'e2e sneaky', expires_in: '7d' });
   expect(create.body).toContain('"code":"forbidden"');
   expect(create.body).not.toContain('aot_');
+  // Even on her own tokens: revoking everyone's tokens of a user is for admins.
+  const [alice] = await sql(`select id from users where realm = 'local' and username = 'alice'`);
+  const revokeAll = await callAction('revokeAllTokensAction', { user_id: String(alice?.id) });
+  expect(revokeAll.body).toContain('"code":"forbidden"');
 
   const [state] = await sql(
     `select (select disabled_at from users where id = $1) as disabled_at,
