@@ -6,12 +6,12 @@ import { startApp, type RunningApp } from '../support/app';
 import { waitForOutput } from '../support/gateway-client';
 import { startTestIssuer, type TestIssuer } from '../support/jwks-server';
 import { parseExposition, series, unselected } from '../support/prometheus';
+import { basic, localUsers } from '../support/local-users';
 
 /** auth-o-tron's own files and behaviour, measured on the running app (issue 15). */
 
 const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/auth-o-tron');
 const fixture = (name: string) => readFileSync(path.join(FIXTURES, name), 'utf8');
-const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
 /** The port a listener announced in the app's JSON log (`"msg":"<message>"`). */
 async function loggedPort(app: RunningApp, message: string): Promise<number> {
@@ -145,19 +145,7 @@ describe('the token store (store.enabled) and a dashboard over a real scrape', (
         version: '2.0.0',
         store: { enabled: true },
         metrics: { enabled: true, port: 0 },
-        providers: [
-          {
-            type: 'plain',
-            name: 'users',
-            realm: 'local',
-            users: [
-              { username: 'alice', password: 'alice-pw', roles: ['user'] },
-              { username: 'bob', password: 'bob-pw', roles: ['user'] },
-              { username: 'root', password: 'root-pw', roles: ['admin'] },
-            ],
-          },
-          { type: 'jwt', name: 'down-idp', realm: 'down', cert_uri: downIdp.jwksUri },
-        ],
+        providers: [localUsers(), { type: 'jwt', name: 'down-idp', realm: 'down', cert_uri: downIdp.jwksUri }],
         augmenters: [{ type: 'plain', name: 'static', realm: 'local', roles: { reader: ['alice'] } }],
         services: [
           { name: 'polytope', scopes: ['read', 'write'] },

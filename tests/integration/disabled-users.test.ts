@@ -1,25 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATABASE_KINDS, startApp, type RunningApp } from '../support/app';
 import { createPostgresDatabase, type TestDatabase } from '../support/postgres';
+import { ALICE, basic, localUsers } from '../support/local-users';
 
-const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 const ADMIN = basic('root', 'root-pw');
-const ALICE = basic('alice', 'alice-pw');
 const DEADLINE_MS = 1000;
 
 const config = {
-  providers: [
-    {
-      type: 'plain',
-      name: 'users',
-      realm: 'local',
-      users: [
-        { username: 'root', password: 'root-pw', roles: ['admin'] },
-        { username: 'alice', password: 'alice-pw', roles: ['user'] },
-      ],
-    },
-    { type: 'tokens', name: 'tokens' },
-  ],
+  providers: [localUsers('root', 'alice'), { type: 'tokens', name: 'tokens' }],
   services: [{ name: 'polytope', scopes: ['read'] }],
   portal: { realm: 'local' },
   tokens: { cache_ttl: '5m' }, // long: only the notification can make a replica forget

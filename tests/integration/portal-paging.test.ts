@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATABASE_KINDS, startApp, type RunningApp } from '../support/app';
+import { BOB, ROOT, localUsers } from '../support/local-users';
 
-const basic = (user: string, secret: string) => `Basic ${Buffer.from(`${user}:${secret}`).toString('base64')}`;
-const BOB = basic('bob', 'bob-pw');
-const ROOT = basic('root', 'root-pw');
 const CREATED = 55;
 
 // The portal API's lists page alike (tokens, admin tokens, users, audit): nothing is cut off unsaid.
@@ -19,18 +17,7 @@ describe.each(DATABASE_KINDS)('paged portal API lists (%s)', (database) => {
     app = await startApp({
       database,
       config: {
-        providers: [
-          {
-            type: 'plain',
-            name: 'users',
-            realm: 'local',
-            users: [
-              { username: 'bob', password: 'bob-pw', roles: ['user'] },
-              { username: 'root', password: 'root-pw', roles: ['admin'] },
-            ],
-          },
-          { type: 'tokens', name: 'portal-tokens' },
-        ],
+        providers: [localUsers('bob', 'root'), { type: 'tokens', name: 'portal-tokens' }],
         services: [{ name: 'polytope', scopes: ['read'] }],
         portal: { realm: 'local', admin_roles: ['admin'] },
         tokens: { creations_per_minute: 200 },

@@ -5,11 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatToken } from '@/lib/tokens/format';
 import { DATABASE_KINDS, startApp, type RunningApp } from '../support/app';
 import { eventually, startWebhookReceiver } from '../support/notification-receivers';
+import { ALICE, BOB, ROOT, localUsers } from '../support/local-users';
 
-const basic = (user: string, secret: string) => `Basic ${Buffer.from(`${user}:${secret}`).toString('base64')}`;
-const ALICE = basic('alice', 'alice-pw');
-const BOB = basic('bob', 'bob-pw');
-const ROOT = basic('root', 'root-pw');
 const WEBHOOK_SECRET = 'webhook-secret-of-the-test-0123456789';
 
 /** GitHub's key endpoint on loopback, with P-256 keys made at test time; keys can be published later (rotation). */
@@ -56,19 +53,7 @@ describe.each(DATABASE_KINDS)('GitHub secret scanning alerts, usage and leak not
     app = await startApp({
       database,
       config: {
-        providers: [
-          {
-            type: 'plain',
-            name: 'users',
-            realm: 'local',
-            users: [
-              { username: 'alice', password: 'alice-pw', roles: ['user'] },
-              { username: 'bob', password: 'bob-pw', roles: ['user'] },
-              { username: 'root', password: 'root-pw', roles: ['admin'] },
-            ],
-          },
-          { type: 'tokens', name: 'portal-tokens' },
-        ],
+        providers: [localUsers(), { type: 'tokens', name: 'portal-tokens' }],
         portal: { realm: 'local', admin_roles: ['admin'] },
         tokens: { creations_per_minute: 100 },
         secret_scanning: { github: { keys_url: keys.url, refetch_interval: '1s' } },

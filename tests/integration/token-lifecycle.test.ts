@@ -6,12 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatToken, newToken, newTokenId } from '@/lib/tokens/format';
 import { DATABASE_KINDS, startApp, type RunningApp } from '../support/app';
 import { createPostgresDatabase, type TestDatabase } from '../support/postgres';
+import { ALICE, BOB, ROOT, basic } from '../support/local-users';
 
-const basic = (user: string, secret: string) => `Basic ${Buffer.from(`${user}:${secret}`).toString('base64')}`;
-const ALICE = basic('alice', 'alice-pw');
-const BOB = basic('bob', 'bob-pw');
 const CAROL = basic('carol', 'carol-pw');
-const ROOT = basic('root', 'root-pw');
 const SVC = basic('svc', 'svc-pw');
 
 interface TokenBody {

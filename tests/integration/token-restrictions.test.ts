@@ -3,11 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATABASE_KINDS, startApp, type RunningApp } from '../support/app';
 import { startEchoBackend, type EchoBackend } from '../support/echo-backend';
 import { startNginx, type RunningNginx } from '../support/nginx';
-
-const basic = (user: string, secret: string) => `Basic ${Buffer.from(`${user}:${secret}`).toString('base64')}`;
-const ALICE = basic('alice', 'alice-pw');
-const BOB = basic('bob', 'bob-pw');
-const ROOT = basic('root', 'root-pw');
+import { ALICE, BOB, ROOT, localUsers } from '../support/local-users';
 
 interface TokenBody {
   id: string;
@@ -28,19 +24,7 @@ describe.each(DATABASE_KINDS)('token restrictions (%s)', (database) => {
     app = await startApp({
       database,
       config: {
-        providers: [
-          {
-            type: 'plain',
-            name: 'users',
-            realm: 'local',
-            users: [
-              { username: 'alice', password: 'alice-pw', roles: ['user'] },
-              { username: 'bob', password: 'bob-pw', roles: ['user'] },
-              { username: 'root', password: 'root-pw', roles: ['admin'] },
-            ],
-          },
-          { type: 'tokens', name: 'tokens' },
-        ],
+        providers: [localUsers(), { type: 'tokens', name: 'tokens' }],
         portal: { realm: 'local' },
         tokens: { cache_ttl: '5m', creations_per_minute: 1000 }, // long: a PATCH must make every cached verdict go
         jwt: { iss: 'restrictions', aud: 'backend', exp: 60 },

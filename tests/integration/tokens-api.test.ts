@@ -6,11 +6,7 @@ import { hashSecret, PASSWORD_HASH } from '@/lib/crypto/secrets';
 import { formatToken, newToken, newTokenId } from '@/lib/tokens/format';
 import { DATABASE_KINDS, startApp, type RunningApp } from '../support/app';
 import { POSTGRES_ADMIN_URL } from '../support/postgres';
-
-const basic = (user: string, secret: string) => `Basic ${Buffer.from(`${user}:${secret}`).toString('base64')}`;
-const ALICE = basic('alice', 'alice-pw');
-const BOB = basic('bob', 'bob-pw');
-const ROOT = basic('root', 'root-pw');
+import { ALICE, BOB, ROOT, basic, localUsers } from '../support/local-users';
 
 interface TokenBody {
   id: string;
@@ -32,19 +28,7 @@ describe.each(DATABASE_KINDS)('scoped tokens through the JSON API and the gatewa
     app = await startApp({
       database,
       config: {
-        providers: [
-          {
-            type: 'plain',
-            name: 'users',
-            realm: 'local',
-            users: [
-              { username: 'alice', password: 'alice-pw', roles: ['user'] },
-              { username: 'bob', password: 'bob-pw', roles: ['user'] },
-              { username: 'root', password: 'root-pw', roles: ['admin'] },
-            ],
-          },
-          { type: 'tokens', name: 'portal-tokens' },
-        ],
+        providers: [localUsers(), { type: 'tokens', name: 'portal-tokens' }],
         augmenters: [{ type: 'plain_advanced', name: 'team', realm: 'local', match: { username: ['alice'] }, augment: { roles: ['team-a'], attributes: { team: 'a' } } }],
         services: [
           { name: 'polytope', scopes: ['read', 'write'] },

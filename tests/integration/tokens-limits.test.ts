@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATABASE_KINDS, startApp, type RunningApp } from '../support/app';
+import { ROOT, basic } from '../support/local-users';
 
-const basic = (user: string, secret: string) => `Basic ${Buffer.from(`${user}:${secret}`).toString('base64')}`;
-const ROOT = basic('root', 'root-pw');
 const USERS = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank'] as const;
 const as = (user: (typeof USERS)[number]) => basic(user, `${user}-pw`);
 
