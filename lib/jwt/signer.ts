@@ -16,6 +16,8 @@ export interface SignedToken {
   token: string;
   issuedAt: number;
   expiresAt: number;
+  /** The key it was signed with: once another is active, the token is not handed out again. */
+  signedWith: object;
 }
 
 /**
@@ -40,30 +42,23 @@ export class JwtSigner {
     private readonly options: SignerOptions,
   ) {}
 
-  /** JWTs by an object that stands for exactly one user while it lives (a provider's cached identity). */
-  private readonly byStableIdentity = new WeakMap<object, SignedToken & { signedWith: object }>();
-
-  /**
-   * The JWT issued for this exact identity with this key, while it has more than half its life left.
-   * `stable`, when given, stands for exactly this user (see AuthResult): found without reading the user.
-   */
-  signOrReuse(user: User, stable?: object): MaybePromise<SignedToken> {
+  /** The JWT issued for this exact user with the active key, while it has more than half its life left. */
+  signOrReuse(user: User): MaybePromise<SignedToken> {
     const now = Math.floor(Date.now() / 1000);
     const { active } = this.keys();
-    const known = stable && this.byStableIdentity.get(stable);
-    if (known && known.signedWith === active && freshEnough(known, now)) return known;
-    const remember = (signed: SignedToken) => {
-      if (stable) this.byStableIdentity.set(stable, { ...signed, signedWith: active });
-      return signed;
-    };
     // The identity itself is the key (no secret in it); hashing it would cost more than the lookup.
     const key = JSON.stringify([active.kid, user.realm, user.username, user.roles, user.attributes, user.scopes, user.auth, user.expiresAt]);
     const recent = this.recent.get(key);
-    if (recent && freshEnough(recent, now)) return remember(recent);
+    if (recent && this.reusable(recent, now)) return recent;
     return this.sign(user, now).then((signed) => {
       this.recent.set(key, signed);
-      return remember(signed);
+      return signed;
     });
+  }
+
+  /** Whether a JWT issued earlier may still be handed out: signed with the active key, more than half its life left. */
+  reusable(signed: SignedToken, now = Math.floor(Date.now() / 1000)): boolean {
+    return signed.signedWith === this.keys().active.key && signed.expiresAt - now > (signed.expiresAt - signed.issuedAt) / 2;
   }
 
   async sign(user: User, now = Math.floor(Date.now() / 1000)): Promise<SignedToken> {
@@ -85,14 +80,10 @@ export class JwtSigner {
       .setExpirationTime(expiresAt)
       .setJti(randomUUID());
     if (this.options.audience) jwt.setAudience(this.options.audience);
-    return { token: await jwt.sign(active.key), issuedAt: now, expiresAt };
+    return { token: await jwt.sign(active.key), issuedAt: now, expiresAt, signedWith: active.key };
   }
 
   jwks(): { keys: KeySet['published'] } {
     return { keys: this.keys().published };
   }
-}
-
-function freshEnough(token: SignedToken, now: number): boolean {
-  return token.expiresAt - now > (token.expiresAt - token.issuedAt) / 2;
 }

@@ -2,7 +2,6 @@ import { MISSED_MESSAGES, type Database } from '../../db/client';
 import { getTokenForVerification, type TokenForVerification } from '../../db/tokens';
 import { credentialKey, hashSecret, hashUses, type HashParams } from '../crypto/secrets';
 import { describeError } from '../errors';
-import { basicOf, cacheKeyOf } from '../gateway/credentials';
 import { frozenIdentity } from '../gateway/identity';
 import { andThen, type MaybePromise } from '../gateway/maybe';
 import { accept, refuseForm, refuseSecret, unavailable } from '../gateway/outcomes';
@@ -87,8 +86,8 @@ export class TokensProvider implements Provider {
   verify(credential: Credential, context: ProviderContext): MaybePromise<ProviderOutcome> {
     const token = this.tokenOf(credential);
     if (token === undefined) return NOT_OURS;
-    const basicUsername = credential.scheme === 'Basic' ? basicOf(credential)?.username : undefined;
-    const key = token === credential.value ? cacheKeyOf(credential) : credentialKey(token);
+    const basicUsername = credential.scheme === 'Basic' ? credential.basic?.username : undefined;
+    const key = token === credential.value ? credential.key : credentialKey(token);
     const seen = this.checker.peek(key);
     if (seen) return this.outcomeOf(seen, basicUsername, context);
     const parsed = parseToken(this.options.prefix, token);
@@ -99,7 +98,7 @@ export class TokensProvider implements Provider {
 
   /** The token in a Bearer or Basic `user:token` credential, when it has our shape. */
   private tokenOf(credential: Credential): string | undefined {
-    const token = credential.scheme === 'Bearer' ? credential.value : basicOf(credential)?.password;
+    const token = credential.scheme === 'Bearer' ? credential.value : credential.basic?.password;
     return token !== undefined && hasTokenShape(this.options.prefix, token) ? token : undefined;
   }
 
