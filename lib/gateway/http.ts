@@ -153,7 +153,8 @@ export class GatewayHttp {
     const allowed = (headers: PreparedHeaders) => answer(200, headers, bodiless, () => ({ authenticated: true, username: user.username, realm: user.realm }));
     const known = this.answers.get(result.stable);
     if (known) return allowed(known.headers);
-    return andThen(this.options.signer.signOrReuse(user), (signed) => allowed(this.answers.remember(result.stable, { signed, headers: this.allowedHeaders(signed, user) }).headers));
+    const signed = this.options.signer.signOrReuse(user);
+    return allowed(this.answers.remember(result.stable, { signed, headers: this.allowedHeaders(signed, user) }).headers);
   }
 
   /**
