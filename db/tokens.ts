@@ -185,22 +185,31 @@ const verificationRows = z.object({
  * those break behind a transaction-mode pooler (pgbouncer).
  */
 export async function getTokenForVerification(db: Db, id: string): Promise<TokenForVerification | undefined> {
+  return (await getTokensForVerification(db, [id])).get(id);
+}
+
+/** The rows of several tokens in one statement (a burst of first uses: see lib/tokens/batched-lookup.ts), by id; absent ids are missing. */
+export async function getTokensForVerification(db: Db, ids: readonly string[]): Promise<Map<string, TokenForVerification>> {
+  const found = new Map<string, TokenForVerification>();
+  if (ids.length === 0) return found;
+  // drizzle writes an array as a parenthesised list of parameters.
   const result = await db.execute(sql`
     select t.id, t.secret_hash, t.secret_fingerprint, t.scopes, t.expires_at, t.revoked_at,
            u.id as owner_id, u.realm, u.username, u.roles, u.attributes, u.disabled_at
     from ${tokens} t join ${users} u on u.id = t.owner_id
-    where t.id = ${id} limit 1`);
-  const row = verificationRows.parse(result).rows[0];
-  if (!row) return undefined;
-  return {
-    id: row.id,
-    secretHash: row.secret_hash,
-    secretFingerprint: row.secret_fingerprint,
-    scopes: row.scopes,
-    expiresAt: row.expires_at,
-    revokedAt: row.revoked_at,
-    owner: { id: row.owner_id, realm: row.realm, username: row.username, roles: row.roles, attributes: row.attributes, disabledAt: row.disabled_at },
-  };
+    where t.id in ${[...ids]}`);
+  for (const row of verificationRows.parse(result).rows) {
+    found.set(row.id, {
+      id: row.id,
+      secretHash: row.secret_hash,
+      secretFingerprint: row.secret_fingerprint,
+      scopes: row.scopes,
+      expiresAt: row.expires_at,
+      revokedAt: row.revoked_at,
+      owner: { id: row.owner_id, realm: row.realm, username: row.username, roles: row.roles, attributes: row.attributes, disabledAt: row.disabled_at },
+    });
+  }
+  return found;
 }
 
 /**

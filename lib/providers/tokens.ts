@@ -1,5 +1,5 @@
 import { MISSED_MESSAGES, type Database } from '../../db/client';
-import { getTokenForVerification, type TokenForVerification } from '../../db/tokens';
+import { getTokensForVerification, type TokenForVerification } from '../../db/tokens';
 import { credentialKey, hashSecret, hashUses, type HashParams } from '../crypto/secrets';
 import { describeError } from '../errors';
 import { frozenIdentity } from '../gateway/identity';
@@ -10,6 +10,7 @@ import { SecretChecker, type Lookup } from '../guard/checker';
 import type { Lanes } from '../guard/lanes';
 import type { Step } from '../http/cache';
 import type { Logger } from '../log/logger';
+import { BatchedLookup } from '../tokens/batched-lookup';
 import { TOKENS_CHANNEL } from '../tokens/channel';
 import { fingerprintKey, secretFingerprint } from '../tokens/fingerprint';
 import { hasTokenShape, parseToken, type ParsedToken } from '../tokens/format';
@@ -50,12 +51,15 @@ export class TokensProvider implements Provider {
   readonly realm: string | undefined;
   private readonly checker: SecretChecker<Verified>;
   private readonly upgrades: SecretUpgrades;
+  /** First uses read their rows a batch at a time. */
+  private readonly lookups: BatchedLookup<string, TokenForVerification>;
 
   constructor(private readonly options: TokensProviderOptions) {
     this.name = options.name;
     this.realm = options.realm;
     this.checker = new SecretChecker<Verified>({ lanes: options.lanes, ttlMs: options.cacheTtlSeconds * 1000, negativeTtlMs: FAILURE_TTL_MS, max: CACHE_SIZE, onArgon2: options.onArgon2 });
     this.upgrades = new SecretUpgrades(options.database.db, options.logger);
+    this.lookups = new BatchedLookup((ids) => getTokensForVerification(options.database.db, ids));
   }
 
   /** Revocations, rotations and disabled users reach every replica through NOTIFY. */
@@ -106,7 +110,7 @@ export class TokensProvider implements Provider {
     let row: TokenForVerification | undefined;
     let key: Buffer;
     try {
-      [row, key] = await Promise.all([getTokenForVerification(this.options.database.db, parsed.id), fingerprintKey(this.options.database)]);
+      [row, key] = await Promise.all([this.lookups.load(parsed.id), fingerprintKey(this.options.database)]);
     } catch (error) {
       return { status: 'unavailable', reason: `database: ${describeError(error)}` };
     }
