@@ -45,7 +45,7 @@ const ROUND_SECONDS = 1;
 /** Before its rounds, each scenario runs this long unmeasured (only its answers are checked): the first requests of a new kind of credential meet cold code. */
 const WARMUP_SECONDS = 1;
 /** Rounds of the direct (no nginx) server-CPU comparison. */
-const DIRECT_ROUNDS = QUICK ? 1 : 4;
+const DIRECT_ROUNDS = QUICK ? 1 : 3;
 /** Rounds of valid users alone and under a flood. */
 const FLOOD_ROUNDS = QUICK ? 1 : 5;
 const FLOOD_ROUND_SECONDS = QUICK ? 2 : 4;
