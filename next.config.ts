@@ -1,8 +1,5 @@
 import type { NextConfig } from 'next';
-
-// auth-o-tron served its endpoints without the /api prefix; nginx configs written for it keep working.
-// `/health` has a route of its own: auth-o-tron's answers text, /api/health JSON.
-const legacyPaths = ['authenticate', 'whoami', 'providers', 'augmenters', 'ready', 'metrics'];
+import { legacyRewrites, TOKEN_LIST, TOKEN_STORE_ROUTES } from './lib/gateway/routes';
 
 /**
  * `GET /tokens` is auth-o-tron's token list and the portal's page. An API client is told apart by
@@ -11,14 +8,14 @@ const legacyPaths = ['authenticate', 'whoami', 'providers', 'augmenters', 'ready
  * value so that the header is not copied into the rewritten URL's query (Next does that for `has`
  * items without one).
  */
-const tokenList = '/api/token-store/tokens';
+const { source, destination } = TOKEN_LIST;
 const apiClientOfTokens = [
-  { source: '/tokens', has: [{ type: 'header' as const, key: 'authorization', value: '.+' }], destination: tokenList },
+  { source, has: [{ type: 'header' as const, key: 'authorization', value: '.+' }], destination },
   {
-    source: '/tokens',
+    source,
     has: [{ type: 'header' as const, key: 'accept', value: '(?!.*text/html).*application/json.*' }],
     missing: [{ type: 'header' as const, key: 'rsc', value: '.*' }],
-    destination: tokenList,
+    destination,
   },
 ];
 
@@ -31,12 +28,8 @@ const nextConfig: NextConfig = {
     return {
       // Before the filesystem: /tokens is a page too.
       beforeFiles: apiClientOfTokens,
-      afterFiles: [
-        ...legacyPaths.map((p) => ({ source: `/${p}`, destination: `/api/${p}` })),
-        // auth-o-tron's token-store routes (store.enabled).
-        { source: '/token', destination: '/api/token-store/token' },
-        { source: '/token/:token', destination: '/api/token-store/token/:token' },
-      ],
+      // auth-o-tron's paths without /api (the gateway's catch-all answers them), and its token store.
+      afterFiles: [...legacyRewrites(), ...TOKEN_STORE_ROUTES.map(({ source, destination }) => ({ source, destination }))],
       fallback: [],
     };
   },

@@ -10,8 +10,8 @@ import { superviseWorkers } from './lib/server/workers';
 import { DEMO_USERS } from './lib/config/demo';
 import { demoIdpBanner, startDemoIdpIfNeeded } from './lib/demo-idp';
 import { createRuntime, installRuntime } from './lib/runtime';
-import { AUTHENTICATE_PATHS, ENVOY_CHECK_PREFIX } from './lib/gateway/http';
-import { andThen } from './lib/gateway/maybe';
+import { AUTHENTICATE_PATHS, ENVOY_CHECK_PREFIX, tokenStoreLabel } from './lib/gateway/routes';
+import { andThen, isPending } from './lib/gateway/maybe';
 import { startMetricsListener, type MetricsListener } from './lib/server/metrics-listener';
 import { AggregatorRegistry } from 'prom-client';
 import { installFastPath } from './lib/server/fast-path';
@@ -76,8 +76,8 @@ function metricsBindFailed(error: unknown): never {
 
 /** The metrics route label of a request Next answers: auth-o-tron's token-store patterns, else a few bounded groups. */
 function nextRouteLabel(path: string | undefined, status: number): string {
-  if (path === '/token' || path === '/tokens') return path;
-  if (path?.startsWith('/token/')) return '/token/{token}';
+  const tokenStore = path === undefined ? undefined : tokenStoreLabel(path);
+  if (tokenStore) return tokenStore;
   if (status === 404 || path === undefined) return 'unmatched';
   if (path.startsWith('/_next/')) return 'portal-assets';
   return path.startsWith('/api/') ? 'portal-api' : 'portal';
@@ -162,7 +162,7 @@ async function main(loaded: LoadedConfig): Promise<void> {
     });
     const answer = path === undefined ? null : runtime.http.handle(fromNodeRequest(req, path));
     // A cached check is answered within this call; only checks that wait go through a promise.
-    if (answer instanceof Promise) {
+    if (isPending(answer)) {
       answer.then((response) => send(req, res, response)).catch(failed(res));
       return;
     }

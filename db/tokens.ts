@@ -246,29 +246,39 @@ const verificationRows = z.object({
  * those break behind a transaction-mode pooler (pgbouncer).
  */
 export async function getTokenForVerification(db: Db, id: string): Promise<TokenForVerification | undefined> {
+  return (await getTokensForVerification(db, [id])).get(id);
+}
+
+/** The rows of several tokens in one statement (a burst of first uses: see lib/tokens/batched-lookup.ts), by id; absent ids are missing. */
+export async function getTokensForVerification(db: Db, ids: readonly string[]): Promise<Map<string, TokenForVerification>> {
+  const found = new Map<string, TokenForVerification>();
+  if (ids.length === 0) return found;
+  // drizzle writes an array as a parenthesised list of parameters.
   const result = await db.execute(sql`
     select t.id, t.secret_hash, t.secret_fingerprint, t.scopes, t.created_at, t.expires_at, t.revoked_at, t.restrictions,
            t.previous_secret_hash, t.previous_secret_fingerprint, t.previous_secret_until,
            u.id as owner_id, u.realm, u.username, u.roles, u.attributes, u.disabled_at
     from ${tokens} t join ${users} u on u.id = t.owner_id
-    where t.id = ${id} limit 1`);
-  const row = verificationRows.parse(result).rows[0];
-  if (!row) return undefined;
-  return {
-    id: row.id,
-    secretHash: row.secret_hash,
-    secretFingerprint: row.secret_fingerprint,
-    scopes: row.scopes,
-    createdAt: row.created_at,
-    expiresAt: row.expires_at,
-    revokedAt: row.revoked_at,
-    restrictions: row.restrictions,
-    previous:
-      row.previous_secret_hash && row.previous_secret_until && row.previous_secret_until.getTime() > Date.now()
-        ? { secretHash: row.previous_secret_hash, secretFingerprint: row.previous_secret_fingerprint, until: row.previous_secret_until }
-        : null,
-    owner: { id: row.owner_id, realm: row.realm, username: row.username, roles: row.roles, attributes: row.attributes, disabledAt: row.disabled_at },
-  };
+    where t.id in ${[...ids]}`);
+  const now = Date.now();
+  for (const row of verificationRows.parse(result).rows) {
+    found.set(row.id, {
+      id: row.id,
+      secretHash: row.secret_hash,
+      secretFingerprint: row.secret_fingerprint,
+      scopes: row.scopes,
+      createdAt: row.created_at,
+      expiresAt: row.expires_at,
+      revokedAt: row.revoked_at,
+      restrictions: row.restrictions,
+      previous:
+        row.previous_secret_hash && row.previous_secret_until && row.previous_secret_until.getTime() > now
+          ? { secretHash: row.previous_secret_hash, secretFingerprint: row.previous_secret_fingerprint, until: row.previous_secret_until }
+          : null,
+      owner: { id: row.owner_id, realm: row.realm, username: row.username, roles: row.roles, attributes: row.attributes, disabledAt: row.disabled_at },
+    });
+  }
+  return found;
 }
 
 /** Records last use for many tokens, a few thousand a statement (called from a batch, off the request path). */

@@ -17,6 +17,7 @@ export const LDAP_ROLES_TTL_MS = 120_000;
 export class LdapAugmenter implements Augmenter {
   readonly type = 'ldap';
   readonly sequential = false;
+  readonly static = false;
   readonly name: string;
   readonly realm: string;
   private readonly cache = new SingleFlightCache<string[]>({ ttlMs: LDAP_ROLES_TTL_MS, negativeTtlMs: 0 });

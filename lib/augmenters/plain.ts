@@ -12,6 +12,7 @@ function addRoles(user: User, roles: Iterable<string>): void {
 export class PlainAugmenter implements Augmenter {
   readonly type = 'plain';
   readonly sequential = false;
+  readonly static = true;
   readonly name: string;
   readonly realm: string;
   private readonly rolesByUser = new Map<string, string[]>();
@@ -24,7 +25,7 @@ export class PlainAugmenter implements Augmenter {
     }
   }
 
-  async augment(user: User): Promise<void> {
+  augment(user: User): void {
     addRoles(user, this.rolesByUser.get(user.username) ?? []);
   }
 }
@@ -33,6 +34,7 @@ export class PlainAugmenter implements Augmenter {
 export class PlainAdvancedAugmenter implements Augmenter {
   readonly type = 'plain_advanced';
   readonly sequential = true;
+  readonly static = true;
   readonly name: string;
   readonly realm: string;
 
@@ -41,7 +43,7 @@ export class PlainAdvancedAugmenter implements Augmenter {
     this.realm = config.realm;
   }
 
-  async augment(user: User): Promise<void> {
+  augment(user: User): void {
     const { username = [], role = [] } = this.config.match;
     const matches = username.includes(user.username) || user.roles.some((r) => role.includes(r));
     if (!matches) return;

@@ -33,7 +33,7 @@ export function parseAuthorization(header: string | undefined): ParsedAuthorizat
   if (header.length > MAX_AUTHORIZATION_LENGTH) return { ok: false, reason: 'authorization header too long' };
   // Nearly every request carries one credential: read it without splitting and de-duplicating.
   const single = SINGLE_CREDENTIAL.exec(header);
-  if (single) return { ok: true, credentials: [{ scheme: schemeOf(single[1] ?? ''), value: single[2] ?? '' }] };
+  if (single) return { ok: true, credentials: [presented(schemeOf(single[1] ?? ''), single[2] ?? '')] };
 
   const parts = [
     ...new Set(
@@ -56,7 +56,7 @@ export function parseAuthorization(header: string | undefined): ParsedAuthorizat
     const schemeKey = scheme === 'Other' ? rawScheme : scheme;
     if (seen.has(schemeKey)) return { ok: false, reason: 'two credentials of the same scheme' };
     seen.add(schemeKey);
-    credentials.push({ scheme, value: match[2] ?? '' });
+    credentials.push(presented(scheme, match[2] ?? ''));
   }
   return { ok: true, credentials };
 }
@@ -82,15 +82,28 @@ export function decodeBasic(value: string): BasicCredential | null {
   return { username, password };
 }
 
-/** A Basic credential's `user:password`, decoded once per request however many providers ask. */
-export function basicOf(credential: Credential): BasicCredential | null {
-  if (credential.basic === undefined) credential.basic = credential.scheme === 'Basic' ? decodeBasic(credential.value) : null;
-  return credential.basic;
+/** A credential as presented; its decoded form and cache key are worked out once per request however many providers ask. */
+class PresentedCredential implements Credential {
+  private decoded: BasicCredential | null | undefined;
+  private hashed: string | undefined;
+
+  constructor(
+    readonly scheme: Scheme,
+    readonly value: string,
+  ) {}
+
+  get basic(): BasicCredential | null {
+    if (this.decoded === undefined) this.decoded = this.scheme === 'Basic' ? decodeBasic(this.value) : null;
+    return this.decoded;
+  }
+
+  get key(): string {
+    return (this.hashed ??= credentialKey(this.value));
+  }
 }
 
-/** The credential's cache key (a keyed hash of its value), computed once per request however many providers ask. */
-export function cacheKeyOf(credential: Credential): string {
-  return (credential.cacheKey ??= credentialKey(credential.value));
+export function presented(scheme: Scheme, value: string): Credential {
+  return new PresentedCredential(scheme, value);
 }
 
 // next-auth's session cookie (`__Secure-` over https); large ones are split into `.0`, `.1`, …

@@ -2,16 +2,18 @@ import type { Logger } from '../log/logger';
 import { LogThrottle } from '../log/throttle';
 import { UNKNOWN_REALM, type AugmenterSeries, type Metrics, type ProviderSeries } from '../metrics/registry';
 import { describeError } from '../errors';
-import { hasSessionCookie, parseAuthorization, type ParsedAuthorization } from './credentials';
-import { andThen, type MaybePromise } from './maybe';
+import { hasSessionCookie, parseAuthorization, presented, type ParsedAuthorization } from './credentials';
+import { andThen, isPending, recover, whenPending, type MaybePromise } from './maybe';
 import type { Augmenter, Credential, GatewayRequest, Identity, Provider, ProviderContext, ProviderOutcome, RequestOrigin, Scheme, User } from './types';
 
+const NEVER_ABORTED = new AbortController().signal;
 const UNKNOWN_ORIGIN: RequestOrigin = { clientAddress: () => undefined, fromAuthProxy: () => false, allowsSession: () => false };
 
 export type AuthResult =
   /**
    * `stable`: when set, an object that stands for exactly this user for as long as it lives (the
-   * provider's cached identity, no augmenter involved), so work derived from the user can be reused.
+   * provider's cached identity, with no augmenter or static ones only), so the answer made for the
+   * user can be reused (lib/gateway/answers.ts).
    */
   | { kind: 'authenticated'; user: User; stable?: object }
   /**
@@ -54,8 +56,8 @@ export interface GatewayOptions {
 /** Tries the request's credentials against the providers and completes the winner with augmenters. */
 export class Gateway {
   private readonly warnings = new LogThrottle();
-  /** Augmenters by realm, in config order. */
-  private readonly augmentersByRealm = new Map<string, Augmenter[]>();
+  /** Augmenters by realm: the parallel ones, then the sequential ones, in config order. */
+  private readonly augmentersByRealm = new Map<string, { list: Augmenter[]; static: boolean }>();
   /** The `services` catalog, shared read-only by every user authenticated directly. */
   private readonly catalog: Record<string, string[]>;
 
@@ -67,10 +69,10 @@ export class Gateway {
 
   constructor(private readonly options: GatewayOptions) {
     this.debugging = options.logger.isLevelEnabled('debug');
-    for (const augmenter of options.augmenters) {
-      const list = this.augmentersByRealm.get(augmenter.realm) ?? [];
-      list.push(augmenter);
-      this.augmentersByRealm.set(augmenter.realm, list);
+    for (const realm of new Set(options.augmenters.map((a) => a.realm))) {
+      const mine = options.augmenters.filter((a) => a.realm === realm);
+      const list = [...mine.filter((a) => !a.sequential), ...mine.filter((a) => a.sequential)];
+      this.augmentersByRealm.set(realm, { list, static: list.every((a) => a.static) });
     }
     this.prepareMetrics();
     this.catalog = Object.freeze(Object.fromEntries(Object.entries(options.catalog).map(([service, scopes]) => [service, Object.freeze([...scopes]) as string[]])));
@@ -139,7 +141,7 @@ export class Gateway {
         if (!provider.schemes.includes(credential.scheme) || !(provider.claims?.(credential) ?? true)) continue;
         const outcome = this.attempt(provider, credential, context);
         attempts.push({ provider, outcome });
-        if (!(outcome instanceof Promise) && outcome.status === 'accepted') return attempts;
+        if (!isPending(outcome) && outcome.status === 'accepted') return attempts;
       }
     }
     return attempts;
@@ -147,14 +149,15 @@ export class Gateway {
 
   private attempt(provider: Provider, credential: Credential, context: ProviderContext): MaybePromise<ProviderOutcome> {
     const started = performance.now();
-    let outcome: MaybePromise<ProviderOutcome>;
-    try {
-      outcome = provider.verify(credential, context);
-    } catch (error) {
-      outcome = { status: 'unavailable', reason: describeError(error) };
-    }
-    // Only a provider that has to wait gets a deadline (timers are not free at thousands of checks a second).
-    return andThen(outcome instanceof Promise ? withTimeout(outcome, this.options.timeoutMs) : outcome, (settled) => this.observe(provider, credential.scheme, started, settled));
+    const outcome = recover<ProviderOutcome>(
+      () => provider.verify(credential, context),
+      (error) => ({ status: 'unavailable', reason: describeError(error) }),
+    );
+    // Only a provider that has to wait gets a deadline.
+    return andThen(
+      whenPending(outcome, (pending) => withTimeout(pending, this.options.timeoutMs)),
+      (settled) => this.observe(provider, credential.scheme, started, settled),
+    );
   }
 
   private observe(provider: Provider, scheme: Scheme, started: number, outcome: TimedOutcome<ProviderOutcome>): ProviderOutcome {
@@ -198,9 +201,18 @@ export class Gateway {
     const { username, realm, roles, attributes, expiresAt, restrictions } = identity;
     if (!augmenters) return { kind: 'authenticated', user: { username, realm, roles, attributes, scopes: this.capped(identity, scopes), expiresAt, auth, restrictions }, stable: identity };
     const user: User = { username, realm, roles: [...roles], attributes: { ...attributes }, scopes, expiresAt, auth, restrictions };
-    return this.augment(user, augmenters).then(() => {
-      // Scopes are capped by the roles the user ends up with (the owner's sign-in roles plus augmenters).
+    // Scopes are capped by the roles the user ends up with (the owner's sign-in roles plus augmenters).
+    const capScopes = () => {
       if (this.options.capScopes) user.scopes = this.options.capScopes(user.scopes, user.roles);
+    };
+    // Static augmenters make the same user of the same identity: it still stands for the answer.
+    if (augmenters.static) {
+      const complete = this.augmentNow(user, augmenters.list);
+      capScopes();
+      return complete ? { kind: 'authenticated', user, stable: identity } : { kind: 'authenticated', user };
+    }
+    return this.augment(user, augmenters.list).then(() => {
+      capScopes();
       return { kind: 'authenticated', user };
     });
   }
@@ -216,8 +228,33 @@ export class Gateway {
     if (!augmenters) return [...identity.roles];
     const { username, realm } = identity;
     const user: User = { username, realm, roles: [...identity.roles], attributes: { ...identity.attributes }, scopes: {}, auth: { method: 'roles', provider: 'roles' } };
-    await this.augment(user, augmenters);
+    await this.augment(user, augmenters.list);
     return user.roles;
+  }
+
+  /** Static augmenters, at once, in order; false when one failed (the user is then one-off, not to be cached). */
+  private augmentNow(user: User, mine: Augmenter[]): boolean {
+    let complete = true;
+    for (const augmenter of mine) {
+      const started = performance.now();
+      let failed = false;
+      try {
+        if (isPending(augmenter.augment(user, { signal: NEVER_ABORTED }))) throw new Error('a static augmenter answered later');
+      } catch (error) {
+        failed = true;
+        complete = false;
+        this.options.logger.warn({ augmenter: augmenter.name, type: augmenter.type, reason: describeError(error) }, 'augmenter failed; continuing without it');
+      }
+      this.countAugmenter(augmenter, started, failed);
+    }
+    return complete;
+  }
+
+  private countAugmenter(augmenter: Augmenter, started: number, failed: boolean): void {
+    const series = this.augmenterSeries.get(augmenter);
+    if (!series) return;
+    (failed ? series.error : series.success).inc();
+    series.duration.observe((performance.now() - started) / 1000);
   }
 
   /** Parallel augmenters first, then sequential ones (they may match roles just added); failures never fail the request. */
@@ -234,11 +271,7 @@ export class Gateway {
       );
       if (result.status !== 'accepted') controller.abort(); // a slow LDAP search stops here
       const failed = result.status !== 'accepted';
-      const series = this.augmenterSeries.get(augmenter);
-      if (series) {
-        (failed ? series.error : series.success).inc();
-        series.duration.observe((performance.now() - started) / 1000);
-      }
+      this.countAugmenter(augmenter, started, failed);
       if (failed) this.options.logger.warn({ augmenter: augmenter.name, type: augmenter.type, reason: 'reason' in result ? result.reason : '' }, 'augmenter failed; continuing without it');
     };
     await Promise.all(mine.filter((a) => !a.sequential).map(run));
@@ -259,7 +292,7 @@ function credentialsOf(request: GatewayRequest, origin: RequestOrigin): ParsedAu
   // Browsers signed in to the portal carry its session cookie (nginx forwards Cookie to its browser auth location).
   const session = cookie !== undefined && hasSessionCookie(cookie) && origin.allowsSession();
   if (!certificate && !session) return parseAuthorization(authorization);
-  const extra: Credential[] = [...(certificate ? [{ scheme: 'ClientCert' as const, value: certificate }] : []), ...(session ? [{ scheme: 'Session' as const, value: cookie }] : [])];
+  const extra: Credential[] = [...(certificate ? [presented('ClientCert', certificate)] : []), ...(session ? [presented('Session', cookie)] : [])];
   if (authorization === undefined || authorization.trim() === '') return { ok: true, credentials: extra };
   const parsed = parseAuthorization(authorization);
   return parsed.ok ? { ok: true, credentials: [...parsed.credentials, ...extra] } : parsed;
@@ -293,7 +326,7 @@ function firstAcceptedInOrder(attempts: Attempt[], from = 0, seen = { unavailabl
     const attempt = attempts[i];
     if (!attempt) continue;
     const { provider, outcome } = attempt;
-    if (outcome instanceof Promise) return outcome.then((settled) => accepted(provider, settled, seen) ?? firstAcceptedInOrder(attempts, i + 1, seen));
+    if (isPending(outcome)) return outcome.then((settled) => accepted(provider, settled, seen) ?? firstAcceptedInOrder(attempts, i + 1, seen));
     const found = accepted(provider, outcome, seen);
     if (found) return found;
   }

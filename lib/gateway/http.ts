@@ -3,9 +3,10 @@ import type { Metrics } from '../metrics/registry';
 import type { JwtSigner, SignedToken } from '../jwt/signer';
 import type { ClientAddressResolver } from './client-address';
 import { authLabels, type AuthResult, type Gateway } from './gateway';
-import { andThen, type MaybePromise } from './maybe';
+import { prepareHeaders, preparedAnswer, StableAnswers, type PreparedHeaders } from './answers';
+import { andThen, recover, type MaybePromise } from './maybe';
 import { CheckOrigin } from './check-origin';
-import { ENVOY_CHECK_PREFIX } from './original-request';
+import { ENVOY_CHECK_LABEL, ENVOY_CHECK_PREFIX, GATEWAY_PATHS, type GatewayRouteName } from './routes';
 import type { PolicyEngine, PolicyDecision } from './policies';
 import type { GatewayRequest, GatewayResponse, Provider, User } from './types';
 
@@ -35,12 +36,6 @@ export interface Readiness {
   reason?: string;
 }
 
-/** The paths nginx's auth sub-requests ask (auth-o-tron's and ours): the hot path. */
-export const AUTHENTICATE_PATHS: ReadonlySet<string> = new Set(['/api/authenticate', '/authenticate']);
-
-/** Envoy's checks: `/api/authenticate/<original path>`. */
-export { ENVOY_CHECK_PREFIX };
-
 /**
  * Whether a request is an Envoy check, decided on the target as received: once normalised,
  * `/api/authenticate/../health` would be another route's, whose 200 Envoy would take for an allow.
@@ -57,45 +52,36 @@ type Decision =
   | { allowed: false; rule: 'original-request'; reason: string; missing: Record<string, never> }
   | { allowed: false; rule: 'token-restriction'; reason: string; missing: Record<string, never>; restriction: string };
 const ALLOWED: Decision = { allowed: true };
+const UNAVAILABLE_HEADERS = prepareHeaders({ 'Retry-After': RETRY_AFTER_SECONDS, 'Cache-Control': 'no-store' });
 
 /** The gateway's HTTP surface, independent of the server that hosts it (custom Node server or Next route). */
 export class GatewayHttp {
-  private readonly routes: Record<string, Route>;
+  /** By exact path (a Map: `/constructor` or `/__proto__` finds nothing). */
+  private readonly routes: ReadonlyMap<string, Route>;
   private readonly debugging: boolean;
   /** A 401's headers by realm asked for (`undefined`: none), made once and shared; any other realm gets every provider's challenge. */
-  private readonly challenges: Map<string | undefined, Readonly<Record<string, string>>>;
-  private readonly everyChallenge: Readonly<Record<string, string>>;
+  private readonly challenges: Map<string | undefined, PreparedHeaders>;
+  private readonly everyChallenge: PreparedHeaders;
   private readonly authenticateRoute: Route = (r) => this.authenticate(r);
 
   constructor(private readonly options: GatewayHttpOptions) {
     this.debugging = options.logger.isLevelEnabled('debug');
     const configured = options.gateway.providers;
-    const unauthorized = (providers: readonly Provider[]) => Object.freeze({ 'WWW-Authenticate': challengeOf(providers), 'Cache-Control': 'no-store' });
+    const unauthorized = (providers: readonly Provider[]) => prepareHeaders({ 'WWW-Authenticate': challengeOf(providers), 'Cache-Control': 'no-store' });
     this.everyChallenge = unauthorized(configured);
     this.challenges = new Map([...new Set(configured.map((p) => p.realm))].map((realm) => [realm, unauthorized(configured.filter((p) => p.realm === realm))]));
-    const authenticate = this.authenticateRoute;
-    const whoami: Route = (r) => this.whoami(r);
-    const providers: Route = async () => json(200, { providers: options.gateway.providers.map(({ name, type, realm }) => ({ name, type, realm: realm ?? null })) });
-    const augmenters: Route = async () => json(200, { augmenters: options.gateway.augmenters.map(({ name, type, realm }) => ({ name, type, realm })) });
-    const health: Route = async () => json(200, { status: 'ok' });
-    const ready: Route = () => this.ready();
-    const metrics: Route = () => this.metrics();
-    this.routes = {
-      ...Object.fromEntries([...AUTHENTICATE_PATHS].map((path) => [path, authenticate])),
-      '/api/whoami': whoami,
-      '/whoami': whoami,
-      '/api/providers': providers,
-      '/providers': providers,
-      '/api/augmenters': augmenters,
-      '/augmenters': augmenters,
-      '/api/health': health,
-      '/health': async () => OK, // auth-o-tron's: text, for probes that match the body
-      '/api/ready': ready,
-      '/ready': ready,
-      '/api/metrics': metrics,
-      '/metrics': metrics,
-      '/.well-known/jwks.json': async () => json(200, options.signer.jwks(), { 'Cache-Control': 'public, max-age=300' }),
+    const byName: Record<GatewayRouteName, Route> = {
+      authenticate: this.authenticateRoute,
+      whoami: (r) => this.whoami(r),
+      providers: async () => json(200, { providers: options.gateway.providers.map(({ name, type, realm }) => ({ name, type, realm: realm ?? null })) }),
+      augmenters: async () => json(200, { augmenters: options.gateway.augmenters.map(({ name, type, realm }) => ({ name, type, realm })) }),
+      health: async () => json(200, { status: 'ok' }),
+      'health-text': async () => OK,
+      ready: () => this.ready(),
+      metrics: () => this.metrics(),
+      jwks: async () => json(200, options.signer.jwks(), { 'Cache-Control': 'public, max-age=300' }),
     };
+    this.routes = new Map([...GATEWAY_PATHS].map(([path, route]) => [path, byName[route.name]]));
   }
 
   /**
@@ -103,8 +89,7 @@ export class GatewayHttp {
    * when the answer needs no waiting (cached checks), else a promise.
    */
   handle(request: GatewayRequest): MaybePromise<GatewayResponse | null> {
-    // Own keys only: `/constructor` or `/__proto__` must not find an Object.prototype member.
-    const route = isEnvoyCheck(request) ? this.authenticateRoute : Object.hasOwn(this.routes, request.path) ? this.routes[request.path] : undefined;
+    const route = isEnvoyCheck(request) ? this.authenticateRoute : this.routes.get(request.path);
     return route ? this.guarded(route, request) : null;
   }
 
@@ -113,9 +98,8 @@ export class GatewayHttp {
    * path scans cannot grow the series); undefined for every other path.
    */
   routeOf(path: string): string | undefined {
-    if (Object.hasOwn(this.routes, path)) return path;
-    for (const prefix of AUTHENTICATE_PATHS) if (path.startsWith(`${prefix}/`)) return `${prefix}/*`;
-    return undefined;
+    if (this.routes.has(path)) return path;
+    return path.startsWith(ENVOY_CHECK_PREFIX) ? ENVOY_CHECK_LABEL : undefined;
   }
 
   /** Answers an authentication check (`AUTHENTICATE_PATHS`, or under `ENVOY_CHECK_PREFIX`), whatever its path. Never throws. */
@@ -124,12 +108,10 @@ export class GatewayHttp {
   }
 
   private guarded(route: Route, request: GatewayRequest): MaybePromise<GatewayResponse> {
-    try {
-      const response = route(request);
-      return response instanceof Promise ? response.catch((error: unknown) => this.unexpected(error, request)) : response;
-    } catch (error) {
-      return this.unexpected(error, request);
-    }
+    return recover(
+      () => route(request),
+      (error) => this.unexpected(error, request),
+    );
   }
 
   private unexpected(error: unknown, request: GatewayRequest): GatewayResponse {
@@ -171,11 +153,13 @@ export class GatewayHttp {
             ? { rule: decision.rule, reason: decision.reason }
             : denial;
       // nginx drops the body of an auth sub-request; the header lets it pass the reason on (deploy/nginx).
-      return answer(403, { 'X-Auth-Denied': headerSafe(JSON.stringify(header)), 'Cache-Control': 'no-store' }, bodiless, () => ({ error: 'forbidden', message, ...denial }));
+      return answer(403, { headers: { 'X-Auth-Denied': headerSafe(JSON.stringify(header)), 'Cache-Control': 'no-store' } }, bodiless, () => ({ error: 'forbidden', message, ...denial }));
     }
-    return andThen(this.options.signer.signOrReuse(user, result.stable), (signed) =>
-      answer(200, this.allowedHeaders(signed, user), bodiless, () => ({ authenticated: true, username: user.username, realm: user.realm })),
-    );
+    const allowed = (headers: PreparedHeaders) => answer(200, headers, bodiless, () => ({ authenticated: true, username: user.username, realm: user.realm }));
+    const known = this.answers.get(result.stable);
+    if (known) return allowed(known.headers);
+    const signed = this.options.signer.signOrReuse(user);
+    return allowed(this.answers.remember(result.stable, { signed, headers: this.allowedHeaders(signed, user) }).headers);
   }
 
   /**
@@ -194,22 +178,17 @@ export class GatewayHttp {
     return policies.decide({ method: original.method, host: original.host, path: original.path.path }, user);
   }
 
-  /** The headers of a 200 for one signed JWT: made once per JWT (it stands for one user), frozen and shared. */
-  private readonly headersBySignedToken = new WeakMap<SignedToken, Readonly<Record<string, string>>>();
+  /** What a 200 is made of, by the stable identity it stands for (the fast path's one cache). */
+  private readonly answers = new StableAnswers<{ signed: SignedToken; headers: PreparedHeaders }>(({ signed }) => this.options.signer.reusable(signed));
 
-  private allowedHeaders(signed: SignedToken, user: User): Readonly<Record<string, string>> {
-    let headers = this.headersBySignedToken.get(signed);
-    if (!headers) {
-      const made: Record<string, string> = { Authorization: `Bearer ${signed.token}`, 'Cache-Control': 'no-store' };
-      if (this.options.includeLegacyHeaders) {
-        made['X-Auth-Username'] = headerSafe(user.username);
-        made['X-Auth-Realm'] = headerSafe(user.realm);
-        made['X-Auth-Roles'] = user.roles.map(headerSafe).join(',');
-      }
-      headers = Object.freeze(made);
-      this.headersBySignedToken.set(signed, headers);
+  private allowedHeaders(signed: SignedToken, user: User): PreparedHeaders {
+    const headers: Record<string, string> = { Authorization: `Bearer ${signed.token}`, 'Cache-Control': 'no-store' };
+    if (this.options.includeLegacyHeaders) {
+      headers['X-Auth-Username'] = headerSafe(user.username);
+      headers['X-Auth-Realm'] = headerSafe(user.realm);
+      headers['X-Auth-Roles'] = user.roles.map(headerSafe).join(',');
     }
-    return headers;
+    return prepareHeaders(headers);
   }
 
   private whoami(request: GatewayRequest): MaybePromise<GatewayResponse> {
@@ -229,7 +208,7 @@ export class GatewayHttp {
 
   private failure(request: GatewayRequest, result: Exclude<AuthResult, { kind: 'authenticated' }>, bodiless: boolean): MaybePromise<GatewayResponse> {
     if (result.kind === 'unavailable') {
-      return answer(503, { 'Retry-After': RETRY_AFTER_SECONDS, 'Cache-Control': 'no-store' }, bodiless, () => ({ error: 'unavailable', message: 'an identity provider could not answer; try again' }));
+      return answer(503, UNAVAILABLE_HEADERS, bodiless, () => ({ error: 'unavailable', message: 'an identity provider could not answer; try again' }));
     }
     if (this.debugging) this.options.logger.debug({ reason: result.reason }, 'unauthorized');
     const response = answer(401, this.unauthorizedHeaders(request.header('x-auth-realm')), bodiless, () => UNAUTHORIZED);
@@ -240,7 +219,7 @@ export class GatewayHttp {
   }
 
   /** A 401's headers: one challenge per (scheme, realm), narrowed to the requested realm when it names one we have. */
-  private unauthorizedHeaders(realm: string | undefined): Readonly<Record<string, string>> {
+  private unauthorizedHeaders(realm: string | undefined): PreparedHeaders {
     return this.challenges.get(realm) ?? this.everyChallenge;
   }
 
@@ -263,11 +242,12 @@ export function json(status: number, body: unknown, headers: Record<string, stri
 
 /**
  * An answer to an authentication: JSON for a direct caller, the same status and headers without a
- * body for an auth sub-request (the body is only made when it is sent). `headers` are used as they
- * are (the shared, frozen ones are written once by the server's fast path).
+ * body for an auth sub-request (the body is only made when it is sent). Prepared headers are shared
+ * as they are, their lines written once; others (a 403's reason) are written for this answer.
  */
-function answer(status: number, headers: Readonly<Record<string, string>>, bodiless: boolean, body: () => unknown): GatewayResponse {
-  return bodiless ? { status, headers, body: '' } : json(status, body(), headers);
+function answer(status: number, headers: PreparedHeaders | { headers: Record<string, string>; lines?: undefined }, bodiless: boolean, body: () => unknown): GatewayResponse {
+  if (!bodiless) return json(status, body(), headers.headers);
+  return headers.lines === undefined ? { status, headers: headers.headers, body: '' } : preparedAnswer(status, headers, '');
 }
 
 /** The providers' challenges, one per (scheme, realm). */

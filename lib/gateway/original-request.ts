@@ -1,4 +1,5 @@
 import { decodePath, type DecodedPath } from './paths';
+import { ENVOY_CHECK_PREFIX } from './routes';
 import type { GatewayRequest } from './types';
 
 /** The request a forward-auth check is about, as the proxy that asked describes it. */
@@ -11,11 +12,9 @@ export interface OriginalRequest {
   via: 'nginx' | 'ingress-nginx' | 'forwarded' | 'envoy';
 }
 
-/**
- * Envoy's ext_authz HTTP service asks `<path_prefix><original path>` (deploy/envoy/envoy.yaml sets
- * `path_prefix: /api/authenticate`): a check at any path under this prefix names its original path.
- */
-export const ENVOY_CHECK_PREFIX = '/api/authenticate/';
+// Envoy's ext_authz HTTP service asks `<path_prefix><original path>` (deploy/envoy/envoy.yaml sets
+// `path_prefix: /api/authenticate`): a check at any path under this prefix names its original path.
+export { ENVOY_CHECK_PREFIX };
 const ENVOY_PATH_START = ENVOY_CHECK_PREFIX.length - 1;
 
 const UNKNOWN_URL: DecodedPath = { ok: false, reason: 'X-Original-URL is not an absolute http(s) URL with a host' };

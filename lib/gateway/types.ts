@@ -7,13 +7,14 @@ import type { OriginalRequest } from './original-request';
  */
 export type Scheme = 'Basic' | 'Bearer' | 'ClientCert' | 'Session' | 'Other';
 
+/** One credential of a request (made by `presented` in ./credentials); what is derived from it is worked out once, on first use. */
 export interface Credential {
-  scheme: Scheme;
-  value: string;
-  /** Basic only: the decoded `user:password` (null when malformed), filled in by `basicOf` on first use. */
-  basic?: BasicCredential | null;
-  /** The keyed hash of `value` that caches are keyed by, filled in by `cacheKeyOf` on first use. */
-  cacheKey?: string;
+  readonly scheme: Scheme;
+  readonly value: string;
+  /** Basic only: the decoded `user:password`; null when malformed or not Basic. */
+  readonly basic: BasicCredential | null;
+  /** The keyed hash of `value` that caches are keyed by (never the secret). */
+  readonly key: string;
 }
 
 export interface BasicCredential {
@@ -120,7 +121,13 @@ export interface Augmenter {
   readonly realm: string;
   /** Runs after the parallel ones so it can match roles they added (auth-o-tron's plain_advanced). */
   readonly sequential: boolean;
-  augment(user: User, context: { signal: AbortSignal }): Promise<void>;
+  /**
+   * Reads nothing but the user and its own config (plain, plain_advanced): `augment` answers at once
+   * and the same identity always ends as the same user, so a realm with only such augmenters keeps
+   * the synchronous path and its answers stay cached by the provider's identity.
+   */
+  readonly static: boolean;
+  augment(user: User, context: { signal: AbortSignal }): MaybePromise<void>;
   close?(): Promise<void>;
 }
 
@@ -140,6 +147,8 @@ export interface GatewayRequest {
 
 export interface GatewayResponse {
   status: number;
-  headers: Record<string, string>;
+  headers: Readonly<Record<string, string>>;
+  /** `headers` as checked HTTP/1.1 lines, when they were prepared once for many answers (lib/gateway/answers.ts). */
+  headerLines?: string;
   body: string;
 }

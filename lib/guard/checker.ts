@@ -34,7 +34,7 @@ export type Lookup<T> =
   | { status: 'unavailable'; reason: string };
 
 export interface SecretCheck<T> {
-  /** `cacheKeyOf(credential)`: a keyed hash, never the secret. */
+  /** `credential.key`: a keyed hash, never the secret. */
   key: string;
   secret: string;
   /** What the secret is for (a username, a token id): refusals count against (address, subject). */

@@ -47,7 +47,7 @@ export class SingleFlightCache<T> {
 
   /**
    * The cached answer for `key`, or the result of `fill`. A key made from a secret must be its keyed
-   * hash (`cacheKeyOf`), never the secret. The fill is shared by every caller waiting on the same key,
+   * hash (`Credential.key`), never the secret. The fill is shared by every caller waiting on the same key,
    * so it must not depend on one caller's abort signal; `signal` only stops this caller waiting. A
    * remembered answer comes back synchronously.
    */

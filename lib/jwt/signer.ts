@@ -1,10 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import { SignJWT } from 'jose';
+import { createHmac, createSecretKey, KeyObject, randomUUID, sign as signData } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import type { MaybePromise } from '../gateway/maybe';
 import type { User } from '../gateway/types';
 import type { Config } from '../config/schema';
-import type { KeySet } from './keys';
+import type { KeySet, SigningKey } from './keys';
 
 export interface SignerOptions {
   issuer: string;
@@ -16,6 +14,8 @@ export interface SignedToken {
   token: string;
   issuedAt: number;
   expiresAt: number;
+  /** The key it was signed with: once another is active, the token is not handed out again. */
+  signedWith: object;
 }
 
 /**
@@ -40,52 +40,69 @@ export class JwtSigner {
     private readonly options: SignerOptions,
   ) {}
 
-  /** JWTs by an object that stands for exactly one user while it lives (a provider's cached identity). */
-  private readonly byStableIdentity = new WeakMap<object, SignedToken & { signedWith: object }>();
-
-  /**
-   * The JWT issued for this exact identity with this key, while it has more than half its life left.
-   * `stable`, when given, stands for exactly this user (see AuthResult): found without reading the user.
-   */
-  signOrReuse(user: User, stable?: object): MaybePromise<SignedToken> {
+  /** The JWT issued for this exact user with the active key, while it has more than half its life left. */
+  signOrReuse(user: User): SignedToken {
     const now = Math.floor(Date.now() / 1000);
     const { active } = this.keys();
-    const known = stable && this.byStableIdentity.get(stable);
-    if (known && known.signedWith === active && freshEnough(known, now)) return known;
-    const remember = (signed: SignedToken) => {
-      if (stable) this.byStableIdentity.set(stable, { ...signed, signedWith: active });
-      return signed;
-    };
     // The identity itself is the key (no secret in it); hashing it would cost more than the lookup.
     const key = JSON.stringify([active.kid, user.realm, user.username, user.roles, user.attributes, user.scopes, user.auth, user.expiresAt]);
     const recent = this.recent.get(key);
-    if (recent && freshEnough(recent, now)) return remember(recent);
-    return this.sign(user, now).then((signed) => {
-      this.recent.set(key, signed);
-      return remember(signed);
-    });
+    if (recent && this.reusable(recent, now)) return recent;
+    const signed = this.sign(user, now);
+    this.recent.set(key, signed);
+    return signed;
   }
 
-  async sign(user: User, now = Math.floor(Date.now() / 1000)): Promise<SignedToken> {
+  /** Whether a JWT issued earlier may still be handed out: signed with the active key, more than half its life left. */
+  reusable(signed: SignedToken, now = Math.floor(Date.now() / 1000)): boolean {
+    return signed.signedWith === this.keys().active.key && signed.expiresAt - now > (signed.expiresAt - signed.issuedAt) / 2;
+  }
+
+  /**
+   * A JWS in compact form, signed with node:crypto directly and at once: for a cold token the JWT is
+   * one more thing per request, and WebCrypto's asynchronous job (jose's way) cost several times the
+   * signature itself and queued behind argon2 in the same thread pool.
+   */
+  sign(user: User, now = Math.floor(Date.now() / 1000)): SignedToken {
     const { active } = this.keys();
     // Never outlive the credential it was issued for.
     const expiresAt = Math.min(now + this.options.lifetimeSeconds, user.expiresAt ?? Number.POSITIVE_INFINITY);
-    const jwt = new SignJWT({
+    const header = { alg: active.alg, typ: 'JWT', ...(active.kid ? { kid: active.kid } : {}) };
+    const claims = {
       username: user.username,
       realm: user.realm,
       roles: user.roles,
       attributes: user.attributes,
       scopes: user.scopes,
       auth: user.auth,
-    })
-      .setProtectedHeader({ alg: active.alg, typ: 'JWT', ...(active.kid ? { kid: active.kid } : {}) })
-      .setIssuer(this.options.issuer)
-      .setSubject(`${user.realm}-${user.username}`)
-      .setIssuedAt(now)
-      .setExpirationTime(expiresAt)
-      .setJti(randomUUID());
-    if (this.options.audience) jwt.setAudience(this.options.audience);
-    return { token: await jwt.sign(active.key), issuedAt: now, expiresAt };
+      iss: this.options.issuer,
+      sub: `${user.realm}-${user.username}`,
+      iat: now,
+      exp: expiresAt,
+      jti: randomUUID(),
+      ...(this.options.audience ? { aud: this.options.audience } : {}),
+    };
+    const input = `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(claims))}`;
+    return { token: `${input}.${this.signature(active, input).toString('base64url')}`, issuedAt: now, expiresAt, signedWith: active.key };
+  }
+
+  /** The active key as a KeyObject, converted once per key (the database's keys are imported as CryptoKeys). */
+  private converted: { from: SigningKey['key']; key: KeyObject } | undefined;
+
+  private signature(active: SigningKey, input: string): Buffer {
+    if (this.converted?.from !== active.key) this.converted = { from: active.key, key: keyObjectOf(active.key) };
+    const { key } = this.converted;
+    const data = Buffer.from(input);
+    switch (active.alg) {
+      case 'HS256':
+        return createHmac('sha256', key).update(data).digest();
+      case 'ES256':
+        return signData('sha256', data, { key, dsaEncoding: 'ieee-p1363' }); // JWS wants r‖s, not DER
+      case 'RS256':
+        return signData('sha256', data, key); // RSASSA-PKCS1-v1_5
+      case 'EdDSA':
+        return signData(null, data, key);
+    }
   }
 
   jwks(): { keys: KeySet['published'] } {
@@ -93,6 +110,12 @@ export class JwtSigner {
   }
 }
 
-function freshEnough(token: SignedToken, now: number): boolean {
-  return token.expiresAt - now > (token.expiresAt - token.issuedAt) / 2;
+function base64url(text: string): string {
+  return Buffer.from(text).toString('base64url');
+}
+
+function keyObjectOf(key: SigningKey['key']): KeyObject {
+  if (key instanceof KeyObject) return key;
+  if (key instanceof Uint8Array) return createSecretKey(key);
+  return KeyObject.from(key);
 }

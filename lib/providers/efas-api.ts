@@ -1,4 +1,3 @@
-import { cacheKeyOf } from '../gateway/credentials';
 import { z } from 'zod';
 import { frozenIdentity } from '../gateway/identity';
 import { andThen, type MaybePromise } from '../gateway/maybe';
@@ -38,7 +37,7 @@ export class EfasApiProvider implements Provider {
 
   verify(credential: Credential, context: ProviderContext): MaybePromise<ProviderOutcome> {
     return andThen(
-      this.cache.get(cacheKeyOf(credential), () => this.lookup(credential.value), context.signal),
+      this.cache.get(credential.key, () => this.lookup(credential.value), context.signal),
       (step) => (step.status === 'ok' ? accept(step.value) : outcomeOf(step)),
     );
   }

@@ -1,5 +1,4 @@
 import type { ProviderConfig } from '../config/schema';
-import { cacheKeyOf } from '../gateway/credentials';
 import type { MaybePromise } from '../gateway/maybe';
 import type { Credential, Provider, ProviderOutcome } from '../gateway/types';
 import { verifierFor, type JwtVerifier } from './jwt-verifier';
@@ -21,10 +20,10 @@ export class JwtProvider implements Provider {
   }
 
   claims(credential: Credential): boolean {
-    return this.verifier.claims(credential.value, () => cacheKeyOf(credential));
+    return this.verifier.claims(credential.value, () => credential.key);
   }
 
   verify(credential: Credential): MaybePromise<ProviderOutcome> {
-    return this.verifier.verify(credential.value, cacheKeyOf(credential));
+    return this.verifier.verify(credential.value, credential.key);
   }
 }

@@ -1,4 +1,3 @@
-import { cacheKeyOf } from '../gateway/credentials';
 import { z } from 'zod';
 import type { ProviderConfig } from '../config/schema';
 import { SingleFlightCache, type Step } from '../http/cache';
@@ -57,9 +56,9 @@ export class OpenIdOfflineProvider implements Provider {
     const token = credential.value;
     const endpoints = await this.endpoints();
     if (endpoints.status !== 'ok') return outcomeOf(endpoints);
-    const active = await this.introspections.get(cacheKeyOf(credential), () => this.introspect(endpoints.value, token), context.signal);
+    const active = await this.introspections.get(credential.key, () => this.introspect(endpoints.value, token), context.signal);
     if (active.status !== 'ok') return outcomeOf(active);
-    const exchanged = await this.exchanges.get(cacheKeyOf(credential), () => this.refresh(endpoints.value, token), context.signal);
+    const exchanged = await this.exchanges.get(credential.key, () => this.refresh(endpoints.value, token), context.signal);
     if (exchanged.status !== 'ok') return outcomeOf(exchanged);
     return this.verifierFor(endpoints.value.jwksUri).verify(exchanged.value); // exp → the identity's expiresAt
   }

@@ -1,6 +1,5 @@
 import type { ProviderConfig } from '../config/schema';
 import { hashSecret } from '../crypto/secrets';
-import { basicOf, cacheKeyOf } from '../gateway/credentials';
 import { frozenIdentity } from '../gateway/identity';
 import { andThen, type MaybePromise } from '../gateway/maybe';
 import { accept, refuseForm, refuseSecret, unavailable } from '../gateway/outcomes';
@@ -54,10 +53,10 @@ export class PlainProvider implements Provider {
   /** Synchronous for a credential seen recently: its cached verdict answers without decoding it again. */
   verify(credential: Credential, context?: ProviderContext): MaybePromise<ProviderOutcome> {
     // Keyed by the keyed hash like every cache: the raw value is the password in base64.
-    const key = cacheKeyOf(credential);
+    const key = credential.key;
     const seen = this.checker.peek(key);
     if (seen) return outcomeOf(seen);
-    const basic = basicOf(credential);
+    const basic = credential.basic;
     if (!basic) return MALFORMED;
     const verdict = this.checker.check({ key, secret: basic.password, subject: basic.username, address: context?.clientAddress?.(), find: () => this.find(basic.username) });
     return andThen(verdict, outcomeOf);

@@ -1,4 +1,3 @@
-import { cacheKeyOf } from '../gateway/credentials';
 import { decodeJwt } from 'jose';
 import { z } from 'zod';
 import type { ProviderConfig } from '../config/schema';
@@ -39,7 +38,7 @@ export class TokenGeneratorProvider implements Provider {
   }
 
   async verify(credential: Credential, context: ProviderContext): Promise<ProviderOutcome> {
-    const step = await this.cache.get(cacheKeyOf(credential), () => this.exchange(credential.value), context.signal);
+    const step = await this.cache.get(credential.key, () => this.exchange(credential.value), context.signal);
     if (step.status !== 'ok') return outcomeOf(step);
     return this.verifier.verify(step.value); // its exp becomes the identity's expiresAt
   }

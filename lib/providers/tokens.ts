@@ -1,8 +1,7 @@
 import { MISSED_MESSAGES, type Database } from '../../db/client';
-import { getTokenForVerification, type TokenForVerification } from '../../db/tokens';
+import { getTokensForVerification, type TokenForVerification } from '../../db/tokens';
 import { credentialKey, hashSecret, hashUses, type HashParams } from '../crypto/secrets';
 import { describeError } from '../errors';
-import { basicOf, cacheKeyOf } from '../gateway/credentials';
 import { frozenIdentity } from '../gateway/identity';
 import { andThen, type MaybePromise } from '../gateway/maybe';
 import { accept, refuseForm, refuseSecret, unavailable } from '../gateway/outcomes';
@@ -11,6 +10,7 @@ import { SecretChecker, type Lookup } from '../guard/checker';
 import type { Lanes } from '../guard/lanes';
 import type { Step } from '../http/cache';
 import type { Logger } from '../log/logger';
+import { BatchedLookup } from '../tokens/batched-lookup';
 import { TOKENS_CHANNEL } from '../tokens/channel';
 import { fingerprintKey, secretFingerprint } from '../tokens/fingerprint';
 import { hasTokenShape, parseToken, type ParsedToken } from '../tokens/format';
@@ -66,12 +66,15 @@ export class TokensProvider implements Provider {
   readonly realm: string | undefined;
   private readonly checker: SecretChecker<Verified>;
   private readonly upgrades: SecretUpgrades;
+  /** First uses read their rows a batch at a time. */
+  private readonly lookups: BatchedLookup<string, TokenForVerification>;
 
   constructor(private readonly options: TokensProviderOptions) {
     this.name = options.name;
     this.realm = options.realm;
     this.checker = new SecretChecker<Verified>({ lanes: options.lanes, ttlMs: options.cacheTtlSeconds * 1000, negativeTtlMs: FAILURE_TTL_MS, max: CACHE_SIZE, onArgon2: options.onArgon2 });
     this.upgrades = new SecretUpgrades(options.database.db, options.logger);
+    this.lookups = new BatchedLookup((ids) => getTokensForVerification(options.database.db, ids));
   }
 
   /** Revocations, rotations and disabled users reach every replica through NOTIFY. */
@@ -102,8 +105,8 @@ export class TokensProvider implements Provider {
   verify(credential: Credential, context: ProviderContext): MaybePromise<ProviderOutcome> {
     const token = this.tokenOf(credential);
     if (token === undefined) return NOT_OURS;
-    const basicUsername = credential.scheme === 'Basic' ? basicOf(credential)?.username : undefined;
-    const key = token === credential.value ? cacheKeyOf(credential) : credentialKey(token);
+    const basicUsername = credential.scheme === 'Basic' ? credential.basic?.username : undefined;
+    const key = token === credential.value ? credential.key : credentialKey(token);
     const verdict = this.verdictOf(token, key, () => context.clientAddress?.());
     if (!verdict) return NOT_OURS;
     return andThen(verdict, (step) => this.outcomeOf(step, basicUsername, context));
@@ -135,7 +138,7 @@ export class TokensProvider implements Provider {
 
   /** The token in a Bearer or Basic `user:token` credential, when it has our shape. */
   private tokenOf(credential: Credential): string | undefined {
-    const token = credential.scheme === 'Bearer' ? credential.value : basicOf(credential)?.password;
+    const token = credential.scheme === 'Bearer' ? credential.value : credential.basic?.password;
     return token !== undefined && hasTokenShape(this.options.prefix, token) ? token : undefined;
   }
 
@@ -143,7 +146,7 @@ export class TokensProvider implements Provider {
     let row: TokenForVerification | undefined;
     let key: Buffer;
     try {
-      [row, key] = await Promise.all([getTokenForVerification(this.options.database.db, parsed.id), fingerprintKey(this.options.database)]);
+      [row, key] = await Promise.all([this.lookups.load(parsed.id), fingerprintKey(this.options.database)]);
     } catch (error) {
       return { status: 'unavailable', reason: `database: ${describeError(error)}` };
     }

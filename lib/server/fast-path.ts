@@ -1,6 +1,7 @@
 import { METHODS, STATUS_CODES, type Server } from 'node:http';
 import type { Socket } from 'node:net';
-import type { MaybePromise } from '../gateway/maybe';
+import { headerLinesOf } from '../gateway/answers';
+import { isPending, type MaybePromise } from '../gateway/maybe';
 import type { GatewayRequest, GatewayResponse } from '../gateway/types';
 
 /**
@@ -51,7 +52,6 @@ const REQUEST_LINE = /^([A-Z]+) (\/[!-~]*) HTTP\/1\.1$/;
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** Control characters other than tab, including any CR or LF not part of a line end. */
 const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
-const SAFE_VALUE = /^[\t\x20-\x7e]*$/;
 /** More headers than any sub-request carries; beyond this Node's own limits (it drops headers past 2,000) apply. */
 const MAX_HEADERS = 100;
 const UNAVAILABLE = 'HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\nContent-Length: 0\r\nConnection: close\r\n\r\n';
@@ -160,7 +160,7 @@ class FastConnection {
         return this.fail(error);
       }
       offset = end + HEAD_END.length;
-      if (answer instanceof Promise) return this.answerLater(answer, request.method, chunk.subarray(offset));
+      if (isPending(answer)) return this.answerLater(answer, request.method, chunk.subarray(offset));
       this.send(answer, request.method, offset === chunk.length);
     }
     this.resumeIfIdle();
@@ -298,29 +298,12 @@ function trimBlanks(value: string): string {
 
 /**
  * The response as one string; every header the gateway sets is visible ASCII (`headerSafe`), checked
- * again here. Without `keepAlive` the connection closes after it.
+ * again when its lines are written (once, for prepared headers). Without `keepAlive` the connection closes after it.
  */
 export function serialise(response: GatewayResponse, headOnly: boolean, keepAlive: string | undefined): string {
   const connection = keepAlive === undefined ? 'Connection: close' : `Connection: keep-alive\r\nKeep-Alive: ${keepAlive}`;
-  const message = `HTTP/1.1 ${response.status} ${STATUS_CODES[response.status] ?? 'Unknown'}\r\n${headerLines(response.headers)}Content-Length: ${Buffer.byteLength(response.body)}\r\nDate: ${httpDate()}\r\n${connection}\r\n\r\n`;
+  const message = `HTTP/1.1 ${response.status} ${STATUS_CODES[response.status] ?? 'Unknown'}\r\n${response.headerLines ?? headerLinesOf(response.headers)}Content-Length: ${Buffer.byteLength(response.body)}\r\nDate: ${httpDate()}\r\n${connection}\r\n\r\n`;
   return headOnly ? message : message + response.body;
-}
-
-/** Header lines of frozen header objects (the gateway shares them across requests), checked and written once. */
-const frozenHeaderLines = new WeakMap<object, string>();
-
-function headerLines(headers: Readonly<Record<string, string>>): string {
-  const frozen = Object.isFrozen(headers);
-  const known = frozen ? frozenHeaderLines.get(headers) : undefined;
-  if (known !== undefined) return known;
-  let lines = '';
-  for (const name in headers) {
-    const value = headers[name] ?? '';
-    if (!TOKEN.test(name) || !SAFE_VALUE.test(value)) throw new Error(`unsafe response header ${JSON.stringify(name)}`);
-    lines += `${name}: ${value}\r\n`;
-  }
-  if (frozen) frozenHeaderLines.set(headers, lines);
-  return lines;
 }
 
 let dateSecond = -1;

@@ -14,7 +14,8 @@ export async function handleGatewayRoute(request: Request): Promise<Response> {
     target: url.pathname + url.search,
     header: (name) => request.headers.get(name) ?? undefined,
   });
-  if (!response) return new Response(null, { status: 404 });
+  // Under /api, a path of neither the gateway (lib/gateway/routes.ts) nor the portal: Next's 404 has no body either.
+  if (!response) return new Response(null, { status: 404, headers: { 'Cache-Control': 'no-store' } });
   // An empty body is no body (a string would add a text/plain Content-Type).
   return new Response(request.method === 'HEAD' || response.body === '' ? null : response.body, { status: response.status, headers: response.headers });
 }

@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GATEWAY_PATHS } from '@/lib/gateway/routes';
 import { startApp, type RunningApp } from '../support/app';
 import { startTestIssuer, type TestIssuer } from '../support/jwks-server';
 
@@ -88,6 +89,29 @@ describe('the custom server and the App Router routes give the same answers', ()
     const sent = await headers();
     const [a, b] = await Promise.all([observe(custom, method, path, sent), observe(nextOnly, method, path, sent)]);
     expect(b).toEqual(a);
+  });
+
+  // Every path of the one route table, as an anonymous client asks it (metrics: compared below).
+  const tablePaths = [...GATEWAY_PATHS.keys()].filter((path) => !path.endsWith('/metrics'));
+  it.each(tablePaths)('route table: %s', async (path) => {
+    const [a, b] = await Promise.all([observe(custom, 'GET', path, {}), observe(nextOnly, 'GET', path, {})]);
+    expect(a.status).not.toBe(404);
+    expect(b).toEqual(a);
+  });
+
+  // The gateway's catch-all (app/api/[...gateway]) must leave the portal's API routes theirs, and
+  // paths nobody answers 404 on both.
+  it.each([
+    ['GET', '/api/tokens'],
+    ['GET', '/api/admin/users'],
+    ['GET', '/api/auth/session'],
+    ['GET', '/api/nothing-here'],
+    ['GET', '/authenticate/x'],
+  ])('portal and unknown paths: %s %s', async (method, path) => {
+    const [a, b] = await Promise.all([observe(custom, method, path, {}), observe(nextOnly, method, path, {})]);
+    expect({ status: b.status, type: b.headers['content-type'] }).toEqual({ status: a.status, type: a.headers['content-type'] });
+    if (path.startsWith('/api/tokens') || path.startsWith('/api/admin')) expect(a.status).toBe(401);
+    if (path.includes('nothing') || path.startsWith('/authenticate/')) expect(a.status).toBe(404);
   });
 
   it('metrics: the same families, with and without /api (the counts differ: each server has its own traffic)', async () => {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '@/lib/config/load';
-import { AUTHENTICATE_PATHS } from '@/lib/gateway/http';
+import { AUTHENTICATE_PATHS } from '@/lib/gateway/routes';
 import { startApp, type RunningApp } from '../support/app';
 import { envOf, readDockerfile, ROOT } from '../support/dockerfile';
 

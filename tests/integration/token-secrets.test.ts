@@ -5,6 +5,7 @@ import { tokens } from '@/db/schema';
 import { insertToken, recordTokenUse } from '@/db/tokens';
 import { ensureUser } from '@/db/users';
 import { hashSecret, PASSWORD_HASH } from '@/lib/crypto/secrets';
+import { presented } from '@/lib/gateway/credentials';
 import type { ProviderContext } from '@/lib/gateway/types';
 import { createLanes } from '@/lib/guard/lanes';
 import { createLogger } from '@/lib/log/logger';
@@ -71,7 +72,7 @@ describe.each(DATABASE_KINDS)('stored token secrets (%s)', (kind) => {
     expect(written.written).toBe(true);
     return { id, token, secret };
   };
-  const bearer = (token: string) => ({ scheme: 'Bearer' as const, value: token });
+  const bearer = (token: string) => presented('Bearer', token);
   const row = async (id: string) => (await database.db.select({ hash: tokens.secretHash, fingerprint: tokens.secretFingerprint }).from(tokens).where(eq(tokens.id, id)))[0];
 
   it('refuses wrong secrets with a valid checksum by their fingerprint, without argon2', async () => {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { PROXY_SECRET_HEADER } from '@/lib/gateway/check-origin';
-import { AUTHENTICATE_PATHS, ENVOY_CHECK_PREFIX } from '@/lib/gateway/http';
+import { AUTHENTICATE_PATHS, ENVOY_CHECK_PREFIX } from '@/lib/gateway/routes';
 import { readIngresses } from '../support/ingress-nginx';
 import { envoyParts, matches, readEnvoy, readTraefik, TRAEFIK_STATIC_PATH } from '../support/proxy-models';
 
@@ -33,7 +33,7 @@ describe('deploy/envoy/envoy.yaml', () => {
   it('asks the gateway at /api/authenticate + the original path, which the app answers as a check', () => {
     expect(service.path_prefix).toBe('/api/authenticate');
     expect(`${service.path_prefix}/`).toBe(ENVOY_CHECK_PREFIX);
-    expect(existsSync(path.join(ROOT, 'app/api/authenticate/[...path]/route.ts'))).toBe(true); // next start/dev too
+    expect(existsSync(path.join(ROOT, 'app/api/[...gateway]/route.ts'))).toBe(true); // next start/dev too: the gateway's catch-all
     const cluster = clusters.find((c) => c.name === service.server_uri.cluster);
     expect(cluster?.load_assignment.endpoints[0]?.lb_endpoints[0]?.endpoint.address.socket_address.port_value).toBe(APP_PORT);
     expect(new URL(service.server_uri.uri).port).toBe(String(APP_PORT));

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
 import { credentialKey } from '@/lib/crypto/secrets';
 import { SingleFlightCache, type Step } from '@/lib/http/cache';
@@ -131,9 +132,12 @@ describe('SingleFlightCache invalidation', () => {
 });
 
 describe('credentialKey', () => {
-  it('is a keyed hash: stable in a process, never the credential itself', () => {
+  it('is a keyed hash: stable in a process, never the credential itself nor a plain hash of it', () => {
     expect(credentialKey('secret-api-key')).toBe(credentialKey('secret-api-key'));
     expect(credentialKey('secret-api-key')).not.toContain('secret');
     expect(credentialKey('a')).not.toBe(credentialKey('b'));
+    // Someone who reads the cache keys (a heap dump) must not be able to test guesses against them.
+    const plain = ['sha256', 'sha1', 'sha512', 'md5'].flatMap((alg) => (['hex', 'base64', 'base64url'] as const).map((enc) => createHash(alg).update('secret-api-key').digest(enc)));
+    expect(plain).not.toContain(credentialKey('secret-api-key'));
   });
 });

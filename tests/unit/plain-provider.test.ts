@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { credentialKey, hashSecret } from '@/lib/crypto/secrets';
+import { presented } from '@/lib/gateway/credentials';
 import type { SingleFlightCache } from '@/lib/http/cache';
 import { WorkQueue } from '@/lib/crypto/work-queue';
 import { PlainProvider } from '@/lib/providers/plain';
@@ -13,7 +14,7 @@ class CountingQueue extends WorkQueue {
   }
 }
 
-const basic = (user: string, password: string) => ({ scheme: 'Basic' as const, value: Buffer.from(`${user}:${password}`).toString('base64') });
+const basic = (user: string, password: string) => presented('Basic', Buffer.from(`${user}:${password}`).toString('base64'));
 
 describe('plain provider', async () => {
   const hash = await hashSecret('right');

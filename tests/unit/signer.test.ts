@@ -1,7 +1,7 @@
 import { createLocalJWKSet, decodeProtectedHeader, exportPKCS8, generateKeyPair, jwtVerify } from 'jose';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { User } from '@/lib/gateway/types';
-import { keySetFromConfig } from '@/lib/jwt/keys';
+import { generateStoredKey, keySetFromConfig, keySetFromStored } from '@/lib/jwt/keys';
 import { JwtSigner, emittedAudience } from '@/lib/jwt/signer';
 
 const user = (roles: string[] = ['a'], expiresAt?: number): User => ({ username: 'u', realm: 'r', roles, attributes: {}, scopes: {}, auth: { method: 'plain', provider: 'p' }, expiresAt });
@@ -33,6 +33,28 @@ describe('JwtSigner.signOrReuse', () => {
     expect((await instance.signOrReuse(user(['a'], Math.floor(Date.now() / 1000) + 50))).token).not.toBe(first.token);
     rotate();
     expect((await instance.signOrReuse(user())).token).not.toBe(first.token);
+  });
+});
+
+describe('JwtSigner.sign: a JWS every backend library verifies', () => {
+  const alice: User = { username: 'alice', realm: 'local', roles: ['user'], attributes: { team: 'é' }, scopes: { svc: ['read'] }, auth: { method: 'plain', provider: 'users' } };
+
+  it.each(['ES256', 'EdDSA', 'RS256'] as const)('%s, from a PEM key (config) and from a stored JWK (the database)', async (alg) => {
+    const stored = await generateStoredKey(alg);
+    const { privateKey } = await generateKeyPair(alg, { extractable: true, ...(alg === 'RS256' ? { modulusLength: 2048 } : {}) });
+    const fromConfig = await keySetFromConfig({ iss: 'issuer', exp: 60, algorithm: 'ES256', keys: [{ kid: 'pem', private_key: (await exportPKCS8(privateKey)).toString() }] });
+    for (const keys of [await keySetFromStored(stored, [stored]), fromConfig!]) {
+      const signer = new JwtSigner(() => keys, { issuer: 'issuer', audience: 'backends', lifetimeSeconds: 60 });
+      const { token, expiresAt } = signer.sign(alice, 1_000);
+      const { payload, protectedHeader } = await jwtVerify(token, createLocalJWKSet({ keys: keys.published }), { audience: 'backends', issuer: 'issuer', currentDate: new Date(1_010_000) });
+      expect(protectedHeader).toEqual({ alg, typ: 'JWT', kid: keys.active.kid });
+      expect(payload).toMatchObject({ username: 'alice', realm: 'local', roles: ['user'], attributes: { team: 'é' }, scopes: { svc: ['read'] }, sub: 'local-alice', iat: 1_000, exp: 1_060 });
+      expect(expiresAt).toBe(1_060);
+      // A token with its payload changed is refused: the signature covers what the backend reads.
+      const [h, , sig] = token.split('.');
+      const forged = `${h}.${Buffer.from(JSON.stringify({ ...payload, roles: ['admin'] })).toString('base64url')}.${sig}`;
+      await expect(jwtVerify(forged, createLocalJWKSet({ keys: keys.published }), { currentDate: new Date(1_010_000) })).rejects.toThrow();
+    }
   });
 });
 
