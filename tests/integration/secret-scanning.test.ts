@@ -6,6 +6,7 @@ import { formatToken } from '@/lib/tokens/format';
 import { DATABASE_KINDS, startApp, type RunningApp } from '../support/app';
 import { eventually, startWebhookReceiver } from '../support/notification-receivers';
 import { ALICE, BOB, ROOT, localUsers } from '../support/local-users';
+import { jsonApi } from '../support/json-api';
 
 const WEBHOOK_SECRET = 'webhook-secret-of-the-test-0123456789';
 
@@ -67,15 +68,7 @@ describe.each(DATABASE_KINDS)('GitHub secret scanning alerts, usage and leak not
     await webhook?.close();
   });
 
-  const api = async (method: string, path: string, auth: string, body?: unknown) => {
-    const response = await fetch(`${app.url}${path}`, {
-      method,
-      headers: { Authorization: auth, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : undefined };
-  };
+  const api = jsonApi(() => app.url);
   const create = async (name: string) => {
     const response = await api('POST', '/api/tokens', ALICE, { name, expires_in: '7d' });
     expect(response.status).toBe(201);

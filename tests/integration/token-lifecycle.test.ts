@@ -7,6 +7,7 @@ import { formatToken, newToken, newTokenId } from '@/lib/tokens/format';
 import { DATABASE_KINDS, startApp, type RunningApp } from '../support/app';
 import { createPostgresDatabase, type TestDatabase } from '../support/postgres';
 import { ALICE, BOB, ROOT, basic } from '../support/local-users';
+import { jsonApi } from '../support/json-api';
 
 const CAROL = basic('carol', 'carol-pw');
 const SVC = basic('svc', 'svc-pw');
@@ -74,16 +75,7 @@ describe.each(DATABASE_KINDS)('token lifecycle through the JSON API and the gate
     rmSync(pglitePath, { recursive: true, force: true });
   });
 
-  const api = async (method: string, path: string, auth: string | undefined, body?: unknown) => {
-    const response = await fetch(`${app.url}${path}`, {
-      method,
-      headers: { ...(auth ? { Authorization: auth } : {}), ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    expect(text).not.toContain('$argon2');
-    return { status: response.status, body: text ? JSON.parse(text) : undefined, text };
-  };
+  const api = jsonApi(() => app.url);
   const create = async (auth: string, body: object): Promise<Created> => {
     const answer = await api('POST', '/api/tokens', auth, body);
     expect(answer.status, JSON.stringify(answer.body)).toBe(201);

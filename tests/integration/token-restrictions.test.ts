@@ -4,6 +4,7 @@ import { DATABASE_KINDS, startApp, type RunningApp } from '../support/app';
 import { startEchoBackend, type EchoBackend } from '../support/echo-backend';
 import { startNginx, type RunningNginx } from '../support/nginx';
 import { ALICE, BOB, ROOT, localUsers } from '../support/local-users';
+import { jsonApi } from '../support/json-api';
 
 interface TokenBody {
   id: string;
@@ -40,15 +41,7 @@ describe.each(DATABASE_KINDS)('token restrictions (%s)', (database) => {
     await app?.stop();
   });
 
-  const api = async (method: string, path: string, auth: string, body?: unknown) => {
-    const response = await fetch(`${app.url}${path}`, {
-      method,
-      headers: { Authorization: auth, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : undefined };
-  };
+  const api = jsonApi(() => app.url);
   const create = async (restrictions: Record<string, string[]>, auth = ALICE): Promise<Created> => {
     const answer = await api('POST', '/api/tokens', auth, { name: `restricted ${Object.keys(restrictions).join('+')}`, restrictions });
     expect(answer.status, JSON.stringify(answer.body)).toBe(201);

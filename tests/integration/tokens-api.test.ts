@@ -7,6 +7,7 @@ import { formatToken, newToken, newTokenId } from '@/lib/tokens/format';
 import { DATABASE_KINDS, startApp, type RunningApp } from '../support/app';
 import { POSTGRES_ADMIN_URL } from '../support/postgres';
 import { ALICE, BOB, ROOT, basic, localUsers } from '../support/local-users';
+import { jsonApi } from '../support/json-api';
 
 interface TokenBody {
   id: string;
@@ -43,16 +44,7 @@ describe.each(DATABASE_KINDS)('scoped tokens through the JSON API and the gatewa
   });
   afterAll(() => app?.stop());
 
-  const api = async (method: string, path: string, auth: string, body?: unknown, headers: Record<string, string> = {}) => {
-    const response = await fetch(`${app.url}${path}`, {
-      method,
-      headers: { Authorization: auth, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...headers },
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-    });
-    const text = await response.text();
-    expect(text).not.toContain('$argon2');
-    return { status: response.status, body: text ? JSON.parse(text) : undefined };
-  };
+  const api = jsonApi(() => app.url);
   const gateway = (authorization: string) => fetch(`${app.url}/api/authenticate`, { headers: { Authorization: authorization } });
   const create = async (auth: string, body: object) => {
     const response = await api('POST', '/api/tokens', auth, body);
