@@ -120,6 +120,18 @@ describe.each(DATABASE_KINDS)('GitHub secret scanning alerts, usage and leak not
     expect(webhook.hooks.some((h) => h.json.token.id === revoked.token.id)).toBe(false);
   });
 
+  it('treats a rotated-out secret still in its grace period as the token: a true positive, and the token is revoked', async () => {
+    const token = await create('rotated, then leaked');
+    const rotated = await api('POST', `/api/tokens/${token.token.id}/rotate`, ALICE, { grace_period: '1h' });
+    expect(rotated.status).toBe(201);
+    expect(await check(token.secret)).toBe(200); // the previous secret still works during the grace period
+    const body = JSON.stringify([{ token: token.secret, type: 'auth_o_tron_token', url: 'https://github.com/x/old', source: 'content' }]);
+    const response = await signed(body);
+    expect(await response.json()).toEqual([{ token_raw: token.secret, token_type: 'auth_o_tron_token', label: 'true_positive' }]);
+    expect(await check(token.secret)).toBe(401);
+    expect(await check(rotated.body.secret)).toBe(401); // one token: the leak ends the new secret too
+  });
+
   it('tells the owner when an admin revokes their token through the API', async () => {
     const token = await create('revoked by an admin');
     expect((await api('DELETE', `/api/admin/tokens/${token.token.id}`, ROOT)).status).toBe(200);
