@@ -24,6 +24,20 @@ export const POLICIES = [
   { match: { host: INTERNAL_HOST }, require: { roles_any: ['staff'] } },
 ];
 
+/** Headers a client sends to name an allowed request, in each proxy family's header set: a proxy's own copies must win. */
+export const FORGED_ORIGINALS: Array<[string, Record<string, string>]> = [
+  ['X-Original-*', { 'X-Original-URI': '/api/v1/data', 'X-Original-Method': 'GET', 'X-Original-Host': API_HOST }],
+  ['X-Original-URL', { 'X-Original-URL': `https://${API_HOST}/api/v1/data`, 'X-Original-Method': 'GET' }],
+  ['X-Forwarded-*', { 'X-Forwarded-Uri': '/api/v1/data', 'X-Forwarded-Method': 'GET', 'X-Forwarded-Host': API_HOST }],
+];
+
+/** Requests (method, path, host) the viewer is refused by the path, method and host rules of POLICIES. */
+export const VIEWER_REFUSED: Array<[string, string, string]> = [
+  ['GET', '/api/v1/admin/users', API_HOST],
+  ['DELETE', '/api/v1/data', API_HOST],
+  ['GET', '/api/v1/data', INTERNAL_HOST],
+];
+
 export interface ProxyFixture {
   app: RunningApp;
   backend: EchoBackend;
