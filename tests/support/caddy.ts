@@ -1,9 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { stopProcess } from './app';
+import { answersOn, runProxy } from './proxy-process';
 import { freePort } from './ports';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -69,51 +67,12 @@ async function startOnce(example: string, options: CaddyOptions): Promise<Runnin
   const config = renderCaddyfile(example, { ...options, port, adminPort });
   const file = path.join(dir, 'Caddyfile');
   writeFileSync(file, config);
-  const child = spawn(CADDY_BINARY, ['run', '--config', file, '--adapter', 'caddyfile'], {
+  const caddy = await runProxy('caddy', CADDY_BINARY, ['run', '--config', file, '--adapter', 'caddyfile'], {
+    dir,
     env: { ...process.env, HOME: dir, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir, AOT_PROXY_SECRET: options.proxySecret },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    // The app's health through Caddy's app route.
+    answering: () => answersOn(port, { path: '/api/health', host: 'api.example.org' }, (res) => res.statusCode === 200),
+    timeoutMs: 15_000,
   });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  try {
-    await waitUntilAnswering(child, port, () => output);
-  } catch (error) {
-    await stopProcess(child);
-    rmSync(dir, { recursive: true, force: true });
-    throw error;
-  }
-  return {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    config,
-    log: () => output,
-    async stop() {
-      await stopProcess(child);
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-/** Polls the app's health through Caddy's app route. */
-async function waitUntilAnswering(child: ChildProcess, port: number, log: () => string): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`caddy exited with ${child.exitCode}:\n${log()}`);
-    if (await healthy(port)) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`caddy did not answer in 15 s:\n${log()}`);
-}
-
-function healthy(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path: '/api/health', headers: { Host: 'api.example.org' }, agent: false, timeout: 1000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200);
-    });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(false));
-    req.end();
-  });
+  return { url: `http://127.0.0.1:${port}`, port, config, log: caddy.log, stop: caddy.stop };
 }

@@ -1,10 +1,8 @@
-import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { stopProcess } from './app';
+import { answersOn, runProxy } from './proxy-process';
 import { freePort } from './ports';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -290,38 +288,9 @@ export async function startIngressNginx(options: Omit<RenderOptions, 'prefix' | 
   const config = renderIngressNginx(ingresses, { ...options, prefix, port });
   const configPath = path.join(prefix, 'nginx.conf');
   writeFileSync(configPath, config);
-  const child = spawn(NGINX_BINARY, ['-c', configPath, '-p', prefix, '-g', 'daemon off;'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const errorLog = () => {
-    const file = path.join(prefix, 'error.log');
-    return `${output}${existsSync(file) ? readFileSync(file, 'utf8') : ''}`;
-  };
-  const stop = async () => {
-    await stopProcess(child);
-    rmSync(prefix, { recursive: true, force: true });
-  };
-  const deadline = Date.now() + 10_000;
-  while (!(await answers(port))) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      const log = errorLog();
-      await stop();
-      throw new Error(`nginx did not start:\n${log}\n${config}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return { url: `http://127.0.0.1:${port}`, config, errorLog, stop };
-}
-
-function answers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path: '/api/health', headers: { Host: 'auth.example.org' }, agent: false, timeout: 1000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200);
-    });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(false));
-    req.end();
+  const nginx = await runProxy('nginx', NGINX_BINARY, ['-c', configPath, '-p', prefix, '-g', 'daemon off;'], {
+    dir: prefix,
+    answering: () => answersOn(port, { path: '/api/health', host: 'auth.example.org' }, (res) => res.statusCode === 200),
   });
+  return { url: `http://127.0.0.1:${port}`, config, errorLog: nginx.log, stop: nginx.stop };
 }

@@ -1,11 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { stopProcess } from './app';
+import { answersOn, runProxy } from './proxy-process';
 import { freePort } from './ports';
 
 export { freePort };
@@ -125,56 +123,19 @@ async function startOnce(example: string, options: NginxOptions): Promise<Runnin
   const configPath = path.join(prefix, 'nginx.conf');
   writeFileSync(configPath, config);
 
-  const child = spawn(NGINX_BINARY, ['-c', configPath, '-p', prefix, '-g', 'daemon off;'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const errorLog = () => {
-    const file = path.join(prefix, 'error.log');
-    return `${output}${existsSync(file) ? readFileSync(file, 'utf8') : ''}`;
-  };
-
-  try {
-    await waitUntilAnswering(child, port, errorLog);
-  } catch (error) {
-    await stopProcess(child);
-    rmSync(prefix, { recursive: true, force: true });
-    throw error;
-  }
+  // nginx itself answers 404 at the internal `/_auth` location once its workers run.
+  const nginx = await runProxy('nginx', NGINX_BINARY, ['-c', configPath, '-p', prefix, '-g', 'daemon off;'], {
+    dir: prefix,
+    answering: () => answersOn(port, { path: '/_auth' }, (res) => res.headers.server === 'nginx'),
+  });
   return {
     url: `http://127.0.0.1:${port}`,
     port,
     ...(tlsPort !== undefined ? { tlsUrl: `https://127.0.0.1:${tlsPort}`, tlsPort } : {}),
     config,
-    errorLog,
-    async stop() {
-      await stopProcess(child); // SIGTERM: the master stops its workers and exits
-      rmSync(prefix, { recursive: true, force: true });
-    },
+    errorLog: nginx.log,
+    stop: nginx.stop, // SIGTERM: the master stops its workers and exits
   };
-}
-
-/** Polls the internal `/_auth` location: nginx itself answers 404 there once its workers run. */
-async function waitUntilAnswering(child: ChildProcess, port: number, log: () => string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`nginx exited with ${child.exitCode}:\n${log()}`);
-    if (await answers(port)) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`nginx did not answer in 10 s:\n${log()}`);
-}
-
-function answers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path: '/_auth', agent: false, timeout: 1000 }, (res) => {
-      res.resume();
-      resolve(res.headers.server === 'nginx');
-    });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(false));
-    req.end();
-  });
 }
 
 function isRoot(): boolean {
