@@ -16,7 +16,7 @@ import { startMetricsListener, type MetricsListener } from './lib/server/metrics
 import { AggregatorRegistry } from 'prom-client';
 import { installFastPath } from './lib/server/fast-path';
 import { fromNodeRequest, pathnameOf, writeNodeResponse } from './lib/server/node-adapter';
-import { PEER_ADDRESS_HEADER } from './lib/server/peer';
+import { PEER_ADDRESS_HEADER, PEER_PROOF_HEADER, peerProof } from './lib/server/peer';
 import { canonicalRedirect } from './lib/portal/canonical-origin';
 import { securityHeadersFor } from './lib/portal/security-headers';
 import type { GatewayResponse } from './lib/gateway/types';
@@ -139,6 +139,7 @@ async function main(loaded: LoadedConfig): Promise<void> {
       });
     if (canonical) return void res.writeHead(302, { Location: canonical, 'Cache-Control': 'no-store' }).end();
     req.headers[PEER_ADDRESS_HEADER] = req.socket.remoteAddress ?? '';
+    req.headers[PEER_PROOF_HEADER] = peerProof();
     for (const [name, value] of Object.entries(securityHeaders())) res.setHeader(name, value);
     portal()
       .then((handleNext) => handleNext(req, res))

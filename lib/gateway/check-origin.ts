@@ -6,6 +6,7 @@ import type { GatewayRequest, RequestOrigin } from './types';
 /** The header the proxy's auth location sets to `server.proxy_secret` (and every other location clears). */
 export const PROXY_SECRET_HEADER = 'x-aot-proxy-secret';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const NO_HEADERS = () => undefined;
 
 /**
  * What one check may believe about where it came from (DESIGN.md, "Behind every forward-auth proxy"):
@@ -19,6 +20,7 @@ export class CheckOrigin implements RequestOrigin {
   private believed: boolean | undefined;
   private proven: boolean | undefined;
   private originalRequest: OriginalRequest | null | undefined;
+  private address: { value: string | undefined } | undefined;
 
   constructor(
     private readonly request: GatewayRequest,
@@ -26,8 +28,10 @@ export class CheckOrigin implements RequestOrigin {
     private readonly proxySecret: string | undefined,
   ) {}
 
+  /** Forwarded addresses count as the original request does: from a trusted proxy, with the secret when one is set. */
   clientAddress(): string | undefined {
-    return this.addresses.resolve(this.request.remoteAddress, (name) => this.request.header(name));
+    this.address ??= { value: this.addresses.resolve(this.request.remoteAddress, this.believesProxyHeaders() ? (name) => this.request.header(name) : NO_HEADERS) };
+    return this.address.value;
   }
 
   fromAuthProxy(): boolean {

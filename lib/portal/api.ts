@@ -8,7 +8,7 @@ import { LogThrottle } from '../log/throttle';
 import type { Runtime } from '../runtime';
 import { getRuntime } from '../runtime';
 import { PORTAL_SESSION_TYPE } from '../providers/portal-session';
-import { PEER_ADDRESS_HEADER } from '../server/peer';
+import { clientAddressOf, peerAddressOf } from '../server/peer';
 import type { Actor } from '../tokens/service';
 import { requireAdmin } from './admin';
 import { classifyError } from './error-classifier';
@@ -71,14 +71,13 @@ export async function authenticateCaller(
   options: { session?: boolean } = {},
 ): Promise<{ user: User; clientAddress: string | undefined; userAgent: string | undefined }> {
   const header = (name: string) => request.headers.get(name) ?? undefined;
-  const peer = header(PEER_ADDRESS_HEADER);
-  const clientAddress = runtime.addresses.resolve(peer, header);
+  const clientAddress = clientAddressOf(runtime.addresses, header);
   const userAgent = header('user-agent')?.slice(0, 300);
   // The session cookie may be what the gateway accepts (the header being garbage): the CSRF check
   // then applies as for any cookie, so the provider that accepted decides, not the header's presence.
   const allowSession = options.session ?? true;
   const origin = { clientAddress: () => clientAddress, fromAuthProxy: () => false, allowsSession: () => allowSession };
-  const result = await runtime.gateway.authenticate({ method: request.method, path: new URL(request.url).pathname, header, remoteAddress: peer }, origin);
+  const result = await runtime.gateway.authenticate({ method: request.method, path: new URL(request.url).pathname, header, remoteAddress: peerAddressOf(header) }, origin);
   if (result.kind === 'unavailable') throw new AppError('unavailable', 'an identity provider could not answer; try again');
   if (result.kind === 'unauthorized') throw new AppError('unauthorized', 'missing or invalid credentials');
   const restricted = result.user.restrictions?.refusal(clientAddress, undefined, true);
@@ -105,8 +104,7 @@ export function publicRoute(handler: (request: Request, runtime: Runtime) => Pro
 export async function resolveActor(runtime: Runtime, request: Request, options: { session?: boolean } = {}): Promise<{ actor: Actor; via: Via }> {
   const allowSession = options.session ?? true;
   const header = (name: string) => request.headers.get(name) ?? undefined;
-  const peer = header(PEER_ADDRESS_HEADER);
-  const clientAddress = runtime.addresses.resolve(peer, header);
+  const clientAddress = clientAddressOf(runtime.addresses, header);
   const userAgent = header('user-agent')?.slice(0, 300);
   const adminRoles = runtime.config.portal?.admin_roles ?? ['admin'];
 

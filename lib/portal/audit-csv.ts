@@ -1,4 +1,6 @@
-import type { AuditView } from './admin';
+import type { AuditFilter } from '../../db/audit';
+import type { Actor } from '../tokens/service';
+import type { AdminService, AuditView } from './admin';
 import { actionName } from './audit-actions';
 
 export const AUDIT_CSV_COLUMNS = ['time', 'actor', 'action', 'action_code', 'target_user', 'token_id', 'token_name', 'client_address', 'user_agent', 'details'] as const;
@@ -26,4 +28,25 @@ export function auditCsvRows(entries: AuditView[]): string {
     )
     .map((line) => `${line}\r\n`)
     .join('');
+}
+
+/** The most rows one export holds; the last line says when there were more. */
+const CSV_MAX_ROWS = 100_000;
+const CSV_CHUNK = 1_000;
+
+/** The audit entries `filter` matches as a CSV download, read a page at a time. */
+export async function auditCsvResponse(admin: AdminService, actor: Actor, filter: AuditFilter): Promise<Response> {
+  let body = auditCsvHeader();
+  let total = 0;
+  for (let offset = 0; offset < CSV_MAX_ROWS; offset += CSV_CHUNK) {
+    const page = await admin.audit(actor, filter, { offset, limit: CSV_CHUNK });
+    total = page.total;
+    body += auditCsvRows(page.entries);
+    if (page.entries.length < CSV_CHUNK) break;
+  }
+  if (total > CSV_MAX_ROWS) body += `# ${total - CSV_MAX_ROWS} more entries not exported: narrow the filter\r\n`;
+  const day = new Date().toISOString().slice(0, 10);
+  return new Response(body, {
+    headers: { 'Content-Type': 'text/csv; charset=utf-8', 'Content-Disposition': `attachment; filename="audit-${day}.csv"`, 'Cache-Control': 'no-store' },
+  });
 }

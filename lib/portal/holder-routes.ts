@@ -1,7 +1,7 @@
 import 'server-only';
 import { AppError } from '../errors';
 import { readBody } from '../http/body';
-import { PEER_ADDRESS_HEADER } from '../server/peer';
+import { clientAddressOf } from '../server/peer';
 import { authenticateCaller, jsonResponse, publicRoute } from './api';
 
 /**
@@ -11,7 +11,7 @@ import { authenticateCaller, jsonResponse, publicRoute } from './api';
 export const revokeRoute = publicRoute(async (request, runtime) => {
   const body = await readBody(request, { form: true });
   const header = (name: string) => request.headers.get(name) ?? undefined;
-  const clientAddress = runtime.addresses.resolve(header(PEER_ADDRESS_HEADER), header);
+  const clientAddress = clientAddressOf(runtime.addresses, header);
   await runtime.holders.revoke(body, { clientAddress, userAgent: header('user-agent')?.slice(0, 300) });
   return jsonResponse(200, {});
 });

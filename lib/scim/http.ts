@@ -3,7 +3,7 @@ import { isAppError } from '../errors';
 import { isZodError } from '../portal/error-classifier';
 import { publicOrigin } from '../portal/public-origin';
 import { getRuntime, type Runtime } from '../runtime';
-import { PEER_ADDRESS_HEADER } from '../server/peer';
+import { clientAddressOf } from '../server/peer';
 import { isScimError, ScimError } from './errors';
 import { ERROR_SCHEMA, SCIM_CONTENT_TYPE } from './schemas';
 import type { ScimService } from './service';
@@ -57,7 +57,7 @@ export function scimRoute<P extends Record<string, string> = Record<string, neve
         scim,
         params: await context.params,
         base: portalUrl ? new URL(portalUrl).origin : (publicOrigin(request.headers) ?? url.origin),
-        caller: { clientAddress: runtime.addresses.resolve(header(PEER_ADDRESS_HEADER), header) ?? null, userAgent: header('user-agent')?.slice(0, 300) ?? null },
+        caller: { clientAddress: clientAddressOf(runtime.addresses, header) ?? null, userAgent: header('user-agent')?.slice(0, 300) ?? null },
         body: () => readJson(request),
         query: () => Object.fromEntries(url.searchParams),
       });

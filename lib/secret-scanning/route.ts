@@ -3,7 +3,7 @@ import { AppError } from '../errors';
 import { readRawBody } from '../http/body';
 import { errorResponse } from '../portal/api';
 import { getRuntime } from '../runtime';
-import { PEER_ADDRESS_HEADER } from '../server/peer';
+import { clientAddressOf } from '../server/peer';
 
 const MAX_BODY_BYTES = 1 << 20;
 
@@ -19,7 +19,7 @@ export async function githubAlertRoute(request: Request): Promise<Response> {
       body,
       keyIdentifier: header('github-public-key-identifier'),
       signature: header('github-public-key-signature'),
-      clientAddress: runtime.addresses.resolve(header(PEER_ADDRESS_HEADER), header),
+      clientAddress: clientAddressOf(runtime.addresses, header),
       userAgent: header('user-agent')?.slice(0, 300),
     });
     return new Response(JSON.stringify(answer), { status: 200, headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' } });

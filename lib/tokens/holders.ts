@@ -119,6 +119,9 @@ export class TokenHolders {
     const held = await provider.holderOf(token, context.clientAddress);
     if (held.status === 'unavailable') throw new AppError('unavailable', 'the token store could not answer; try again');
     if (held.status !== 'valid' || held.suspended) return INACTIVE;
+    // Restrictions are checked against the request a proxy names; an introspecting service names none,
+    // so a restricted token is not active to it (fail closed) rather than active everywhere.
+    if (held.identity.restrictions) return INACTIVE;
     const result = await gateway.complete(provider, held.identity);
     if (result.kind !== 'authenticated' || gateway.isDisabled(result.user)) return INACTIVE;
     const { user } = result;

@@ -72,9 +72,22 @@ describe.each(DATABASE_KINDS)('paged portal API lists (%s)', (database) => {
       expect(answer.status, query).toBe(422);
       expect(Object.keys(answer.body.fields ?? {}), query).toEqual([field]);
     }
-    const badDate = await json('/api/admin/audit?from=12/01/2026', ROOT);
-    expect(badDate.status).toBe(422);
-    expect(Object.keys(badDate.body.fields ?? {})).toEqual(['from']);
+    // The admin lists page the same way, and so refuse the same way.
+    for (const path of ['/api/admin/tokens?per_page=0', '/api/admin/users?page=-1', '/api/admin/audit?per_page=201', '/api/admin/tokens?status=bogus']) {
+      const answer = await json(path, ROOT);
+      expect(answer.status, path).toBe(422);
+      expect(Object.keys(answer.body.fields ?? {}), path).toHaveLength(1);
+    }
+    for (const [query, field] of [
+      ['from=12/01/2026', 'from'],
+      ['to=2026-13-01', 'to'],
+      ['format=xml', 'format'],
+      ['format=csv&from=yesterday', 'from'],
+    ] as const) {
+      const answer = await json(`/api/admin/audit?${query}`, ROOT);
+      expect(answer.status, query).toBe(422);
+      expect(Object.keys(answer.body.fields ?? {}), query).toEqual([field]);
+    }
   });
 
   it('the audit log: per_page (and the old page_size), filters, totals', async () => {

@@ -278,6 +278,15 @@ describe.each(DATABASE_KINDS)('token lifecycle through the JSON API and the gate
       await expect.poll(async () => (await post('/api/introspect', `token=${secret}`, 'application/x-www-form-urlencoded', SVC)).text(), { timeout: 1000, interval: 50 }).toBe('{"active":false}');
     });
 
+    it('says inactive for a restricted token (a service that names no request cannot have them checked), active once they are lifted', async () => {
+      const { secret, token } = await create(ALICE, { name: 'restricted, introspected', restrictions: { ips: ['127.0.0.1/32'] } });
+      const introspect = async () => (await post('/api/introspect', `token=${secret}`, 'application/x-www-form-urlencoded', SVC)).text();
+      expect(await gateway(secret)).toBe(200); // the gateway checks the restriction itself
+      expect(await introspect()).toBe('{"active":false}');
+      expect((await api('PATCH', `/api/tokens/${token.id}`, ALICE, { restrictions: {} })).status).toBe(200);
+      await expect.poll(introspect, { timeout: 1000, interval: 50 }).toContain('"active":true');
+    });
+
     it("says inactive for a suspended owner's token, and active again once the owner is enabled", async () => {
       const { secret } = await create(CAROL, { name: 'suspended' });
       const introspect = async () => (await post('/api/introspect', `token=${secret}`, 'application/x-www-form-urlencoded', SVC)).text();
@@ -309,6 +318,10 @@ describe.each(DATABASE_KINDS)('token lifecycle through the JSON API and the gate
       expect((await api('POST', '/api/admin/tokens/lookup', ROOT, { q: 'nosuchtoken' })).status).toBe(404);
       expect((await api('POST', '/api/admin/tokens/lookup', CAROL, { q: secret })).status).toBe(403);
       expect((await api('POST', '/api/admin/tokens/lookup', ROOT, { q: '' })).status).toBe(422);
+      expect((await api('POST', '/api/admin/tokens/lookup', ROOT, {})).body).toMatchObject({ error: 'invalid_input', fields: { q: expect.any(Array) } });
+      expect((await api('POST', '/api/admin/tokens/lookup', ROOT, { q: 42 })).status).toBe(422);
+      expect((await api('POST', '/api/admin/tokens/lookup', ROOT, '{"q": ')).status).toBe(400);
+      expect((await api('POST', '/api/admin/tokens/lookup', ROOT, `q=${secret}`, { 'Content-Type': 'application/x-www-form-urlencoded' })).status).toBe(415);
       await api('POST', `/api/tokens/${token.id}/rotate`, CAROL, { grace_period: '1h' });
       expect((await api('POST', '/api/admin/tokens/lookup', ROOT, { q: secret })).body.token).toMatchObject({ id: token.id, matched_by: 'value' });
     });
@@ -327,6 +340,7 @@ describe.each(DATABASE_KINDS)('token lifecycle through the JSON API and the gate
       expect(rows.map((e) => e.token_id)).toEqual(expect.arrayContaining(made.map((m) => m.token.id)));
       expect((await api('POST', `/api/admin/users/${carol.id}/revoke-tokens`, ROOT)).body).toMatchObject({ revoked: 0 });
       expect((await api('POST', '/api/admin/users/00000000-0000-0000-0000-000000000000/revoke-tokens', ROOT)).status).toBe(404);
+      expect((await api('POST', '/api/admin/users/not-a-user-id/revoke-tokens', ROOT)).status).toBe(404);
     });
   });
 });

@@ -170,19 +170,31 @@ describe.each(DATABASE_KINDS)('token restrictions (%s)', (database) => {
 
     const { token } = await create({ methods: ['GET'] }, BOB);
     const audits = (await api('GET', '/api/admin/audit?page=1', ROOT)).body.total;
-    const patched = await api('PATCH', `/api/tokens/${token.id}`, BOB, { restrictions });
-    expect(patched.status).toBe(422);
-    expect(Object.keys(patched.body.fields)).toContain(field);
+    for (const [path, auth] of [
+      [`/api/tokens/${token.id}`, BOB],
+      [`/api/admin/tokens/${token.id}`, ROOT],
+    ] as const) {
+      const patched = await api('PATCH', path, auth, { restrictions });
+      expect(patched.status, path).toBe(422);
+      expect(Object.keys(patched.body.fields), path).toContain(field);
+    }
     expect((await api('GET', `/api/tokens/${token.id}`, BOB)).body.restrictions).toEqual({ methods: ['GET'] });
     expect((await api('GET', '/api/admin/audit?page=1', ROOT)).body.total).toBe(audits);
   });
 
-  it('refuses a PATCH body that is not JSON: 400 malformed, 415 another type, 413 too big', async () => {
+  it.each([
+    ['the owner', '/api/tokens/', ALICE],
+    ['an admin', '/api/admin/tokens/', ROOT],
+  ])('refuses a PATCH body by %s that is not JSON: 400 malformed, 415 another type, 413 too big; nothing written', async (_, base, auth) => {
     const { token } = await create({});
-    const send = (body: string, type: string) => fetch(`${app.url}/api/tokens/${token.id}`, { method: 'PATCH', headers: { Authorization: ALICE, 'Content-Type': type }, body });
+    const audits = (await api('GET', '/api/admin/audit?page=1', ROOT)).body.total;
+    const send = (body: string, type: string) => fetch(`${app.url}${base}${token.id}`, { method: 'PATCH', headers: { Authorization: auth, 'Content-Type': type }, body });
     expect((await send('{"restrictions": ', 'application/json')).status).toBe(400);
     expect((await send('restrictions=x', 'text/plain')).status).toBe(415);
     expect((await send(JSON.stringify({ restrictions: { paths: ['/'.repeat(2 * 1024 * 1024)] } }), 'application/json')).status).toBe(413);
+    // Just over the 256 kB limit is refused too, not only a 2 MB body.
+    expect((await send(JSON.stringify({ restrictions: { paths: ['/'.repeat(256 * 1024)] } }), 'application/json')).status).toBe(413);
     expect((await api('GET', `/api/tokens/${token.id}`, ALICE)).body.restrictions).toEqual({});
+    expect((await api('GET', '/api/admin/audit?page=1', ROOT)).body.total).toBe(audits);
   });
 });
