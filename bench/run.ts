@@ -33,6 +33,10 @@ const HOT_ONLY = process.argv.includes('--hot');
 const REPLICAS = Number(process.argv.find((a) => a.startsWith('--replicas='))?.slice('--replicas='.length) ?? 1);
 /** `--only=<regex>`: of the cached-check scenarios and the flood, only those whose name matches (baselines always run). */
 const ONLY = ((arg) => (arg ? new RegExp(arg.slice('--only='.length), 'i') : undefined))(process.argv.find((a) => a.startsWith('--only=')));
+/** `--token-memory=KiB`: argon2id memory of the token hashes (tokens.hash.memory_kib) seeded and configured, to measure a choice. */
+const TOKEN_HASH: HashParams = ((arg) => ({ ...TOKEN_HASH_DEFAULTS, ...(arg ? { memory_kib: Number(arg.slice('--token-memory='.length)) } : {}) }))(
+  process.argv.find((a) => a.startsWith('--token-memory=')),
+);
 const DURATION = QUICK ? 3 : 10;
 /**
  * Each cached-check scenario runs in ROUNDS short rounds, each paired with a bare-Node round right
@@ -90,7 +94,7 @@ async function seedTokens(databaseUrl: string): Promise<void> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    const hash = await hashSecret(SECRET, TOKEN_HASH_DEFAULTS);
+    const hash = await hashSecret(SECRET, TOKEN_HASH);
     const storedKey = await client.query<{ value: string }>('select value from app_secrets where name = $1', [FINGERPRINT_KEY_NAME]);
     const fingerprint = secretFingerprint(decodeFingerprintKey(storedKey.rows[0]?.value ?? ''), SECRET);
     const { rows } = await client.query<{ id: string }>(
@@ -133,7 +137,7 @@ async function main(): Promise<void> {
     portal: { realm: 'local' },
     policies: [{ match: { path: '/*/admin/**' }, require: { roles_any: ['admin'] } }],
     jwt: { iss: 'bench', aud: 'backend', exp: 300 },
-    tokens: { cache_ttl: '30s' },
+    tokens: { cache_ttl: '30s', hash: TOKEN_HASH },
   };
   const start = async (options: Parameters<typeof startApp>[0]): Promise<RunningApp> => {
     const started = await startApp(options);
@@ -179,7 +183,7 @@ async function main(): Promise<void> {
   };
 
   console.log('\nmeasuring raw argon2id rate…');
-  const argon2PerSecond = await argon2Rate(QUICK ? 2 : 5, TOKEN_HASH_DEFAULTS);
+  const argon2PerSecond = await argon2Rate(QUICK ? 2 : 5, TOKEN_HASH);
   console.log(`raw argon2id verifications/s with the token parameters: ${Math.round(argon2PerSecond)}`);
 
   const rows: Row[] = [];

@@ -1,4 +1,5 @@
 import 'server-only';
+import { sql, type SQL } from 'drizzle-orm';
 
 /** Postgres's limit on the parameters of one statement (the wire protocol's 16-bit count). */
 export const MAX_PARAMETERS = 65_535;
@@ -11,4 +12,12 @@ const MAX_ROWS = 5_000;
 export function* chunks<T>(items: T[], parametersPerRow: number): Generator<T[]> {
   const rows = Math.max(1, Math.min(MAX_ROWS, Math.floor(MAX_PARAMETERS / parametersPerRow)));
   for (let i = 0; i < items.length; i += rows) yield items.slice(i, i + rows);
+}
+
+/**
+ * A batch as one parameter (`jsonb_to_recordset`), to select from `as v(col type, ...)`: building a
+ * statement with parameters per row costs the query builder more than the database spends on it.
+ */
+export function jsonRows(rows: readonly object[]): SQL {
+  return sql`jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)`;
 }

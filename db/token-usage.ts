@@ -1,6 +1,6 @@
 import 'server-only';
 import { and, asc, desc, eq, gte, lt, sql } from 'drizzle-orm';
-import { chunks } from './batch';
+import { chunks, jsonRows } from './batch';
 import type { Db } from './client';
 import { tokenUsageAddresses, tokenUsageHours } from './schema';
 
@@ -55,35 +55,28 @@ export async function tokenUsage(db: Db, tokenId: string, options: { since?: Dat
 
 /** Adds counted requests to their hours (one key at most once per call), a few thousand rows a statement. */
 export async function addTokenUsage(db: Db, counts: HourCount[]): Promise<void> {
-  for (const chunk of chunks(counts, 3)) {
-    await db
-      .insert(tokenUsageHours)
-      .values(chunk)
-      .onConflictDoUpdate({ target: [tokenUsageHours.tokenId, tokenUsageHours.hour], set: { count: sql`${tokenUsageHours.count} + excluded.count` } });
+  for (const chunk of chunks(counts, 1)) {
+    await db.execute(sql`
+      insert into ${tokenUsageHours} (token_id, hour, count)
+      select v."tokenId", v.hour, v.count from ${jsonRows(chunk)} as v("tokenId" text, hour timestamptz, count integer)
+      on conflict (token_id, hour) do update set count = ${tokenUsageHours.count} + excluded.count`);
   }
 }
 
 /** Records client addresses (one pair at most once per call), then keeps only the latest 10 of each token. */
 export async function addTokenAddresses(db: Db, seen: AddressSeen[]): Promise<void> {
-  for (const chunk of chunks(seen, 3)) {
-    await db
-      .insert(tokenUsageAddresses)
-      .values(chunk)
-      .onConflictDoUpdate({
-        target: [tokenUsageAddresses.tokenId, tokenUsageAddresses.address],
-        set: { lastSeen: sql`greatest(${tokenUsageAddresses.lastSeen}, excluded.last_seen)` },
-      });
+  for (const chunk of chunks(seen, 1)) {
+    await db.execute(sql`
+      insert into ${tokenUsageAddresses} (token_id, address, last_seen)
+      select v."tokenId", v.address, v."lastSeen" from ${jsonRows(chunk)} as v("tokenId" text, address text, "lastSeen" timestamptz)
+      on conflict (token_id, address) do update set last_seen = greatest(${tokenUsageAddresses.lastSeen}, excluded.last_seen)`);
   }
   const ids = [...new Set(seen.map((s) => s.tokenId))];
   for (const chunk of chunks(ids, 1)) {
-    const list = sql.join(
-      chunk.map((id) => sql`${id}`),
-      sql`, `,
-    );
     await db.execute(sql`
       delete from ${tokenUsageAddresses} a using (
         select token_id, address, row_number() over (partition by token_id order by last_seen desc, address) as n
-        from ${tokenUsageAddresses} where token_id in (${list})
+        from ${tokenUsageAddresses} where token_id in (select jsonb_array_elements_text(${JSON.stringify(chunk)}::jsonb))
       ) r
       where a.token_id = r.token_id and a.address = r.address and r.n > ${ADDRESSES_KEPT}`);
   }

@@ -4,7 +4,7 @@ import { alias } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
 import type { Db } from './client';
 import { insertAuditEntries, insertAuditEntry, type NewAuditEntry } from './audit';
-import { chunks } from './batch';
+import { chunks, jsonRows } from './batch';
 import { tokens, users, type TokenRestrictions } from './schema';
 
 export type TokenRow = typeof tokens.$inferSelect;
@@ -253,13 +253,12 @@ export async function getTokenForVerification(db: Db, id: string): Promise<Token
 export async function getTokensForVerification(db: Db, ids: readonly string[]): Promise<Map<string, TokenForVerification>> {
   const found = new Map<string, TokenForVerification>();
   if (ids.length === 0) return found;
-  // drizzle writes an array as a parenthesised list of parameters.
   const result = await db.execute(sql`
     select t.id, t.secret_hash, t.secret_fingerprint, t.scopes, t.created_at, t.expires_at, t.revoked_at, t.restrictions,
            t.previous_secret_hash, t.previous_secret_fingerprint, t.previous_secret_until,
            u.id as owner_id, u.realm, u.username, u.roles, u.attributes, u.disabled_at
     from ${tokens} t join ${users} u on u.id = t.owner_id
-    where t.id in ${[...ids]}`);
+    where t.id in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`);
   const now = Date.now();
   for (const row of verificationRows.parse(result).rows) {
     found.set(row.id, {
@@ -283,14 +282,10 @@ export async function getTokensForVerification(db: Db, ids: readonly string[]): 
 
 /** Records last use for many tokens, a few thousand a statement (called from a batch, off the request path). */
 export async function recordTokenUse(db: Db, uses: Array<{ id: string; at: Date; address: string | null }>): Promise<void> {
-  for (const chunk of chunks(uses, 3)) {
-    const values = sql.join(
-      chunk.map((u) => sql`(${u.id}, ${u.at.toISOString()}::timestamptz, ${u.address})`),
-      sql`, `,
-    );
+  for (const chunk of chunks(uses, 1)) {
     await db.execute(sql`
       update ${tokens} set last_used_at = v.at, last_used_address = v.address
-      from (values ${values}) as v(id, at, address)
+      from ${jsonRows(chunk)} as v(id text, at timestamptz, address text)
       where ${tokens.id} = v.id and (${tokens.lastUsedAt} is null or ${tokens.lastUsedAt} < v.at)`);
   }
 }
