@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { durationSeconds } from './duration';
+import { cidrSchema } from '../net/cidr';
 
 // Keys follow auth-o-tron's config (versions 1.0.0 and 2.0.0) so its files load unchanged. Objects are
 // strict so that a typo is found: the loader turns each unknown key into a warning with a suggestion
@@ -181,7 +182,7 @@ export const configSchema = z
       .strictObject({
         host: z.string().min(1).optional(),
         port: z.coerce.number().int().min(0).max(65535).optional(),
-        trusted_proxies: z.array(z.string().min(1)).default(['127.0.0.1/32', '::1/128']),
+        trusted_proxies: z.array(cidrSchema).default(['127.0.0.1/32', '::1/128']),
         // Sent by the proxy's auth location only (X-Aot-Proxy-Secret): proves a request came from there.
         proxy_secret: z.string().min(16, 'at least 16 characters').optional(),
         // SIGTERM: how long requests already received may take to be answered before connections are cut.

@@ -1,16 +1,13 @@
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
+import { addressIn, blockListOf } from '../net/cidr';
 
 /** Decides which peer is the client: forwarded headers count only when the direct peer is a trusted proxy. */
 export class ClientAddressResolver {
-  private readonly trusted = new BlockList();
+  private readonly trusted;
 
-  constructor(trustedProxies: string[]) {
-    for (const entry of trustedProxies) {
-      const [address = '', prefix] = entry.split('/');
-      const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
-      if (prefix === undefined) this.trusted.addAddress(address, family);
-      else this.trusted.addSubnet(address, Number(prefix), family);
-    }
+  /** `trustedProxies`: addresses and CIDR ranges (config `server.trusted_proxies`, validated there). */
+  constructor(trustedProxies: readonly string[]) {
+    this.trusted = blockListOf(trustedProxies);
   }
 
   // Proxies are few and checking a BlockList allocates: remember recent verdicts.
@@ -21,8 +18,7 @@ export class ClientAddressResolver {
     if (!plain) return false;
     const known = this.verdicts.get(plain);
     if (known !== undefined) return known;
-    const family = isIP(plain);
-    const trusted = family !== 0 && this.trusted.check(plain, family === 6 ? 'ipv6' : 'ipv4');
+    const trusted = addressIn(this.trusted, plain);
     if (this.verdicts.size > 10_000) this.verdicts.clear();
     this.verdicts.set(plain, trusted);
     return trusted;

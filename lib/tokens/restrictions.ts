@@ -1,8 +1,8 @@
-import { BlockList, isIP } from 'node:net';
 import picomatch from 'picomatch';
 import { z } from 'zod';
 import type { OriginalRequest } from '../gateway/original-request';
 import type { UsageRestrictions } from '../gateway/types';
+import { addressIn, blockListOf, cidrSchema } from '../net/cidr';
 
 // A token's own limits (DESIGN.md "Token lifecycle"): checked at every use against the original
 // request and the client address, so compiled once per verified token and answered synchronously.
@@ -11,16 +11,6 @@ export const RESTRICTION_KINDS = ['ips', 'methods', 'paths', 'hosts'] as const;
 export type RestrictionKind = (typeof RESTRICTION_KINDS)[number];
 
 const MAX_ENTRIES = 100;
-
-function parseCidr(value: string): { address: string; prefix: number; family: 'ipv4' | 'ipv6' } | null {
-  const [address = '', prefix, extra] = value.split('/');
-  const version = isIP(address);
-  if (version === 0 || extra !== undefined) return null;
-  const max = version === 4 ? 32 : 128;
-  if (prefix !== undefined && !/^\d{1,3}$/.test(prefix)) return null;
-  const bits = prefix === undefined ? max : Number(prefix);
-  return bits <= max ? { address, prefix: bits, family: version === 4 ? 'ipv4' : 'ipv6' } : null;
-}
 
 /** A glob picomatch compiles with balanced brackets, braces and parentheses. */
 function compiles(glob: string): boolean {
@@ -36,12 +26,7 @@ const list = <T extends z.ZodType>(item: T) => z.array(item).min(1, 'give at lea
 
 /** Body field `restrictions` (creation and PATCH): every list optional; an invalid entry is a 422 naming it. */
 export const restrictionsInput = z.strictObject({
-  ips: list(
-    z
-      .string()
-      .trim()
-      .refine((v) => parseCidr(v) !== null, 'expected an IP address or CIDR range, e.g. 192.0.2.0/24 or 2001:db8::/32'),
-  ).optional(),
+  ips: list(cidrSchema).optional(),
   methods: list(
     z
       .string()
@@ -104,18 +89,4 @@ export function compileRestrictions(stored: RestrictionsInput): UsageRestriction
       return undefined;
     },
   });
-}
-
-function blockListOf(entries: string[]): BlockList {
-  const blocks = new BlockList();
-  for (const entry of entries) {
-    const cidr = parseCidr(entry);
-    if (cidr) blocks.addSubnet(cidr.address, cidr.prefix, cidr.family);
-  }
-  return blocks;
-}
-
-function addressIn(blocks: BlockList, address: string | undefined): boolean {
-  const version = address === undefined ? 0 : isIP(address);
-  return version !== 0 && blocks.check(address as string, version === 4 ? 'ipv4' : 'ipv6');
 }

@@ -158,6 +158,13 @@ describe('bad configs are refused with one line per problem naming the key', () 
     ]);
   });
 
+  it('refuses a trusted proxy that is not an address or CIDR range, instead of trusting something else or nothing', () => {
+    for (const bad of ['10.0.0.0/abc', '10.0.0.0/33', 'localhost', '10.0.0.1/8/1', '::1/129']) {
+      expect(problemsOf(`server: {trusted_proxies: ["127.0.0.1", "${bad}"]}\n`)).toEqual(['server.trusted_proxies.1: expected an IP address or CIDR range, e.g. 192.0.2.0/24 or 2001:db8::/32']);
+    }
+    expect(loadConfig({ AOT_CONFIG_PATH: writeConfig('server: {trusted_proxies: [" 10.0.0.0/8", "::1", "192.0.2.7"]}\n') }).config.server.trusted_proxies).toEqual(['10.0.0.0/8', '::1', '192.0.2.7']);
+  });
+
   it('refuses an x509 provider without server.proxy_secret (a forwarded certificate must prove where it came from), and a short secret', () => {
     const x509 = 'providers:\n  - {type: x509, name: certs, realm: c, ca: "-----BEGIN CERTIFICATE-----"}\n';
     expect(problemsOf(x509).some((p) => p.startsWith('server.proxy_secret: required by the x509 provider "certs"'))).toBe(true);
