@@ -1,6 +1,6 @@
 import type { GatewayResponse } from './types';
+import { HTTP_TOKEN } from '../http/grammar';
 
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const SAFE_VALUE = /^[\t\x20-\x7e]*$/;
 
 /** Response headers as HTTP/1.1 lines, each checked (visible ASCII, a token for a name); throws on an unsafe one. */
@@ -8,7 +8,7 @@ export function headerLinesOf(headers: Readonly<Record<string, string>>): string
   let lines = '';
   for (const name in headers) {
     const value = headers[name] ?? '';
-    if (!TOKEN.test(name) || !SAFE_VALUE.test(value)) throw new Error(`unsafe response header ${JSON.stringify(name)}`);
+    if (!HTTP_TOKEN.test(name) || !SAFE_VALUE.test(value)) throw new Error(`unsafe response header ${JSON.stringify(name)}`);
     lines += `${name}: ${value}\r\n`;
   }
   return lines;

@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import { headerLinesOf } from '../gateway/answers';
 import { isPending, type MaybePromise } from '../gateway/maybe';
 import type { GatewayRequest, GatewayResponse } from '../gateway/types';
+import { HTTP_TOKEN } from '../http/grammar';
 
 /**
  * The auth check's own HTTP/1.1 path, in front of Node's HTTP server on the same port.
@@ -49,7 +50,6 @@ const HEAD_END = Buffer.from('\r\n\r\n');
 /** Methods Node's parser takes; CONNECT (a tunnel) and PRI (HTTP/2's preface) are Node's to handle. */
 const ANSWERED_METHODS: ReadonlySet<string> = new Set(METHODS.filter((m) => m !== 'CONNECT' && m !== 'PRI'));
 const REQUEST_LINE = /^([A-Z]+) (\/[!-~]*) HTTP\/1\.1$/;
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** Control characters other than tab, including any CR or LF not part of a line end. */
 const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
 /** More headers than any sub-request carries; beyond this Node's own limits (it drops headers past 2,000) apply. */
@@ -258,7 +258,7 @@ export function parseHead(head: string, paths: ReadonlySet<string>, remoteAddres
     const colon = line.indexOf(':');
     if (colon <= 0 || CONTROL.test(line)) return undefined;
     const name = line.slice(0, colon);
-    if (!TOKEN.test(name)) return undefined; // also an obsolete folded line, which starts with a blank
+    if (!HTTP_TOKEN.test(name)) return undefined; // also an obsolete folded line, which starts with a blank
     const key = name.toLowerCase();
     if (headers.has(key) || headers.size === MAX_HEADERS) return undefined; // Node has rules for repeats and counts; let it apply them
     headers.set(key, trimBlanks(line.slice(colon + 1)));
