@@ -3,7 +3,8 @@ import { durationSeconds } from './duration';
 
 // Keys follow auth-o-tron's config (versions 1.0.0 and 2.0.0) so its files load unchanged. Objects are
 // strict so that a typo is found: the loader turns each unknown key into a warning with a suggestion
-// (auth-o-tron ignored them silently) and drops it, or refuses it with `server.strict_config`.
+// (auth-o-tron ignored them silently) and drops it, or refuses it where dropping it could loosen access
+// (`refusalOf` in unknown-keys.ts) or with `server.strict_config`.
 
 const name = z.string().min(1);
 const realm = z.string().min(1);
