@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { decodeJwt, jwtVerify } from 'jose';
+import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type RunningApp } from '../support/app';
 import { waitForOutput } from '../support/gateway-client';
@@ -76,6 +76,16 @@ describe("auth-o-tron's integration-test config (two providers share a name)", (
     });
   });
 
+  it('metrics tell the two apart: provider_name="Plain provider#2" on a scrape', async () => {
+    expect((await call('/authenticate', { Authorization: basic('adam', 'adam-in-other') })).status).toBe(200);
+    const samples = parseExposition(await (await call('/metrics')).text());
+    const attempts = (labels: Record<string, string>) => series(samples, 'auth_provider_attempts_total', labels).reduce((sum, s) => sum + s.value, 0);
+    expect(attempts({ provider_name: 'Plain provider#2', realm: 'other', result: 'success' })).toBeGreaterThanOrEqual(1);
+    expect(attempts({ provider_name: 'Plain provider', realm: 'ecmwf', result: 'success' })).toBeGreaterThanOrEqual(1);
+    // Every attempt in realm other is #2's: no series mixes the two.
+    expect(series(samples, 'auth_provider_attempts_total', { realm: 'other' }).every((s) => s.labels.provider_name === 'Plain provider#2')).toBe(true);
+  });
+
   it('the token-store routes answer 503 with the store off, as auth-o-tron', async () => {
     for (const [method, pathname] of [
       ['GET', '/token'],
@@ -94,7 +104,10 @@ describe("auth-o-tron's Helm chart default config (empty iss and secret, metrics
   let metricsPort: number;
 
   beforeAll(async () => {
-    app = await startApp({ config: fixture('helm-default.yml'), env: { AOT_METRICS__PORT: '0' } });
+    // The chart's default with one plain user added (its values leave providers to the operator).
+    const config = fixture('helm-default.yml').replace('providers: []', 'providers:\n  - {type: plain, name: users, realm: local, users: [{username: alice, password: alice-pw}]}');
+    expect(config).toContain('username: alice');
+    app = await startApp({ config, env: { AOT_METRICS__PORT: '0' } });
     metricsPort = await loggedPort(app, 'metrics listening');
   });
   afterAll(() => app?.stop());
@@ -102,6 +115,16 @@ describe("auth-o-tron's Helm chart default config (empty iss and secret, metrics
   it('starts, warning about the empty iss and secret', () => {
     expect(app.output()).toContain('jwt.iss: empty');
     expect(app.output()).toContain('jwt.secret: empty');
+  });
+
+  it('issues a JWT with iss "" that verifies against the published keys', async () => {
+    const response = await fetch(`${app.url}/authenticate`, { headers: { Authorization: basic('alice', 'alice-pw') } });
+    expect(response.status).toBe(200);
+    const token = response.headers.get('authorization')!.slice(7);
+    const { payload, protectedHeader } = await jwtVerify(token, createRemoteJWKSet(new URL(`${app.url}/.well-known/jwks.json`)));
+    expect(protectedHeader.alg).toBe('ES256'); // secret: "" is no secret
+    expect(payload).toMatchObject({ iss: '', sub: 'local-alice', username: 'alice', realm: 'local' });
+    expect(payload).not.toHaveProperty('aud');
   });
 
   it('serves /metrics and /health on the metrics port, and nothing else', async () => {
@@ -150,6 +173,14 @@ describe('the token store (store.enabled) and a dashboard over a real scrape', (
         services: [
           { name: 'polytope', scopes: ['read', 'write'] },
           { name: 'mars', scopes: ['retrieve'] },
+          // Scopes only some roles may hold: alice is a reader (the augmenter), root an admin.
+          {
+            name: 'admin-api',
+            scopes: [
+              { name: 'manage', roles_any: ['admin'] },
+              { name: 'browse', roles_any: ['reader'] },
+            ],
+          },
         ],
         jwt: { iss: 'compat', aud: 'compat-backends', exp: 60, secret: 'a-shared-secret-for-the-compat-test', emit_aud: true },
         tokens: { creations_per_minute: 100 },
@@ -165,12 +196,15 @@ describe('the token store (store.enabled) and a dashboard over a real scrape', (
 
   const call = (pathname: string, headers: Record<string, string> = {}, method = 'GET') => fetch(`${app.url}${pathname}`, { method, headers, redirect: 'manual' });
 
-  it('GET /token makes a token for the caller, with the default lifetime and every scope of the catalog, that authenticates', async () => {
+  it("GET /token makes a token for the caller, with the default lifetime and every catalog scope the caller's roles allow, that authenticates", async () => {
     const response = await call('/token', { Authorization: ALICE });
     expect(response.status).toBe(200);
     const body = (await response.json()) as { token: string; id: string; expires_at: string; scopes: Record<string, string[]> };
     expect(body.token).toMatch(/^aot_/);
-    expect(body.scopes).toEqual({ polytope: ['read', 'write'], mars: ['retrieve'] });
+    // admin-api:manage needs admin, which alice lacks: not granted; admin-api:browse needs reader, which she has.
+    expect(body.scopes).toEqual({ polytope: ['read', 'write'], mars: ['retrieve'], 'admin-api': ['browse'] });
+    const root = (await (await call('/token', { Authorization: basic('root', 'root-pw') })).json()) as { scopes: Record<string, string[]> };
+    expect(root.scopes).toEqual({ polytope: ['read', 'write'], mars: ['retrieve'], 'admin-api': ['manage'] });
     const lifetime = Date.parse(body.expires_at) - Date.now();
     expect(lifetime).toBeGreaterThan(29 * 86400_000); // tokens.default_lifetime: 30d
     expect(lifetime).toBeLessThanOrEqual(30 * 86400_000);
@@ -183,7 +217,7 @@ describe('the token store (store.enabled) and a dashboard over a real scrape', (
       username: 'alice',
       realm: 'local',
       aud: 'compat-backends',
-      scopes: { polytope: ['read', 'write'], mars: ['retrieve'] },
+      scopes: { polytope: ['read', 'write'], mars: ['retrieve'], 'admin-api': ['browse'] },
       auth: { method: 'tokens', provider: 'token-store' },
     });
   });
