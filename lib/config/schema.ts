@@ -233,7 +233,8 @@ export const configSchema = z
     // routes, backed by this product's tokens; the MongoDB settings are accepted and not used.
     store: z.strictObject({ enabled: z.boolean().default(false), type: z.string().optional(), uri: z.string().optional(), database: z.string().optional() }).optional(),
     // auth-o-tron's separate metrics listener (/metrics and /health). Absent: no listener, /api/metrics only.
-    metrics: z.strictObject({ enabled: z.boolean().default(true), port: z.coerce.number().int().min(0).max(65535).default(9090) }).optional(),
+    // `app_port: false`: the app port answers 404 at /metrics and /api/metrics (auth-o-tron served them only on the metrics port).
+    metrics: z.strictObject({ enabled: z.boolean().default(true), port: z.coerce.number().int().min(0).max(65535).default(9090), app_port: z.boolean().default(true) }).optional(),
     policies: z.array(policySchema).default([]),
     default_policy: z.enum(['allow', 'deny']).default('allow'),
     portal: z

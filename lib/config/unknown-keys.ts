@@ -62,7 +62,7 @@ export function knownKeysAt(schema: z.ZodType, root: unknown, path: readonly Pro
 const AUTH_O_TRON_SECTIONS = new Set(['version', 'server', 'providers', 'augmenters', 'jwt', 'services', 'include_legacy_headers', 'logging', 'auth', 'store', 'metrics']);
 const NEW_PROVIDER_TYPES = new Set(['x509', 'tokens']);
 /** Keys whose absence lets more requests, more callers or more identities through. */
-export const ACCESS_KEYS = new Set(['policies', 'default_policy', 'trusted_proxies', 'proxy_secret', 'issuer', 'audience', 'algorithms', 'username_claim', 'strict_config']);
+export const ACCESS_KEYS = new Set(['policies', 'default_policy', 'trusted_proxies', 'proxy_secret', 'issuer', 'audience', 'algorithms', 'username_claim', 'strict_config', 'app_port']);
 
 /** Why an unknown key at `path` of `root`, probably meaning `meant`, is refused; undefined when it is only ignored. */
 export function refusalOf(root: unknown, path: readonly PropertyKey[], meant: string | undefined): string | undefined {

@@ -167,7 +167,8 @@ describe('the token store (store.enabled) and a dashboard over a real scrape', (
       config: {
         version: '2.0.0',
         store: { enabled: true },
-        metrics: { enabled: true, port: 0 },
+        // As auth-o-tron: metrics on the metrics port only.
+        metrics: { enabled: true, port: 0, app_port: false },
         providers: [localUsers(), { type: 'jwt', name: 'down-idp', realm: 'down', cert_uri: downIdp.jwksUri }],
         augmenters: [{ type: 'plain', name: 'static', realm: 'local', roles: { reader: ['alice'] } }],
         services: [
@@ -195,6 +196,12 @@ describe('the token store (store.enabled) and a dashboard over a real scrape', (
   });
 
   const call = (pathname: string, headers: Record<string, string> = {}, method = 'GET') => fetch(`${app.url}${pathname}`, { method, headers, redirect: 'manual' });
+
+  it('GET /tokens for a caller without tokens is 200 with an empty list (auth-o-tron: 500 User not found)', async () => {
+    const response = await call('/tokens', { Authorization: BOB });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ tokens: [] });
+  });
 
   it("GET /token makes a token for the caller, with the default lifetime and every catalog scope the caller's roles allow, that authenticates", async () => {
     const response = await call('/token', { Authorization: ALICE });
@@ -248,6 +255,11 @@ describe('the token store (store.enabled) and a dashboard over a real scrape', (
     expect((await call('/tokens', { Authorization: `Bearer ${token}` })).status).toBe(403);
     expect((await call('/token', { Authorization: ALICE, 'Sec-Fetch-Site': 'cross-site' })).status).toBe(403);
     expect((await call('/token', { Cookie: 'authjs.session-token=anything' })).status).toBe(401);
+    // The portal API's 401: JSON, and no WWW-Authenticate (auth-o-tron sent its challenge list).
+    const wrong = await call('/token', { Authorization: basic('alice', 'wrong') });
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers.get('www-authenticate')).toBeNull();
+    expect(await wrong.json()).toEqual({ error: 'unauthorized', message: 'missing or invalid credentials' });
   });
 
   it("DELETE /token/{token} revokes the caller's own token only (whole token or id); others look missing", async () => {
@@ -273,6 +285,14 @@ describe('the token store (store.enabled) and a dashboard over a real scrape', (
     expect(entries).toContain('token.create');
     expect(entries).toContain('made with GET /token');
     expect(entries).toContain('token.revoke');
+  });
+
+  it('metrics.app_port: false: /metrics and /api/metrics are 404 on the app port, served on the metrics port', async () => {
+    for (const pathname of ['/metrics', '/api/metrics']) {
+      const response = await call(pathname);
+      expect([response.status, await response.text()], pathname).toEqual([404, '']);
+    }
+    expect((await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).status).toBe(200);
   });
 
   it('every query of an auth-o-tron-shaped dashboard selects series from a scrape of the metrics port', async () => {
@@ -315,5 +335,34 @@ describe('the token store (store.enabled) and a dashboard over a real scrape', (
     expect(count('authotron_http_requests_total', { route: '/token/{token}', method: 'DELETE', status_code: '204' })).toBe(2);
     expect(count('authotron_http_requests_total', { route: '/whoami', status_code: '200' })).toBe(1);
     expect(count('authotron_http_requests_in_flight', {})).toBe(0);
+  });
+});
+
+describe('GET /token has the limits of every token creation (auth-o-tron had none)', () => {
+  let app: RunningApp;
+
+  beforeAll(async () => {
+    app = await startApp({
+      config: { store: { enabled: true }, providers: [localUsers()], tokens: { max_per_user: 1, creations_per_minute: 2 }, auth: { failure_delay_ms: 0 } },
+    });
+  });
+  afterAll(() => app?.stop());
+
+  const call = (pathname: string, authorization: string, method = 'GET') => fetch(`${app.url}${pathname}`, { method, headers: { Authorization: authorization } });
+
+  it('tokens.max_per_user: 409; tokens.creations_per_minute: 429 with Retry-After', async () => {
+    const first = (await (await call('/token', basic('alice', 'alice-pw'))).json()) as { id: string };
+    const full = await call('/token', basic('alice', 'alice-pw'));
+    expect(full.status).toBe(409);
+    expect(((await full.json()) as { error: string }).error).toBe('conflict');
+    expect((await call(`/token/${first.id}`, basic('alice', 'alice-pw'), 'DELETE')).status).toBe(204);
+    const second = await call('/token', basic('alice', 'alice-pw'));
+    expect(second.status).toBe(200); // the second creation this minute
+    expect((await call(`/token/${((await second.json()) as { id: string }).id}`, basic('alice', 'alice-pw'), 'DELETE')).status).toBe(204);
+    expect((await call('/token', basic('bob', 'bob-pw'))).status).toBe(200); // bob's own minute
+    // Room for a token again, but not a third creation this minute.
+    const again = await call('/token', basic('alice', 'alice-pw'));
+    expect(again.status).toBe(429);
+    expect(Number(again.headers.get('retry-after'))).toBeGreaterThan(0);
   });
 });

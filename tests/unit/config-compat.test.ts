@@ -173,8 +173,8 @@ describe('what auth-o-tron accepts, accepted with a warning', () => {
 
   it('metrics must not share the app port', () => {
     expect(refused('server: {port: 8080}\nmetrics: {enabled: true, port: 8080}\n').problems).toEqual(['metrics.port: must differ from server.port (both are 8080)']);
-    expect(load('server: {port: 8080}\nmetrics: {enabled: false, port: 8080}\n').config.metrics).toEqual({ enabled: false, port: 8080 });
-    expect(load('metrics: {}\n').config.metrics).toEqual({ enabled: true, port: 9090 }); // auth-o-tron's defaults
+    expect(load('server: {port: 8080}\nmetrics: {enabled: false, port: 8080}\n').config.metrics).toEqual({ enabled: false, port: 8080, app_port: true });
+    expect(load('metrics: {}\n').config.metrics).toEqual({ enabled: true, port: 9090, app_port: true }); // auth-o-tron's defaults
   });
 });
 
@@ -186,7 +186,7 @@ describe("auth-o-tron's own files", () => {
       ['plain', 'Plain provider', 'ecmwf'],
       ['plain', 'Plain provider#2', 'other'],
     ]);
-    expect(config.metrics).toEqual({ enabled: false, port: 9090 });
+    expect(config.metrics).toEqual({ enabled: false, port: 9090, app_port: true });
     expect(warnings).toEqual([expect.stringMatching(/^providers\.2\.name: "Plain provider" is used more than once/), expect.stringMatching(/^jwt\.secret: shorter than 32/)]);
   });
 
