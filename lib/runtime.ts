@@ -118,6 +118,7 @@ export async function createRuntime(loaded: LoadedConfig, logger = createLogger(
     addresses,
     proxySecret: config.server.proxy_secret,
     includeLegacyHeaders: config.include_legacy_headers,
+    metricsOnAppPort: config.metrics?.app_port ?? true,
     failureDelayMs: config.auth.failure_delay_ms,
     checkReady: async () => {
       const reachable = await database.ping().then(

@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import { configSchema, type Config } from './schema';
 import { demoConfig } from './demo';
 import { closestMatch } from './suggest';
-import { knownKeysAt } from './unknown-keys';
+import { knownKeysAt, refusalOf } from './unknown-keys';
 
 export interface LoadedConfig {
   config: Config;
@@ -12,6 +12,11 @@ export interface LoadedConfig {
   demo: boolean;
   source: string;
   warnings: string[];
+}
+
+export interface LoadOptions {
+  /** Refuse every unknown key, naming this as the reason (as `server.strict_config: true` does). */
+  strictBy?: string;
 }
 
 /**
@@ -31,7 +36,7 @@ export class ConfigError extends Error {
 type Env = Record<string, string | undefined>;
 type Tree = Record<string, unknown>;
 
-export function loadConfig(env: Env = process.env): LoadedConfig {
+export function loadConfig(env: Env = process.env, options: LoadOptions = {}): LoadedConfig {
   const explicitPath = env.AOT_CONFIG_PATH;
   const path = explicitPath ?? './config.yaml';
   let raw: Tree;
@@ -50,10 +55,12 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
   const fromFile = structuredClone(raw);
   const overrides = applyEnvOverrides(raw, env);
   const { result, unknown } = parseDroppingUnknownKeys(raw);
-  const strict = result.success && result.data.server.strict_config;
-  const unknownKeys = unknown.flatMap((key) => describeUnknownKey(key, fromFile, overrides, strict ? 'refused (server.strict_config)' : 'ignored'));
-  if (!result.success) throw new ConfigError(formatIssues(result.error), unknownKeys);
-  if (strict && unknownKeys.length > 0) throw new ConfigError(unknownKeys);
+  const strict = options.strictBy ?? (result.success && result.data.server.strict_config ? 'server.strict_config' : undefined);
+  const described = unknown.flatMap((key) => describeUnknownKey(key, raw, fromFile, overrides, strict));
+  const refused = described.filter((line) => line.refused).map((line) => line.text);
+  const unknownKeys = described.filter((line) => !line.refused).map((line) => line.text);
+  if (!result.success) throw new ConfigError([...refused, ...formatIssues(result.error)], unknownKeys);
+  if (refused.length > 0) throw new ConfigError(refused, unknownKeys);
 
   const warnings = [...unknownKeys];
   const config = normalise(result.data, warnings);
@@ -131,18 +138,51 @@ function parseDroppingUnknownKeys(raw: Tree): { result: ParseResult; unknown: Un
   }
 }
 
-/** One warning per unknown key: where it came from (the file, an AOT_ variable) and what was probably meant. */
-function describeUnknownKey({ path, key, known }: UnknownKey, fromFile: Tree, overrides: EnvOverride[], fate: string): string[] {
+interface UnknownKeyLine {
+  text: string;
+  refused: boolean;
+}
+
+/**
+ * One line per unknown key and per `AOT_` variable that set it: where it came from and what was
+ * probably meant, ignored or refused (see `refusalOf`; strictness refuses them all).
+ */
+function describeUnknownKey({ path, key, known }: UnknownKey, root: Tree, fromFile: Tree, overrides: EnvOverride[], strict: string | undefined): UnknownKeyLine[] {
   const full = [...path.map(String), key];
+  const fate = (meant: string | undefined) => {
+    const refusal = refusalOf(root, path, meant) ?? (strict ? `refused (${strict})` : undefined);
+    return { fate: refusal ?? 'ignored', refused: refusal !== undefined };
+  };
+  const lines: UnknownKeyLine[] = [];
   const meant = closestMatch(key, known);
-  const lines: string[] = [];
-  if (valueAt(fromFile, full) !== undefined) lines.push(`${full.join('.')}: unknown key, ${fate}${meant ? ` (did you mean "${[...path.map(String), meant].join('.')}"?)` : ''}`);
-  for (const override of overrides) {
-    if (!full.every((segment, i) => override.path[i] === segment)) continue;
-    const suggestion = meant ? override.path.map((segment, i) => (i === path.length ? meant : segment)) : undefined;
-    lines.push(`${override.variable}: names no config key (${override.path.join('.')}), ${fate}${suggestion ? ` (did you mean ${envName(suggestion)}?)` : ''}`);
+  if (valueAt(fromFile, full) !== undefined || !overrides.some((override) => startsWith(override.path, full))) {
+    const { fate: said, refused } = fate(meant);
+    lines.push({ text: `${full.join('.')}: unknown key, ${said}${meant ? ` (did you mean "${[...path.map(String), meant].join('.')}"?)` : ''}`, refused });
   }
-  return lines.length > 0 ? lines : [`${full.join('.')}: unknown key, ${fate}`];
+  for (const override of overrides) {
+    if (!startsWith(override.path, full)) continue;
+    const suggestion = envSuggestion(override.path, path.length, known);
+    const { fate: said, refused } = fate(suggestion?.[path.length]);
+    lines.push({ text: `${override.variable}: names no config key (${override.path.join('.')}), ${said}${suggestion ? ` (did you mean ${envName(suggestion)}?)` : ''}`, refused });
+  }
+  return lines;
+}
+
+function startsWith(path: readonly string[], prefix: readonly string[]): boolean {
+  return prefix.every((segment, i) => path[i] === segment);
+}
+
+/**
+ * The variable probably meant: `__` separates levels, so `AOT_DEFAULT__POLICY` reads as
+ * `default.policy`; the segments from `depth` on are also tried joined by `_` (`default_policy`),
+ * longest first, before the single segment alone.
+ */
+function envSuggestion(path: readonly string[], depth: number, known: string[]): string[] | undefined {
+  for (let end = path.length; end > depth; end--) {
+    const meant = closestMatch(path.slice(depth, end).join('_'), known);
+    if (meant) return [...path.slice(0, depth), meant, ...path.slice(end)];
+  }
+  return undefined;
 }
 
 function envName(path: string[]): string {

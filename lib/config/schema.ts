@@ -4,7 +4,8 @@ import { cidrSchema } from '../net/cidr';
 
 // Keys follow auth-o-tron's config (versions 1.0.0 and 2.0.0) so its files load unchanged. Objects are
 // strict so that a typo is found: the loader turns each unknown key into a warning with a suggestion
-// (auth-o-tron ignored them silently) and drops it, or refuses it with `server.strict_config`.
+// (auth-o-tron ignored them silently) and drops it, or refuses it where dropping it could loosen access
+// (`refusalOf` in unknown-keys.ts) or with `server.strict_config`.
 
 const name = z.string().min(1);
 const realm = z.string().min(1);
@@ -233,7 +234,8 @@ export const configSchema = z
     // routes, backed by this product's tokens; the MongoDB settings are accepted and not used.
     store: z.strictObject({ enabled: z.boolean().default(false), type: z.string().optional(), uri: z.string().optional(), database: z.string().optional() }).optional(),
     // auth-o-tron's separate metrics listener (/metrics and /health). Absent: no listener, /api/metrics only.
-    metrics: z.strictObject({ enabled: z.boolean().default(true), port: z.coerce.number().int().min(0).max(65535).default(9090) }).optional(),
+    // `app_port: false`: the app port answers 404 at /metrics and /api/metrics (auth-o-tron served them only on the metrics port).
+    metrics: z.strictObject({ enabled: z.boolean().default(true), port: z.coerce.number().int().min(0).max(65535).default(9090), app_port: z.boolean().default(true) }).optional(),
     policies: z.array(policySchema).default([]),
     default_policy: z.enum(['allow', 'deny']).default('allow'),
     portal: z

@@ -52,3 +52,27 @@ export function knownKeysAt(schema: z.ZodType, root: unknown, path: readonly Pro
   }
   return [...new Set(schemas.flatMap((candidate) => Object.keys(defOf(candidate).shape ?? {})))];
 }
+
+/**
+ * Where an unknown key is refused rather than ignored. auth-o-tron ignored unknown keys and
+ * platforms set `AOT_` variables nobody chose, so a key is only ignored where that cannot loosen
+ * access: never inside a section auth-o-tron never had (no file of its has one there, and most of
+ * them decide access), and never when the key it most resembles decides access.
+ */
+const AUTH_O_TRON_SECTIONS = new Set(['version', 'server', 'providers', 'augmenters', 'jwt', 'services', 'include_legacy_headers', 'logging', 'auth', 'store', 'metrics']);
+const NEW_PROVIDER_TYPES = new Set(['x509', 'tokens']);
+/** Keys whose absence lets more requests, more callers or more identities through. */
+export const ACCESS_KEYS = new Set(['policies', 'default_policy', 'trusted_proxies', 'proxy_secret', 'issuer', 'audience', 'algorithms', 'username_claim', 'strict_config', 'app_port']);
+
+/** Why an unknown key at `path` of `root`, probably meaning `meant`, is refused; undefined when it is only ignored. */
+export function refusalOf(root: unknown, path: readonly PropertyKey[], meant: string | undefined): string | undefined {
+  const [section, index] = path;
+  if (section !== undefined && !AUTH_O_TRON_SECTIONS.has(String(section))) return `refused: no key inside ${String(section)}, a section auth-o-tron never had, is ignored`;
+  if (section === 'providers' && index !== undefined) {
+    const provider = (root as Record<string, unknown[]>).providers?.[index as number];
+    const type = isRecord(provider) ? provider.type : undefined;
+    if (typeof type === 'string' && NEW_PROVIDER_TYPES.has(type)) return `refused: no key inside a ${type} provider, a type auth-o-tron never had, is ignored`;
+  }
+  if (meant !== undefined && ACCESS_KEYS.has(meant)) return `refused: ${meant} decides access, so a key that looks like it is never ignored`;
+  return undefined;
+}

@@ -18,6 +18,8 @@ export interface GatewayHttpOptions {
   /** `server.proxy_secret`: what the proxy's auth location sends to prove a request came from it. */
   proxySecret?: string;
   includeLegacyHeaders: boolean;
+  /** `metrics.app_port`: false answers /metrics and /api/metrics with 404 (they are then on the metrics listener only). */
+  metricsOnAppPort: boolean;
   /** How long a refusal of presented credentials waits before it is sent (`auth.failure_delay_ms`). */
   failureDelayMs: number;
   /** Whether the database answers and revocations reach this process; never rejects. */
@@ -46,6 +48,8 @@ export function isEnvoyCheck(request: GatewayRequest): boolean {
 
 type Route = (request: GatewayRequest) => MaybePromise<GatewayResponse>;
 const UNAUTHORIZED = { error: 'unauthorized', message: 'missing or invalid credentials' } as const;
+// As Next's 404 for a path it does not know: no body, so the route's existence is not advertised.
+const NOT_FOUND: GatewayResponse = { status: 404, headers: { 'Cache-Control': 'no-store' }, body: '' };
 const OK: GatewayResponse = { status: 200, headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' }, body: 'OK' };
 type Decision =
   | PolicyDecision
@@ -78,7 +82,7 @@ export class GatewayHttp {
       health: async () => json(200, { status: 'ok' }),
       'health-text': async () => OK,
       ready: () => this.ready(),
-      metrics: () => this.metrics(),
+      metrics: options.metricsOnAppPort ? () => this.metrics() : async () => NOT_FOUND,
       jwks: async () => json(200, options.signer.jwks(), { 'Cache-Control': 'public, max-age=300' }),
     };
     this.routes = new Map([...GATEWAY_PATHS].map(([path, route]) => [path, byName[route.name]]));

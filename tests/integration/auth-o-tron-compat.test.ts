@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { decodeJwt, jwtVerify } from 'jose';
+import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type RunningApp } from '../support/app';
 import { waitForOutput } from '../support/gateway-client';
@@ -76,6 +76,16 @@ describe("auth-o-tron's integration-test config (two providers share a name)", (
     });
   });
 
+  it('metrics tell the two apart: provider_name="Plain provider#2" on a scrape', async () => {
+    expect((await call('/authenticate', { Authorization: basic('adam', 'adam-in-other') })).status).toBe(200);
+    const samples = parseExposition(await (await call('/metrics')).text());
+    const attempts = (labels: Record<string, string>) => series(samples, 'auth_provider_attempts_total', labels).reduce((sum, s) => sum + s.value, 0);
+    expect(attempts({ provider_name: 'Plain provider#2', realm: 'other', result: 'success' })).toBeGreaterThanOrEqual(1);
+    expect(attempts({ provider_name: 'Plain provider', realm: 'ecmwf', result: 'success' })).toBeGreaterThanOrEqual(1);
+    // Every attempt in realm other is #2's: no series mixes the two.
+    expect(series(samples, 'auth_provider_attempts_total', { realm: 'other' }).every((s) => s.labels.provider_name === 'Plain provider#2')).toBe(true);
+  });
+
   it('the token-store routes answer 503 with the store off, as auth-o-tron', async () => {
     for (const [method, pathname] of [
       ['GET', '/token'],
@@ -94,7 +104,10 @@ describe("auth-o-tron's Helm chart default config (empty iss and secret, metrics
   let metricsPort: number;
 
   beforeAll(async () => {
-    app = await startApp({ config: fixture('helm-default.yml'), env: { AOT_METRICS__PORT: '0' } });
+    // The chart's default with one plain user added (its values leave providers to the operator).
+    const config = fixture('helm-default.yml').replace('providers: []', 'providers:\n  - {type: plain, name: users, realm: local, users: [{username: alice, password: alice-pw}]}');
+    expect(config).toContain('username: alice');
+    app = await startApp({ config, env: { AOT_METRICS__PORT: '0' } });
     metricsPort = await loggedPort(app, 'metrics listening');
   });
   afterAll(() => app?.stop());
@@ -102,6 +115,16 @@ describe("auth-o-tron's Helm chart default config (empty iss and secret, metrics
   it('starts, warning about the empty iss and secret', () => {
     expect(app.output()).toContain('jwt.iss: empty');
     expect(app.output()).toContain('jwt.secret: empty');
+  });
+
+  it('issues a JWT with iss "" that verifies against the published keys', async () => {
+    const response = await fetch(`${app.url}/authenticate`, { headers: { Authorization: basic('alice', 'alice-pw') } });
+    expect(response.status).toBe(200);
+    const token = response.headers.get('authorization')!.slice(7);
+    const { payload, protectedHeader } = await jwtVerify(token, createRemoteJWKSet(new URL(`${app.url}/.well-known/jwks.json`)));
+    expect(protectedHeader.alg).toBe('ES256'); // secret: "" is no secret
+    expect(payload).toMatchObject({ iss: '', sub: 'local-alice', username: 'alice', realm: 'local' });
+    expect(payload).not.toHaveProperty('aud');
   });
 
   it('serves /metrics and /health on the metrics port, and nothing else', async () => {
@@ -144,12 +167,21 @@ describe('the token store (store.enabled) and a dashboard over a real scrape', (
       config: {
         version: '2.0.0',
         store: { enabled: true },
-        metrics: { enabled: true, port: 0 },
+        // As auth-o-tron: metrics on the metrics port only.
+        metrics: { enabled: true, port: 0, app_port: false },
         providers: [localUsers(), { type: 'jwt', name: 'down-idp', realm: 'down', cert_uri: downIdp.jwksUri }],
         augmenters: [{ type: 'plain', name: 'static', realm: 'local', roles: { reader: ['alice'] } }],
         services: [
           { name: 'polytope', scopes: ['read', 'write'] },
           { name: 'mars', scopes: ['retrieve'] },
+          // Scopes only some roles may hold: alice is a reader (the augmenter), root an admin.
+          {
+            name: 'admin-api',
+            scopes: [
+              { name: 'manage', roles_any: ['admin'] },
+              { name: 'browse', roles_any: ['reader'] },
+            ],
+          },
         ],
         jwt: { iss: 'compat', aud: 'compat-backends', exp: 60, secret: 'a-shared-secret-for-the-compat-test', emit_aud: true },
         tokens: { creations_per_minute: 100 },
@@ -165,12 +197,21 @@ describe('the token store (store.enabled) and a dashboard over a real scrape', (
 
   const call = (pathname: string, headers: Record<string, string> = {}, method = 'GET') => fetch(`${app.url}${pathname}`, { method, headers, redirect: 'manual' });
 
-  it('GET /token makes a token for the caller, with the default lifetime and every scope of the catalog, that authenticates', async () => {
+  it('GET /tokens for a caller without tokens is 200 with an empty list (auth-o-tron: 500 User not found)', async () => {
+    const response = await call('/tokens', { Authorization: BOB });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ tokens: [] });
+  });
+
+  it("GET /token makes a token for the caller, with the default lifetime and every catalog scope the caller's roles allow, that authenticates", async () => {
     const response = await call('/token', { Authorization: ALICE });
     expect(response.status).toBe(200);
     const body = (await response.json()) as { token: string; id: string; expires_at: string; scopes: Record<string, string[]> };
     expect(body.token).toMatch(/^aot_/);
-    expect(body.scopes).toEqual({ polytope: ['read', 'write'], mars: ['retrieve'] });
+    // admin-api:manage needs admin, which alice lacks: not granted; admin-api:browse needs reader, which she has.
+    expect(body.scopes).toEqual({ polytope: ['read', 'write'], mars: ['retrieve'], 'admin-api': ['browse'] });
+    const root = (await (await call('/token', { Authorization: basic('root', 'root-pw') })).json()) as { scopes: Record<string, string[]> };
+    expect(root.scopes).toEqual({ polytope: ['read', 'write'], mars: ['retrieve'], 'admin-api': ['manage'] });
     const lifetime = Date.parse(body.expires_at) - Date.now();
     expect(lifetime).toBeGreaterThan(29 * 86400_000); // tokens.default_lifetime: 30d
     expect(lifetime).toBeLessThanOrEqual(30 * 86400_000);
@@ -183,7 +224,7 @@ describe('the token store (store.enabled) and a dashboard over a real scrape', (
       username: 'alice',
       realm: 'local',
       aud: 'compat-backends',
-      scopes: { polytope: ['read', 'write'], mars: ['retrieve'] },
+      scopes: { polytope: ['read', 'write'], mars: ['retrieve'], 'admin-api': ['browse'] },
       auth: { method: 'tokens', provider: 'token-store' },
     });
   });
@@ -214,6 +255,11 @@ describe('the token store (store.enabled) and a dashboard over a real scrape', (
     expect((await call('/tokens', { Authorization: `Bearer ${token}` })).status).toBe(403);
     expect((await call('/token', { Authorization: ALICE, 'Sec-Fetch-Site': 'cross-site' })).status).toBe(403);
     expect((await call('/token', { Cookie: 'authjs.session-token=anything' })).status).toBe(401);
+    // The portal API's 401: JSON, and no WWW-Authenticate (auth-o-tron sent its challenge list).
+    const wrong = await call('/token', { Authorization: basic('alice', 'wrong') });
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers.get('www-authenticate')).toBeNull();
+    expect(await wrong.json()).toEqual({ error: 'unauthorized', message: 'missing or invalid credentials' });
   });
 
   it("DELETE /token/{token} revokes the caller's own token only (whole token or id); others look missing", async () => {
@@ -239,6 +285,14 @@ describe('the token store (store.enabled) and a dashboard over a real scrape', (
     expect(entries).toContain('token.create');
     expect(entries).toContain('made with GET /token');
     expect(entries).toContain('token.revoke');
+  });
+
+  it('metrics.app_port: false: /metrics and /api/metrics are 404 on the app port, served on the metrics port', async () => {
+    for (const pathname of ['/metrics', '/api/metrics']) {
+      const response = await call(pathname);
+      expect([response.status, await response.text()], pathname).toEqual([404, '']);
+    }
+    expect((await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).status).toBe(200);
   });
 
   it('every query of an auth-o-tron-shaped dashboard selects series from a scrape of the metrics port', async () => {
@@ -281,5 +335,34 @@ describe('the token store (store.enabled) and a dashboard over a real scrape', (
     expect(count('authotron_http_requests_total', { route: '/token/{token}', method: 'DELETE', status_code: '204' })).toBe(2);
     expect(count('authotron_http_requests_total', { route: '/whoami', status_code: '200' })).toBe(1);
     expect(count('authotron_http_requests_in_flight', {})).toBe(0);
+  });
+});
+
+describe('GET /token has the limits of every token creation (auth-o-tron had none)', () => {
+  let app: RunningApp;
+
+  beforeAll(async () => {
+    app = await startApp({
+      config: { store: { enabled: true }, providers: [localUsers()], tokens: { max_per_user: 1, creations_per_minute: 2 }, auth: { failure_delay_ms: 0 } },
+    });
+  });
+  afterAll(() => app?.stop());
+
+  const call = (pathname: string, authorization: string, method = 'GET') => fetch(`${app.url}${pathname}`, { method, headers: { Authorization: authorization } });
+
+  it('tokens.max_per_user: 409; tokens.creations_per_minute: 429 with Retry-After', async () => {
+    const first = (await (await call('/token', basic('alice', 'alice-pw'))).json()) as { id: string };
+    const full = await call('/token', basic('alice', 'alice-pw'));
+    expect(full.status).toBe(409);
+    expect(((await full.json()) as { error: string }).error).toBe('conflict');
+    expect((await call(`/token/${first.id}`, basic('alice', 'alice-pw'), 'DELETE')).status).toBe(204);
+    const second = await call('/token', basic('alice', 'alice-pw'));
+    expect(second.status).toBe(200); // the second creation this minute
+    expect((await call(`/token/${((await second.json()) as { id: string }).id}`, basic('alice', 'alice-pw'), 'DELETE')).status).toBe(204);
+    expect((await call('/token', basic('bob', 'bob-pw'))).status).toBe(200); // bob's own minute
+    // Room for a token again, but not a third creation this minute.
+    const again = await call('/token', basic('alice', 'alice-pw'));
+    expect(again.status).toBe(429);
+    expect(Number(again.headers.get('retry-after'))).toBeGreaterThan(0);
   });
 });

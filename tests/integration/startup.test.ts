@@ -38,6 +38,18 @@ describe('a bad config stops the process with exit code 2', () => {
     expect(lines.some((l) => l.startsWith('config error: providers.0.users: '))).toBe(true);
   });
 
+  it('refuses an unknown key whose loss would loosen access (a misspelt policy), beside the ones it only warns about', async () => {
+    const { code, output } = await runAppExpectingExit('policies: [{match: {paht: /admin}, require: {deny: true}}]\ncolour: blue\n');
+    expect(code).toBe(2);
+    const lines = output.trim().split('\n');
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        'config error: policies.0.match.paht: unknown key, refused: no key inside policies, a section auth-o-tron never had, is ignored (did you mean "policies.0.match.path"?)',
+        'config warning: colour: unknown key, ignored',
+      ]),
+    );
+  });
+
   it('refuses malformed YAML the same way', async () => {
     const { code, output } = await runAppExpectingExit('providers: [unclosed\n');
     expect(code).toBe(2);

@@ -46,7 +46,7 @@ describe('auth-o-tron config files load unchanged', () => {
     expect(config.store?.enabled).toBe(true);
     // auth-o-tron's store was a Bearer provider named token-store: tokens made at /token authenticate.
     expect(config.providers.at(-1)).toEqual({ type: 'tokens', name: 'token-store' });
-    expect(config.metrics).toEqual({ enabled: true, port: 9090 });
+    expect(config.metrics).toEqual({ enabled: true, port: 9090, app_port: true });
   });
 
   it('converts version 1.0.0 bind_address to server.host/port', () => {

@@ -1,4 +1,5 @@
-import { createLocalJWKSet, decodeProtectedHeader, exportPKCS8, generateKeyPair, jwtVerify } from 'jose';
+import { spawnSync } from 'node:child_process';
+import { createLocalJWKSet, decodeProtectedHeader, exportPKCS8, exportSPKI, generateKeyPair, jwtVerify } from 'jose';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { User } from '@/lib/gateway/types';
 import { generateStoredKey, keySetFromConfig, keySetFromStored } from '@/lib/jwt/keys';
@@ -58,17 +59,27 @@ describe('JwtSigner.sign: a JWS every backend library verifies', () => {
   });
 });
 
-describe('HS256 compatibility: aud only on request', () => {
+/**
+ * PyJWT as a Python backend uses it by default: `jwt.decode(token, key, algorithms=[...])`, no
+ * `audience=`. It refuses a token carrying an aud it was not told to expect (InvalidAudienceError).
+ * Debian's python3-jwt (and python3-cryptography for ES256), outside any pyenv: .ci/run installs them.
+ */
+function pyjwtDecode(token: string, key: string, algorithm: string, audience?: string): { claims?: Record<string, unknown>; error?: string } {
+  const script = [
+    'import json, sys, jwt',
+    'a = json.load(sys.stdin)',
+    'kw = {"audience": a["audience"]} if a.get("audience") else {}',
+    'try: print(json.dumps({"claims": jwt.decode(a["token"], a["key"], algorithms=[a["alg"]], **kw)}))',
+    'except jwt.PyJWTError as e: print(json.dumps({"error": type(e).__name__}))',
+  ].join('\n');
+  const run = spawnSync('/usr/bin/python3', ['-c', script], { input: JSON.stringify({ token, key, alg: algorithm, audience }), encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`python3 failed: ${run.stderr}`);
+  return JSON.parse(run.stdout) as { claims?: Record<string, unknown>; error?: string };
+}
+
+describe('HS256 compatibility: aud only on request (checked with PyJWT, as a Python backend verifies)', () => {
   const secret = 'a-shared-secret-for-backends-0123456789';
   const alice: User = { username: 'alice', realm: 'local', roles: ['user'], attributes: {}, scopes: {}, auth: { method: 'plain', provider: 'users' } };
-
-  /** How auth-o-tron's consumers verify: the secret and the algorithm, no audience told. */
-  async function verifiedLikeADefaultBackend(token: string) {
-    const { payload } = await jwtVerify(token, new TextEncoder().encode(secret), { algorithms: ['HS256'] });
-    // PyJWT and Rust jsonwebtoken by default refuse a token carrying an aud they were not told to expect.
-    if (payload.aud !== undefined) throw new Error('InvalidAudienceError: the token has an audience the backend did not ask for');
-    return payload;
-  }
 
   async function issued(jwt: { aud?: string; secret?: string; emit_aud?: boolean }) {
     const keys = await keySetFromConfig({ iss: 'issuer', exp: 60, algorithm: 'ES256', ...jwt });
@@ -76,24 +87,26 @@ describe('HS256 compatibility: aud only on request', () => {
     return { token: (await signer.sign(alice)).token, signer };
   }
 
-  it('with jwt.secret and jwt.aud, emits no aud: a backend using its library the default way keeps working', async () => {
+  it('with jwt.secret and jwt.aud, emits no aud: PyJWT with its defaults keeps verifying', async () => {
     const { token } = await issued({ secret, aud: 'my-backends' });
     expect(decodeProtectedHeader(token)).toEqual({ alg: 'HS256', typ: 'JWT' });
-    const payload = await verifiedLikeADefaultBackend(token);
-    expect(payload).toMatchObject({ iss: 'issuer', sub: 'local-alice', username: 'alice', realm: 'local', roles: ['user'] });
-    expect(payload).not.toHaveProperty('aud');
+    const { claims, error } = pyjwtDecode(token, secret, 'HS256');
+    expect(error).toBeUndefined();
+    expect(claims).toMatchObject({ iss: 'issuer', sub: 'local-alice', username: 'alice', realm: 'local', roles: ['user'] });
+    expect(claims).not.toHaveProperty('aud');
+    expect(pyjwtDecode(token, 'another-secret-for-backends-0123456789', 'HS256').error).toBe('InvalidSignatureError');
   });
 
-  it('with jwt.emit_aud: true, emits it: jose without an audience option still verifies, a strict default backend refuses', async () => {
+  it('with jwt.emit_aud: true, emits it: PyJWT with its defaults raises InvalidAudienceError, with audience= it verifies', async () => {
     const { token } = await issued({ secret, aud: 'my-backends', emit_aud: true });
-    const { payload } = await jwtVerify(token, new TextEncoder().encode(secret));
-    expect(payload.aud).toBe('my-backends');
-    await expect(verifiedLikeADefaultBackend(token)).rejects.toThrow(/InvalidAudience/);
+    expect(pyjwtDecode(token, secret, 'HS256')).toEqual({ error: 'InvalidAudienceError' });
+    expect(pyjwtDecode(token, secret, 'HS256', 'my-backends').claims).toMatchObject({ aud: 'my-backends', sub: 'local-alice' });
   });
 
-  it('asymmetric keys emit aud by default (unless emit_aud: false); backends verify with the JWKS, no audience option needed', async () => {
-    const { privateKey } = await generateKeyPair('ES256', { extractable: true });
+  it('asymmetric keys emit aud by default (unless emit_aud: false): PyJWT then needs audience=', async () => {
+    const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
     const pem = (await exportPKCS8(privateKey)).toString();
+    const publicPem = await exportSPKI(publicKey);
     const keys = await keySetFromConfig({ iss: 'issuer', exp: 60, algorithm: 'ES256', keys: [{ kid: 'k1', private_key: pem }] });
     for (const [jwt, aud] of [
       [{ aud: 'my-backends' }, 'my-backends'],
@@ -104,6 +117,12 @@ describe('HS256 compatibility: aud only on request', () => {
       const { payload, protectedHeader } = await jwtVerify(token, createLocalJWKSet(signer.jwks()));
       expect(protectedHeader).toMatchObject({ alg: 'ES256', kid: 'k1' });
       expect(payload.aud).toBe(aud);
+      if (aud) {
+        expect(pyjwtDecode(token, publicPem, 'ES256')).toEqual({ error: 'InvalidAudienceError' });
+        expect(pyjwtDecode(token, publicPem, 'ES256', aud).claims).toMatchObject({ aud, sub: 'local-alice' });
+      } else {
+        expect(pyjwtDecode(token, publicPem, 'ES256').claims).toMatchObject({ sub: 'local-alice' });
+      }
     }
   });
 
