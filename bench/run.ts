@@ -18,8 +18,8 @@ import { startTestIssuer } from '../tests/support/jwks-server';
 import { createPostgresDatabase } from '../tests/support/postgres';
 import { startBenchNginx } from './nginx';
 import { type Baselines, logRow, type Row, rowOf, tableOf, writeResults } from './report';
-import { BASELINES, COLD, type Credentials, DIRECT, FLOOD, LOCATIONS, MIXED, PAIRED, type PairedScenario, type Server } from './scenarios';
-import { combined, median, pairedRounds } from './stats';
+import { BASELINES, COLD, type Credentials, DIRECT, FLOOD, LOCATIONS, MIXED, PAIRED, type Server } from './scenarios';
+import { combined, median, pairedRound, pairedRounds } from './stats';
 import { rssMb, type WrkOptions, type WrkResult, wrk as runWrk } from './wrk';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -42,7 +42,8 @@ const DURATION = QUICK ? 3 : 10;
  * Each cached-check scenario runs in ROUNDS short rounds, each paired with a bare-Node round right
  * beside it (the order alternating, so a steady drift favours neither), and its "× bare Node" is the
  * median of the pairs' ratios: on a shared VM the machine's speed drifts by ±30 % within a minute,
- * more than the differences measured, and one pair of long runs only measures the drift.
+ * more than the differences measured, and one pair of long runs only measures the drift. The
+ * scenarios' rounds are interleaved, so a slow minute is shared by all of them.
  */
 const ROUNDS = QUICK ? 2 : 15;
 const ROUND_SECONDS = 1;
@@ -210,32 +211,39 @@ async function main(): Promise<void> {
   await frameworkApp.stop();
 
   const reference = (headers: string[], connections: number) => wrk(url('bare_jwt'), headers, ROUND_SECONDS, connections);
-  const paired = async (scenario: PairedScenario, connections = CONNECTIONS) => {
-    if (ONLY && !ONLY.test(scenario.name) && !scenario.canned) return undefined;
-    const target = url(scenario.location, scenario.path);
-    const headers = scenario.headers(credentials);
-    const warmup = await wrk(target, headers, WARMUP_SECONDS, connections);
-    // Bare Node gets the very same requests (credentials and all), so only the answer differs.
-    const pairs = await pairedRounds(
-      ROUNDS,
-      () => reference(headers, connections),
-      () => wrk(target, headers, ROUND_SECONDS, connections, pids[scenario.server]),
-    );
+  // The rounds of every cached-check scenario are interleaved (round 1 of each, then round 2, …): the
+  // machine's drift over the minutes this takes then falls on every scenario alike, not on whichever ran when it was slow.
+  const selected = PAIRED.filter((scenario) => !ONLY || ONLY.test(scenario.name) || scenario.canned);
+  const runs = selected.map((scenario) => ({
+    scenario,
+    target: url(scenario.location, scenario.path),
+    headers: scenario.headers(credentials),
+    warmup: undefined as WrkResult | undefined,
+    pairs: [] as Array<{ reference: WrkResult; measured: WrkResult }>,
+  }));
+  for (const run of runs) run.warmup = await wrk(run.target, run.headers, WARMUP_SECONDS, CONNECTIONS);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const run of runs) {
+      // Bare Node gets the very same requests (credentials and all), so only the answer differs.
+      run.pairs.push(
+        await pairedRound(
+          round,
+          () => reference(run.headers, CONNECTIONS),
+          () => wrk(run.target, run.headers, ROUND_SECONDS, CONNECTIONS, pids[run.scenario.server]),
+        ),
+      );
+    }
+  }
+  for (const { scenario, warmup, pairs } of runs) {
     const ratios = pairs.map((p) => p.measured.rps / p.reference.rps);
-    pairs.forEach(({ reference: bare, measured }, i) =>
-      console.log(
-        `  round ${i + 1}: ${Math.round(measured.rps)} req/s (p99 ${measured.p99.toFixed(1)} ms) beside bare ${Math.round(bare.rps)} (p99 ${bare.p99.toFixed(1)} ms): × ${ratios[i]?.toFixed(2)}`,
-      ),
-    );
+    console.log(`${scenario.name}: ${ratios.map((r) => r.toFixed(2)).join(' ')}`);
     const result = combined(pairs.map((p) => p.measured));
     // Answers during the warm-up count too: an error there is still an error.
-    for (const [code, n] of Object.entries(warmup.statuses)) result.statuses[code] = (result.statuses[code] ?? 0) + n;
-    result.socketErrors += warmup.socketErrors;
+    for (const [code, n] of Object.entries(warmup?.statuses ?? {})) result.statuses[code] = (result.statuses[code] ?? 0) + n;
+    result.socketErrors += warmup?.socketErrors ?? 0;
     const row = record(scenario.name, scenario.expect, result, { ratios, bare: combined(pairs.map((p) => p.reference)) });
     if (scenario.canned) baselines.cannedVsBare = row.vsBare;
-    return row;
-  };
-  for (const scenario of PAIRED) await paired(scenario);
+  }
 
   // Cold tokens: each scenario its own share of the seeded tokens, read by one wrk thread so none repeats.
   const coldShare = Math.floor(cold.length / COLD.length);
@@ -270,7 +278,7 @@ async function main(): Promise<void> {
   )
     .map(([name, { app: a, bare: b }]) => `${name} ${a.toFixed(1)} µs (bare ${b.toFixed(1)})`)
     .join(', ')}`;
-  const pairedNote = `a cached check runs ${WARMUP_SECONDS} s unmeasured, then ${ROUNDS} rounds of ${ROUND_SECONDS} s, each beside ${ROUND_SECONDS} s of bare Node answering 200 with a JWT-sized Authorization and no body (the order alternating); "× bare Node" is the median of the rounds' ratios (lowest–highest in brackets), "× canned" that divided by the canned socket answer's, req/s their mean, p99 that of all the rounds' requests together, and "p99 × bare" against that of the bare rounds; bare Node gets the same requests (credentials and all); the other rows are against the JWT-sized bare-Node baseline at the start`;
+  const pairedNote = `a cached check runs ${WARMUP_SECONDS} s unmeasured, then ${ROUNDS} rounds of ${ROUND_SECONDS} s (round 1 of every scenario, then round 2, …), each beside ${ROUND_SECONDS} s of bare Node answering 200 with a JWT-sized Authorization and no body (the order alternating); "× bare Node" is the median of the rounds' ratios (lowest–highest in brackets), "× canned" that divided by the canned socket answer's, req/s their mean, p99 that of all the rounds' requests together, and "p99 × bare" against that of the bare rounds; bare Node gets the same requests (credentials and all); the other rows are against the JWT-sized bare-Node baseline at the start`;
   const coldRate = coldRows[COLD[0]?.name ?? '']?.rps ?? 0;
   const coldNote = `raw argon2id verifications/s with the token parameters (tokens.hash), all cores: ${Math.round(argon2PerSecond)}; cold tokens through nginx: ${Object.values(coldRows)
     .map((r) => `${r.rps}/s (${r.scenario})`)

@@ -4,12 +4,15 @@ import type { WrkResult } from './wrk';
 /** `count` runs of `measured`, each right beside a run of `reference`, the order alternating so a steady drift favours neither. */
 export async function pairedRounds<R, M>(count: number, reference: () => Promise<R>, measured: () => Promise<M>): Promise<Array<{ reference: R; measured: M }>> {
   const pairs: Array<{ reference: R; measured: M }> = [];
-  for (let round = 0; round < count; round++) {
-    const before = round % 2 === 0 ? await reference() : undefined;
-    const measuredRun = await measured();
-    pairs.push({ reference: before ?? (await reference()), measured: measuredRun });
-  }
+  for (let round = 0; round < count; round++) pairs.push(await pairedRound(round, reference, measured));
   return pairs;
+}
+
+/** Round `round` of a pairing: the reference first in even rounds, second in odd ones. */
+export async function pairedRound<R, M>(round: number, reference: () => Promise<R>, measured: () => Promise<M>): Promise<{ reference: R; measured: M }> {
+  const before = round % 2 === 0 ? await reference() : undefined;
+  const measuredRun = await measured();
+  return { reference: before ?? (await reference()), measured: measuredRun };
 }
 
 export function median(values: number[]): number {
