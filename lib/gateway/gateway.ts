@@ -175,19 +175,11 @@ export class Gateway {
     return outcome;
   }
 
-  /** Capped scopes of an identity no augmenter changes: worked out once per (cached) identity. */
-  private readonly cappedScopes = new WeakMap<Identity, Record<string, string[]>>();
-
-  private capped(identity: Identity, scopes: Record<string, string[]>): Record<string, string[]> {
-    const { capScopes } = this.options;
-    if (!capScopes) return scopes;
-    let capped = this.cappedScopes.get(identity);
-    if (!capped) {
-      capped = capScopes(scopes, identity.roles);
-      this.cappedScopes.set(identity, capped);
-    }
-    return capped;
-  }
+  /**
+   * What an identity no augmenter changes completes to, worked out once per (cached) identity: a
+   * cached check then builds no user. Frozen, since every request with that identity shares it.
+   */
+  private readonly completed = new WeakMap<Identity, AuthResult>();
 
   /**
    * The user for an accepted identity, completed by the realm's augmenters (which get copies to change).
@@ -195,12 +187,19 @@ export class Gateway {
    */
   complete(provider: Provider, identity: Identity): MaybePromise<AuthResult> {
     const augmenters = this.augmentersByRealm.get(identity.realm);
-    const base = identity.scopes ?? this.catalog;
-    const scopes = identity.upstreamScopes?.length ? { ...base, [provider.name]: identity.upstreamScopes } : base;
-    const auth = { method: provider.type, provider: provider.name, ...(identity.tokenId ? { token_id: identity.tokenId } : {}) };
-    const { username, realm, roles, attributes, expiresAt, restrictions } = identity;
-    if (!augmenters) return { kind: 'authenticated', user: { username, realm, roles, attributes, scopes: this.capped(identity, scopes), expiresAt, auth, restrictions }, stable: identity };
-    const user: User = { username, realm, roles: [...roles], attributes: { ...attributes }, scopes, expiresAt, auth, restrictions };
+    if (!augmenters) {
+      let result = this.completed.get(identity);
+      if (result?.kind !== 'authenticated' || result.user.auth.provider !== provider.name) {
+        const user = this.userOf(provider, identity);
+        if (this.options.capScopes) user.scopes = this.options.capScopes(user.scopes, user.roles);
+        result = Object.freeze({ kind: 'authenticated', user: Object.freeze(user), stable: identity });
+        this.completed.set(identity, result);
+      }
+      return result;
+    }
+    const user = this.userOf(provider, identity);
+    user.roles = [...identity.roles];
+    user.attributes = { ...identity.attributes };
     // Scopes are capped by the roles the user ends up with (the owner's sign-in roles plus augmenters).
     const capScopes = () => {
       if (this.options.capScopes) user.scopes = this.options.capScopes(user.scopes, user.roles);
@@ -215,6 +214,14 @@ export class Gateway {
       capScopes();
       return { kind: 'authenticated', user };
     });
+  }
+
+  private userOf(provider: Provider, identity: Identity): User {
+    const base = identity.scopes ?? this.catalog;
+    const scopes = identity.upstreamScopes?.length ? { ...base, [provider.name]: identity.upstreamScopes } : base;
+    const auth = { method: provider.type, provider: provider.name, ...(identity.tokenId ? { token_id: identity.tokenId } : {}) };
+    const { username, realm, roles, attributes, expiresAt, restrictions } = identity;
+    return { username, realm, roles, attributes, scopes, expiresAt, auth, restrictions };
   }
 
   /** Disabled in the portal: refused whichever provider vouches for them. */
