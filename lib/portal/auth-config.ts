@@ -3,6 +3,7 @@ import type { NextAuthConfig, User } from 'next-auth';
 import type { OIDCConfig } from 'next-auth/providers';
 import { insertAuditEntry, type NewAuditEntry } from '@/db/audit';
 import { getUserByName, upsertUserOnSignIn } from '@/db/users';
+import type { ClaimReading } from '../claims';
 import type { Config } from '../config/schema';
 import type { Runtime } from '../runtime';
 import { combinePlans, enablePlan } from '../users/status';
@@ -73,6 +74,8 @@ function idpErrorOf(metadata: unknown): Partial<Record<(typeof IDP_ERROR_FIELDS)
 
 /** A generic OIDC provider: discovery from the issuer, authorization code with PKCE, state and nonce. */
 function oidcProvider(oidc: OidcConfig, timeoutMs: number, revalidate: boolean): OIDCConfig<Record<string, unknown>> {
+  // The portal's own client roles, never another client's.
+  const reading: ClaimReading = { rolesClaim: oidc.roles_claim, usernameClaim: oidc.username_claim, clientIds: [oidc.client_id] };
   return {
     id: OIDC_PROVIDER_ID,
     name: 'OpenID Connect',
@@ -87,12 +90,13 @@ function oidcProvider(oidc: OidcConfig, timeoutMs: number, revalidate: boolean):
     async profile(claims, tokens) {
       let merged = claims;
       // Some IdPs put roles only in userinfo; ask it once when the ID token has none.
-      if (!rolesFromClaims(claims, oidc.roles_claim) && tokens.access_token && typeof claims.sub === 'string') {
+      if (!rolesFromClaims(claims, reading) && tokens.access_token && typeof claims.sub === 'string') {
         const userinfo = await fetchUserinfo(oidc.issuer, tokens.access_token, claims.sub, timeoutMs);
         if (userinfo) merged = { ...userinfo, ...claims };
       }
-      const portal = portalProfileFrom(merged, oidc.roles_claim, oidc.username_claim);
-      if (!portal) throw new Error('the identity provider sent no subject');
+      const portal = portalProfileFrom(merged, reading);
+      // Logged by next-auth's error hook as the sign-in's reason.
+      if ('refused' in portal) throw new Error(portal.refused);
       const sid = typeof claims.sid === 'string' ? claims.sid : undefined;
       const user: PortalUser = { id: portal.sub, name: portal.name, email: portal.email, portal, ...(sid ? { idpSessionId: sid } : {}) };
       return user;
