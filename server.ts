@@ -17,7 +17,7 @@ import { AggregatorRegistry } from 'prom-client';
 import { installFastPath } from './lib/server/fast-path';
 import { fromNodeRequest, pathnameOf, writeNodeResponse } from './lib/server/node-adapter';
 import { PEER_ADDRESS_HEADER, PEER_PROOF_HEADER, peerProof } from './lib/server/peer';
-import { canonicalRedirect } from './lib/portal/canonical-origin';
+import { canonicalRedirect, publicOrigin } from './lib/portal/canonical-origin';
 import { securityHeadersFor } from './lib/portal/security-headers';
 import type { GatewayResponse } from './lib/gateway/types';
 
@@ -132,7 +132,7 @@ async function main(loaded: LoadedConfig): Promise<void> {
       canonicalRedirect({
         portalUrl: config.portal.url,
         port: actualPort,
-        requestOrigin: requestOrigin(req),
+        requestOrigin: publicOrigin(req.headers),
         proxied: req.headers['x-forwarded-host'] !== undefined,
         method: req.method,
         path: req.url ?? '/',
@@ -250,19 +250,6 @@ async function main(loaded: LoadedConfig): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
-}
-
-/** The origin the browser used: behind a proxy its forwarded host and scheme (the server trusts them, as next-auth does). */
-function requestOrigin(req: IncomingMessage): string | undefined {
-  const first = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value)?.split(',')[0]?.trim() || undefined;
-  const hostHeader = first(req.headers['x-forwarded-host']) ?? first(req.headers.host);
-  const proto = first(req.headers['x-forwarded-proto']) === 'https' ? 'https' : 'http';
-  if (!hostHeader) return undefined;
-  try {
-    return new URL(`${proto}://${hostHeader}`).origin;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Browsers should use `localhost`: next-auth loops on a CSRF error when Next rewrites 127.x hosts. */

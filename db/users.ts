@@ -21,8 +21,13 @@ export interface SignInProfile {
   idpSessionId?: string | null;
 }
 
-/** Creates the user on first sign-in; later sign-ins refresh what the identity provider says about them. */
-export async function upsertUserOnSignIn(db: Db, profile: SignInProfile): Promise<UserRow> {
+/**
+ * Creates the user on first sign-in; later sign-ins refresh what the identity provider says about
+ * them. `subjectMismatch` (nothing written) when the account is bound to another IdP subject: a
+ * username can be reassigned or forged at the IdP (OIDC Core §5.7: only `sub` is stable), and
+ * taking the account over would hand its tokens to someone else.
+ */
+export async function upsertUserOnSignIn(db: Db, profile: SignInProfile): Promise<{ row: UserRow } | { subjectMismatch: true }> {
   const now = new Date();
   const values = {
     realm: profile.realm,
@@ -39,10 +44,10 @@ export async function upsertUserOnSignIn(db: Db, profile: SignInProfile): Promis
   const [row] = await db
     .insert(users)
     .values(values)
-    .onConflictDoUpdate({ target: [users.realm, users.username], set: refreshed })
+    // A row nobody signed in to yet (SCIM, Basic, an admin's) is bound to the first subject that does.
+    .onConflictDoUpdate({ target: [users.realm, users.username], set: refreshed, setWhere: sql`${users.idpSubject} is null or ${users.idpSubject} = excluded.idp_subject` })
     .returning();
-  if (!row) throw new Error('user upsert returned nothing');
-  return row;
+  return row ? { row } : { subjectMismatch: true };
 }
 
 /** The user a directly authenticated caller (Basic, IdP JWT) acts as; this authentication counts as their latest sign-in. */
@@ -148,6 +153,16 @@ export async function listRealmUsers(db: Db, realm: string, filter: RealmUserFil
   return { rows, total: totals?.total ?? 0 };
 }
 
+/** Whether another user of `realm` has `username` in any letter case (SCIM's userName is case-insensitive). */
+export async function isUsernameTakenByAnother(db: Db, realm: string, username: string, id: string): Promise<boolean> {
+  const [row] = await db
+    .select({ id: users.id })
+    .from(users)
+    .where(and(eq(users.realm, realm), sql`lower(${users.username}) = lower(${username})`, sql`${users.id} <> ${id}`))
+    .limit(1);
+  return row !== undefined;
+}
+
 /** A user of `realm` that was not deleted. */
 export async function getRealmUser(db: Db, realm: string, id: string): Promise<UserRow | undefined> {
   const [row] = await db
@@ -166,17 +181,20 @@ export type NewRealmUser = Omit<typeof users.$inferInsert, 'id' | 'createdAt'> &
  */
 export async function createRealmUser(db: Db, values: NewRealmUser, audit: NewAuditEntry): Promise<{ row: UserRow } | { conflict: true }> {
   return db.transaction(async (tx) => {
-    const [existing] = await tx
+    // SCIM's userName is case-insensitive: "Alice" is alice. Two creations of one name take turns.
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`${values.realm}/${values.username.toLowerCase()}`}))`);
+    const same = await tx
       .select()
       .from(users)
-      .where(and(eq(users.realm, values.realm), eq(users.username, values.username)))
-      .for('update')
-      .limit(1);
-    if (existing && !existing.deletedAt) return { conflict: true as const };
+      .where(and(eq(users.realm, values.realm), sql`lower(${users.username}) = lower(${values.username})`))
+      .for('update');
+    if (same.some((row) => !row.deletedAt)) return { conflict: true as const };
+    // A deleted user of that name comes back under the name the rest of the product knows them by.
+    const existing = same.find((row) => row.username === values.username) ?? same[0];
     const [row] = existing
       ? await tx
           .update(users)
-          .set({ ...values, deletedAt: null, createdAt: new Date() })
+          .set({ ...values, username: existing.username, deletedAt: null, createdAt: new Date() })
           .where(eq(users.id, existing.id))
           .returning()
       : await tx.insert(users).values(values).returning();

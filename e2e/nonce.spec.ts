@@ -130,7 +130,7 @@ test.describe('sign-in sends a nonce and checks it in the ID token', () => {
       .output()
       .split('\n')
       .find((l) => l.includes('"portal sign-in failed"'));
-    expect(JSON.parse(line ?? '{}')).toMatchObject({ step: 'CallbackRouteError', reason: expect.stringContaining('nonce') });
+    expect(JSON.parse(line ?? '{}')).toMatchObject({ step: 'ID token check', reason: expect.stringContaining('nonce') });
   });
 
   test('a refusal by the IdP is logged with its error and error_description, never the code or state', async ({ page }) => {

@@ -3,6 +3,7 @@
 import { headers } from 'next/headers';
 import { redirect } from 'next/navigation';
 import { getRuntime } from '@/lib/runtime';
+import { portalOrigin } from '@/lib/portal/canonical-origin';
 import { idpLogoutUrl } from '@/lib/portal/logout';
 import { signIn, signOut } from '@/lib/portal/auth';
 import { OIDC_PROVIDER_ID } from '@/lib/portal/auth-config';
@@ -20,17 +21,11 @@ export async function signInAction(formData: FormData): Promise<void> {
 
 export async function signOutAction(): Promise<void> {
   const request = await headers();
-  const origin = portalOrigin(request);
-  const idpLogout = await idpLogoutUrl(await getRuntime(), request.get('cookie'), `${origin}/`);
+  const runtime = await getRuntime();
+  // Back to the portal's canonical origin (the one registered at the IdP), whatever name this request used.
+  const origin = portalOrigin(runtime.config.portal?.url, request) ?? 'http://localhost';
+  const idpLogout = await idpLogoutUrl(runtime, request.get('cookie'), `${origin}/`);
   await signOut({ redirect: false });
   // Ends the IdP session too, which sends the browser back to the portal's home page.
   redirect(idpLogout ?? '/');
-}
-
-/** The origin the browser used (behind nginx: its forwarded host and scheme). */
-function portalOrigin(request: Headers): string {
-  const first = (value: string | null) => value?.split(',')[0]?.trim() || undefined;
-  const host = first(request.get('x-forwarded-host')) ?? first(request.get('host')) ?? 'localhost';
-  const proto = first(request.get('x-forwarded-proto')) === 'https' ? 'https' : 'http';
-  return `${proto}://${host}`;
 }

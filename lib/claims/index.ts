@@ -7,29 +7,48 @@
  */
 type Claims = Record<string, unknown>;
 
-/**
- * Read unless `roles_claim` says otherwise, and always beside it. `groups` is deliberately not among
- * them: many IdPs let users create groups, so a group named "admin" must not become a role unless
- * the operator says so (`roles_claim: groups`).
- */
-export const DEFAULT_ROLE_CLAIMS = ['realm_access.roles', 'resource_access.*.roles', 'entitlements', 'roles'] as const;
-export const DEFAULT_USERNAME_CLAIMS = ['preferred_username', 'sub'] as const;
+/** What a reader of claims was configured with. */
+export interface ClaimReading {
+  /** A claim name or dotted path: when set, the ONLY place roles are read from. */
+  rolesClaim?: string;
+  /** When set, the only claim the username is read from: a token without it has no username. */
+  usernameClaim?: string;
+  /**
+   * The clients whose Keycloak client roles (`resource_access.<client>.roles`) count: this product's
+   * own client ids. Another client's roles are that client's business (a user who is `admin` of some
+   * other application must not be admin here), so none are read when this is empty.
+   */
+  clientIds?: readonly string[];
+}
+
+const DEFAULT_USERNAME_CLAIMS = ['preferred_username', 'sub'] as const;
 
 /** Reads `a.b.c` (`*` for every key at that level); a literal key containing dots wins (some IdPs use URLs as claim names). */
 export function claimsAt(claims: Claims, path: string): unknown[] {
-  if (path in claims) return [claims[path]];
+  if (Object.hasOwn(claims, path)) return [claims[path]];
   let nodes: unknown[] = [claims];
   for (const segment of path.split('.')) {
     const next: unknown[] = [];
     for (const node of nodes) {
-      if (typeof node !== 'object' || node === null || Array.isArray(node)) continue;
-      const record = node as Claims;
-      if (segment === '*') next.push(...Object.values(record));
-      else if (segment in record) next.push(record[segment]);
+      if (!isRecord(node)) continue;
+      if (segment === '*') next.push(...Object.values(node));
+      else if (Object.hasOwn(node, segment)) next.push(node[segment]);
     }
     nodes = next;
   }
   return nodes;
+}
+
+function isRecord(value: unknown): value is Claims {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** `resource_access[client].roles`, read by key (client ids may contain dots). */
+function clientRoles(claims: Claims, clientId: string): unknown[] {
+  const access = claims.resource_access;
+  if (!isRecord(access) || !Object.hasOwn(access, clientId)) return [];
+  const client = access[clientId];
+  return isRecord(client) && Object.hasOwn(client, 'roles') ? [client.roles] : [];
 }
 
 function roleList(value: unknown): string[] | undefined {
@@ -38,24 +57,33 @@ function roleList(value: unknown): string[] | undefined {
   return undefined;
 }
 
-/** Every role the claims carry (deduplicated, in order); undefined when none of the claims is present at all. */
-export function rolesFromClaims(claims: Claims, rolesClaim?: string): string[] | undefined {
+/**
+ * Every role the claims carry (deduplicated, in order); undefined when none of the claims read is
+ * present at all. Without `rolesClaim`: `realm_access.roles`, the client roles of `clientIds`,
+ * `entitlements` and `roles`. `groups` is deliberately not among them: many IdPs let users create
+ * groups, so a group named "admin" must not become a role unless the operator says so (`roles_claim: groups`).
+ */
+export function rolesFromClaims(claims: Claims, reading: ClaimReading = {}): string[] | undefined {
+  const values = reading.rolesClaim
+    ? claimsAt(claims, reading.rolesClaim)
+    : [...claimsAt(claims, 'realm_access.roles'), ...(reading.clientIds ?? []).flatMap((client) => clientRoles(claims, client)), ...claimsAt(claims, 'entitlements'), ...claimsAt(claims, 'roles')];
   let found = false;
   const roles: string[] = [];
-  for (const path of rolesClaim ? [...DEFAULT_ROLE_CLAIMS, rolesClaim] : DEFAULT_ROLE_CLAIMS) {
-    for (const value of claimsAt(claims, path)) {
-      const list = roleList(value);
-      if (!list) continue;
-      found = true;
-      roles.push(...list);
-    }
+  for (const value of values) {
+    const list = roleList(value);
+    if (!list) continue;
+    found = true;
+    roles.push(...list);
   }
   return found ? [...new Set(roles)] : undefined;
 }
 
-/** The username: `username_claim` when set and present, else `preferred_username`, else `sub`. */
+/**
+ * The username: the `username_claim` when configured (undefined when the claims lack it: falling
+ * back to another claim could name someone else's account), else `preferred_username`, else `sub`.
+ */
 export function usernameFromClaims(claims: Claims, usernameClaim?: string): string | undefined {
-  for (const path of usernameClaim ? [usernameClaim, ...DEFAULT_USERNAME_CLAIMS] : DEFAULT_USERNAME_CLAIMS) {
+  for (const path of usernameClaim ? [usernameClaim] : DEFAULT_USERNAME_CLAIMS) {
     const [value] = claimsAt(claims, path);
     if (typeof value === 'string' && value !== '') return value;
   }

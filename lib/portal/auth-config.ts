@@ -3,11 +3,13 @@ import type { NextAuthConfig, User } from 'next-auth';
 import type { OIDCConfig } from 'next-auth/providers';
 import { insertAuditEntry, type NewAuditEntry } from '@/db/audit';
 import { getUserByName, upsertUserOnSignIn } from '@/db/users';
+import type { ClaimReading } from '../claims';
 import type { Config } from '../config/schema';
 import type { Runtime } from '../runtime';
 import { combinePlans, enablePlan } from '../users/status';
 import { portalProfileFrom, rolesFromClaims, type PortalProfile } from './claims';
 import { safeReturnPath } from './return-path';
+import { idpErrorOf, ProfileRefused, signInFailureOf } from './sign-in-failure';
 import { requestOrigin } from './request-origin';
 import { refreshTokenSealer, sessionSecret } from './secret';
 import { sessionClaimsSchema, type SessionClaims } from './session-claims';
@@ -40,39 +42,10 @@ function idpSessionOf(user: User): string | undefined {
   return typeof sid === 'string' && sid.length > 0 ? sid : undefined;
 }
 
-// Bundled code renames classes; next-auth's errors carry their kind in `type` (e.g. "CallbackRouteError").
-const authErrorType = (error: Error) => ('type' in error && typeof error.type === 'string' ? error.type : error.name);
-
-/** The underlying failure (next-auth wraps it as `cause.err`), first line only. */
-function innerOf(error: Error): unknown {
-  const cause: unknown = error.cause;
-  return typeof cause === 'object' && cause !== null && 'err' in cause ? cause.err : cause;
-}
-
-function reasonOf(error: Error): string | undefined {
-  const inner = innerOf(error);
-  const message = inner instanceof Error ? inner.message : error.message;
-  return message.split('\n')[0]?.slice(0, 300);
-}
-
-const IDP_ERROR_FIELDS = ['error', 'error_description', 'error_uri'] as const;
-
-/**
- * What the IdP said when it refused (RFC 6749 §4.1.2.1): next-auth hands the callback's parameters
- * only to its debug hook, right before it throws a generic error. Only those fields, never the code or state.
- */
-function idpErrorOf(metadata: unknown): Partial<Record<(typeof IDP_ERROR_FIELDS)[number], string>> {
-  if (typeof metadata !== 'object' || metadata === null) return {};
-  const said: Partial<Record<(typeof IDP_ERROR_FIELDS)[number], string>> = {};
-  for (const field of IDP_ERROR_FIELDS) {
-    const value: unknown = (metadata as Record<string, unknown>)[field];
-    if (typeof value === 'string') said[field] = value.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, 300);
-  }
-  return said;
-}
-
 /** A generic OIDC provider: discovery from the issuer, authorization code with PKCE, state and nonce. */
 function oidcProvider(oidc: OidcConfig, timeoutMs: number, revalidate: boolean): OIDCConfig<Record<string, unknown>> {
+  // The portal's own client roles, never another client's.
+  const reading: ClaimReading = { rolesClaim: oidc.roles_claim, usernameClaim: oidc.username_claim, clientIds: [oidc.client_id] };
   return {
     id: OIDC_PROVIDER_ID,
     name: 'OpenID Connect',
@@ -87,12 +60,13 @@ function oidcProvider(oidc: OidcConfig, timeoutMs: number, revalidate: boolean):
     async profile(claims, tokens) {
       let merged = claims;
       // Some IdPs put roles only in userinfo; ask it once when the ID token has none.
-      if (!rolesFromClaims(claims, oidc.roles_claim) && tokens.access_token && typeof claims.sub === 'string') {
+      if (!rolesFromClaims(claims, reading) && tokens.access_token && typeof claims.sub === 'string') {
         const userinfo = await fetchUserinfo(oidc.issuer, tokens.access_token, claims.sub, timeoutMs);
         if (userinfo) merged = { ...userinfo, ...claims };
       }
-      const portal = portalProfileFrom(merged, oidc.roles_claim, oidc.username_claim);
-      if (!portal) throw new Error('the identity provider sent no subject');
+      const portal = portalProfileFrom(merged, reading);
+      // Logged by next-auth's error hook as the sign-in's reason.
+      if ('refused' in portal) throw new ProfileRefused(portal.refused);
       const sid = typeof claims.sid === 'string' ? claims.sid : undefined;
       const user: PortalUser = { id: portal.sub, name: portal.name, email: portal.email, portal, ...(sid ? { idpSessionId: sid } : {}) };
       return user;
@@ -113,7 +87,7 @@ export async function buildAuthConfig(runtime: Runtime): Promise<NextAuthConfig>
     providers: portal ? [oidcProvider(portal.oidc, config.auth.timeout_in_ms, portal.revalidate_every !== undefined)] : [],
     logger: {
       // next-auth's own logging would print request details to the console; keep only what helps.
-      error: (error) => logger.warn({ step: authErrorType(error), reason: reasonOf(error) }, 'portal sign-in failed'),
+      error: (error) => logger.warn(signInFailureOf(error), 'portal sign-in failed'),
       warn: (code) => logger.debug({ code }, 'next-auth warning'),
       debug: (message, metadata) => {
         if (message === 'OAuthCallbackError') logger.warn({ step: 'authorization', ...idpErrorOf(metadata) }, 'portal sign-in refused by the identity provider');
@@ -138,16 +112,25 @@ export async function buildAuthConfig(runtime: Runtime): Promise<NextAuthConfig>
           idpSessionId: idpSessionOf(user),
         });
         // Kept only for revalidation, sealed to this user's row; never in the session cookie or a log.
-        const refreshToken = portal?.revalidate_every !== undefined && typeof account?.refresh_token === 'string' ? account.refresh_token : undefined;
-        const sealed = refreshToken ? (await refreshTokenSealer(database, portal?.encryption_key)).seal(refreshToken, upserted.id) : null;
-        const result = await runtime.users.update(upserted.id, (row) => {
+        if ('subjectMismatch' in upserted) {
+          const who = `${realm}/${profile.username}`;
+          logger.warn({ realm, username: profile.username }, 'portal sign-in refused: the account belongs to another subject at the identity provider');
+          await auditSignIn(runtime, { actor: who, action: 'user.sign_in_refused', targetUser: who, details: { reason: 'the account belongs to another subject at the identity provider' } });
+          return false;
+        }
+        const revalidate = portal?.revalidate_every !== undefined;
+        const refreshToken = revalidate && typeof account?.refresh_token === 'string' ? account.refresh_token : undefined;
+        // Nothing to revalidate with: the user is not revalidated until a sign-in that brings one.
+        if (revalidate && !refreshToken) logger.warn({ realm, username: profile.username }, 'the identity provider sent no refresh token: this user is not revalidated');
+        const sealed = refreshToken ? (await refreshTokenSealer(database, portal?.encryption_key)).seal(refreshToken, upserted.row.id) : null;
+        const result = await runtime.users.update(upserted.row.id, (row) => {
           // The IdP has just vouched for the user: that undoes a failed revalidation or an IdP logout, not an admin's or SCIM's disabling.
           const enable = enablePlan(row, 'sign-in', { actor: `${realm}/${row.username}`, details: { reason: 'signed in at the identity provider' } });
           if (row.disabledAt && !enable) return null;
           const keep = sealed !== row.refreshToken ? { set: { refreshToken: sealed, revalidatedAt: new Date() }, audit: [] } : null;
           return combinePlans(enable, keep);
         });
-        const row = result?.row ?? upserted;
+        const row = result?.row ?? upserted.row;
         const who = `${realm}/${row.username}`;
         if (row.disabledAt) {
           logger.warn({ realm, username: row.username }, 'portal sign-in refused: user is disabled');

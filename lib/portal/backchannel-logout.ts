@@ -2,7 +2,7 @@ import 'server-only';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { TOKEN_ERROR_CODES } from '../providers/jwt-verifier';
 import { z } from 'zod';
-import { recordLogoutToken } from '../../db/logout-tokens';
+import { isLogoutTokenRecorded, recordLogoutToken } from '../../db/logout-tokens';
 import { findUserByIdpSession, findUsersByIdpSubject, type UserRow } from '../../db/users';
 import { ASYMMETRIC_ALGORITHMS } from '../config/schema';
 import { AppError, describeError, isAppError } from '../errors';
@@ -134,14 +134,19 @@ const unavailable = (description: string) =>
 export async function receiveBackchannelLogout(runtime: Runtime, request: Request): Promise<Response> {
   try {
     const claims = await verifyLogoutToken(runtime, await logoutTokenOf(request));
-    // Recorded only once verified, so forged tokens cannot fill the table; every replica sees it.
-    if (!(await recordLogoutToken(runtime.database.db, `${claims.iss} ${claims.jti}`))) throw invalid('logout_token was already used');
+    const key = `${claims.iss} ${claims.jti}`;
+    if (await isLogoutTokenRecorded(runtime.database.db, key)) throw invalid('logout_token was already used');
     const disabled = await logOut(runtime, claims);
+    // Recorded only once acted on: a failure above leaves it unrecorded, so the IdP's retry acts
+    // (disabling twice changes nothing). Only verified tokens, so forged ones cannot fill the table.
+    // A copy delivered concurrently may act too: it is the same logout.
+    await recordLogoutToken(runtime.database.db, key);
     runtime.logger.info({ disabled, by: claims.sub !== undefined ? 'sub' : 'sid' }, 'back-channel logout');
     return answer(200);
   } catch (error) {
     if (!isAppError(error)) {
-      // The database, most likely: the IdP may send it again later, and nothing was half-done.
+      // The database, most likely: the token was not recorded, so the IdP's retry acts on it (users
+      // disabled before the failure stay disabled; disabling them again changes nothing).
       runtime.logger.error({ err: error }, 'back-channel logout failed');
       return unavailable('the logout could not be recorded; try again');
     }

@@ -24,3 +24,30 @@ export function canonicalRedirect(options: {
   else if (!proxied && (requestOrigin === `http://127.0.0.1:${port}` || requestOrigin === `http://[::1]:${port}`)) canonical = `http://localhost:${port}`;
   return canonical && canonical !== requestOrigin ? `${canonical}${path}` : undefined;
 }
+
+type HeaderSource = Pick<Headers, 'get'> | Record<string, string | string[] | undefined>;
+
+function firstHeader(headers: HeaderSource, name: string): string | undefined {
+  const value = typeof headers.get === 'function' ? (headers as Pick<Headers, 'get'>).get(name) : (headers as Record<string, string | string[] | undefined>)[name];
+  return (Array.isArray(value) ? value[0] : value)?.split(',')[0]?.trim() || undefined;
+}
+
+/**
+ * The origin the client addressed (behind a proxy, its forwarded host and scheme: the server trusts
+ * them, as next-auth does); undefined when the headers do not make one. Fetch `Headers` or Node's.
+ */
+export function publicOrigin(headers: HeaderSource): string | undefined {
+  const host = firstHeader(headers, 'x-forwarded-host') ?? firstHeader(headers, 'host');
+  const proto = firstHeader(headers, 'x-forwarded-proto') ?? 'http';
+  if (!host || (proto !== 'http' && proto !== 'https')) return undefined;
+  try {
+    return new URL(`${proto}://${host}`).origin;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The portal's own origin for links it hands out (post-logout redirect, SCIM locations): `portal.url` when set, else the one the client addressed. */
+export function portalOrigin(portalUrl: string | undefined, headers: HeaderSource): string | undefined {
+  return portalUrl ? new URL(portalUrl).origin : publicOrigin(headers);
+}

@@ -2,11 +2,12 @@ import { z } from 'zod';
 import { AppError } from '../errors';
 import { requestJson } from '../http/client';
 
-/** The parts of an IdP's discovery document that back-channel logout and revalidation use. */
+/** The parts of an IdP's discovery document that back-channel logout, revalidation and sign-out use. */
 const discoverySchema = z.object({
   issuer: z.string().min(1),
   jwks_uri: z.url(),
   token_endpoint: z.url().optional(),
+  end_session_endpoint: z.url().optional(),
   token_endpoint_auth_methods_supported: z.array(z.string()).optional(),
 });
 export type Discovery = z.infer<typeof discoverySchema>;

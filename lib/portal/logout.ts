@@ -1,29 +1,13 @@
 import 'server-only';
 import { decode } from '@auth/core/jwt';
 import { decodeJwt } from 'jose';
-import { z } from 'zod';
 import { recordPortalSignOut } from '@/db/users';
 import type { Runtime } from '../runtime';
 import { sessionCookie } from '../gateway/credentials';
 import { signInConfig } from './auth-config';
+import { discover } from './discovery';
 import { sessionSecret } from './secret';
 import { sessionClaimsSchema } from './session-claims';
-
-const discoverySchema = z.object({ end_session_endpoint: z.url().optional() });
-const endpoints = new Map<string, Promise<string | undefined>>();
-
-/** The IdP's `end_session_endpoint` from discovery (remembered per issuer); undefined when it offers none or cannot be reached. */
-function endSessionEndpoint(issuer: string, timeoutMs: number): Promise<string | undefined> {
-  let known = endpoints.get(issuer);
-  if (!known) {
-    known = fetch(`${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(timeoutMs) })
-      .then(async (response) => (response.ok ? discoverySchema.parse(await response.json()).end_session_endpoint : undefined))
-      .catch(() => undefined);
-    known.then((endpoint) => endpoint ?? endpoints.delete(issuer)); // only a found endpoint is remembered
-    endpoints.set(issuer, known);
-  }
-  return known;
-}
 
 /** The ID token and user kept in the session cookie at sign-in (`id_token_hint` of RP-initiated logout). */
 async function sessionOf(runtime: Runtime, cookieHeader: string | null): Promise<{ idToken?: string; userId?: string }> {
@@ -58,7 +42,14 @@ function sidOf(idToken: string | undefined): string | undefined {
 export async function idpLogoutUrl(runtime: Runtime, cookieHeader: string | null, postLogoutRedirectUri: string): Promise<string | undefined> {
   const portal = signInConfig(runtime.config);
   if (!portal) return undefined;
-  const [endpoint, { idToken, userId }] = await Promise.all([endSessionEndpoint(portal.oidc.issuer, runtime.config.auth.timeout_in_ms), sessionOf(runtime, cookieHeader)]);
+  const [endpoint, { idToken, userId }] = await Promise.all([
+    // An IdP that cannot be reached now: the portal session still ends.
+    discover(portal.oidc.issuer, runtime.config.auth.timeout_in_ms).then(
+      (discovery) => discovery.end_session_endpoint,
+      () => undefined,
+    ),
+    sessionOf(runtime, cookieHeader),
+  ]);
   if (!endpoint) return undefined;
   // The IdP answers this logout with a back-channel logout token for the same sid: the user's own doing, which must not disable them.
   const sid = sidOf(idToken);

@@ -1,6 +1,5 @@
 import { NextRequest } from 'next/server';
-
-const first = (value: string | null) => value?.split(',')[0]?.trim() || undefined;
+import { publicOrigin } from './canonical-origin';
 
 /**
  * The request as the browser addressed it. Behind a custom server Next gives route handlers a URL
@@ -14,16 +13,4 @@ export function withPublicOrigin(request: NextRequest): NextRequest {
   if (!origin) return request; // a malformed Host header keeps Next's URL
   const { pathname, search } = request.nextUrl;
   return origin === request.nextUrl.origin ? request : new NextRequest(new URL(`${pathname}${search}`, origin), request);
-}
-
-/** The origin the client addressed (behind a proxy, its forwarded host and scheme); undefined when the headers do not make one. */
-export function publicOrigin(headers: Headers): string | undefined {
-  const host = first(headers.get('x-forwarded-host')) ?? first(headers.get('host'));
-  const proto = first(headers.get('x-forwarded-proto')) ?? 'http';
-  if (!host || (proto !== 'http' && proto !== 'https')) return undefined;
-  try {
-    return new URL(`${proto}://${host}`).origin;
-  } catch {
-    return undefined;
-  }
 }

@@ -17,6 +17,8 @@ export interface JwtVerifierOptions {
   algorithms?: string[];
   rolesClaim?: string;
   usernameClaim?: string;
+  /** Whose client roles (`resource_access.<client>.roles`) count; none when empty. */
+  clientIds?: readonly string[];
   timeoutMs: number;
 }
 
@@ -31,8 +33,13 @@ export interface JwtCheckConfig {
   username_claim?: string;
 }
 
-/** A verifier for a provider's config; `certUri` when the JWKS address comes from elsewhere (discovery). */
-export function verifierFor(config: JwtCheckConfig, timeoutMs: number, certUri = config.cert_uri ?? ''): JwtVerifier {
+/**
+ * A verifier for a provider's config; `certUri` when the JWKS address comes from elsewhere
+ * (discovery). Client roles are read for the configured `audience` (the tokens are checked to be for
+ * it), else for `clientId` (the provider's own client), else for no client.
+ */
+export function verifierFor(config: JwtCheckConfig, timeoutMs: number, certUri = config.cert_uri ?? '', clientId?: string): JwtVerifier {
+  const audience = config.audience === undefined ? [] : [config.audience].flat();
   return new JwtVerifier({
     certUri,
     realm: config.realm,
@@ -41,6 +48,7 @@ export function verifierFor(config: JwtCheckConfig, timeoutMs: number, certUri =
     algorithms: config.algorithms,
     rolesClaim: config.roles_claim,
     usernameClaim: config.username_claim,
+    clientIds: audience.length > 0 ? audience : clientId ? [clientId] : [],
     timeoutMs,
   });
 }
@@ -137,7 +145,7 @@ export class JwtVerifier {
         requiredClaims: ['exp'],
       });
       const identity = this.identityFrom(payload);
-      if (!identity) return refuseSecret('JWT has no preferred_username or sub');
+      if (!identity) return refuseSecret(this.options.usernameClaim ? `JWT has no "${this.options.usernameClaim}" claim (username_claim)` : 'JWT has no preferred_username or sub');
       return accept(frozenIdentity(identity));
     } catch (error) {
       const code = (error as { code?: unknown }).code;
@@ -153,7 +161,7 @@ export class JwtVerifier {
     return {
       username,
       realm: this.options.realm,
-      roles: rolesFromClaims(payload, this.options.rolesClaim) ?? [],
+      roles: rolesFromClaims(payload, this.options) ?? [],
       attributes: attributesFrom(payload),
       upstreamScopes: scope ? scope.split(/\s+/).filter(Boolean) : [],
       expiresAt: payload.exp,

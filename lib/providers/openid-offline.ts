@@ -136,7 +136,7 @@ export class OpenIdOfflineProvider implements Provider {
 
   private verifierFor(jwksUri: string): JwtVerifier {
     if (this.verifier?.certUri !== jwksUri) {
-      this.verifier = verifierFor(this.config, this.timeoutMs, jwksUri);
+      this.verifier = verifierFor(this.config, this.timeoutMs, jwksUri, this.config.public_client_id);
     }
     return this.verifier;
   }

@@ -34,7 +34,7 @@ export class TokenGeneratorProvider implements Provider {
   ) {
     this.name = config.name;
     this.realm = config.realm;
-    this.verifier = verifierFor(config, timeoutMs);
+    this.verifier = verifierFor(config, timeoutMs, config.cert_uri, config.client_id);
   }
 
   async verify(credential: Credential, context: ProviderContext): Promise<ProviderOutcome> {

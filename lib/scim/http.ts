@@ -1,7 +1,7 @@
 import 'server-only';
 import { isAppError } from '../errors';
 import { isZodError } from '../portal/error-classifier';
-import { publicOrigin } from '../portal/public-origin';
+import { portalOrigin } from '../portal/canonical-origin';
 import { getRuntime, type Runtime } from '../runtime';
 import { clientAddressOf } from '../server/peer';
 import { isScimError, ScimError } from './errors';
@@ -50,13 +50,12 @@ export function scimRoute<P extends Record<string, string> = Record<string, neve
       await authorize(scim, request);
       if (BODY_METHODS.has(request.method)) checkContentType(request);
       const header = (name: string) => request.headers.get(name) ?? undefined;
-      const portalUrl = runtime.config.portal?.url;
       const url = new URL(request.url);
       const answer = await handler({
         runtime,
         scim,
         params: await context.params,
-        base: portalUrl ? new URL(portalUrl).origin : (publicOrigin(request.headers) ?? url.origin),
+        base: portalOrigin(runtime.config.portal?.url, request.headers) ?? url.origin,
         caller: { clientAddress: clientAddressOf(runtime.addresses, header) ?? null, userAgent: header('user-agent')?.slice(0, 300) ?? null },
         body: () => readJson(request),
         query: () => Object.fromEntries(url.searchParams),

@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import type { Database } from '../../db/client';
-import { createRealmUser, getRealmUser, listRealmUsers, type UserPatch, type UserRow } from '../../db/users';
+import { createRealmUser, getRealmUser, isUsernameTakenByAnother, listRealmUsers, type UserPatch, type UserRow } from '../../db/users';
 import { credentialKey, verifySecret } from '../crypto/secrets';
 import { auditEntry, combinePlans, disablePlan, enablePlan, type AuditContext, type UserStatus } from '../users/status';
 import { ScimError } from './errors';
@@ -69,6 +69,11 @@ function documentOf(row: UserRow): UserDocument {
     name: row.nameParts ?? null,
     emails: row.email ? [{ value: row.email, type: 'work', primary: true }] : [],
   };
+}
+
+/** SCIM's userName is caseExact: false (RFC 7643 §4.1.1). */
+function sameUserName(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
 }
 
 function changedColumns(row: UserRow, columns: UserPatch): UserPatch {
@@ -170,14 +175,19 @@ export class ScimService {
   }
 
   private async save(id: string, next: (row: UserRow) => UserInput, base: string, context: Omit<AuditContext, 'actor'>): Promise<ScimUser> {
-    await this.find(id);
+    const current = await this.find(id);
+    const wanted = next(current).userName;
+    if (!sameUserName(wanted, current.username) && (await isUsernameTakenByAnother(this.options.database.db, this.options.realm, wanted, id))) {
+      throw new ScimError(409, 'another user has that userName', 'uniqueness');
+    }
     const audit = { actor: ACTOR, ...context };
     let result;
     try {
       result = await this.options.users.update(id, (row) => {
         if (row.deletedAt) throw new ScimError(404, 'no such user');
         const input = next(row);
-        const columns = changedColumns(row, columnsOf(input));
+        // Another letter case is the same userName: the name the rest of the product knows stays.
+        const columns = changedColumns(row, { ...columnsOf(input), ...(sameUserName(input.userName, row.username) ? { username: row.username } : {}) });
         const attributes = Object.keys(columns).length > 0 ? { set: columns, audit: [auditEntry(row, 'user.update', audit, { attributes: Object.keys(columns) })] } : null;
         // An admin's disabling is not SCIM's to undo: the user then stays inactive (and is shown so).
         const status = input.active ? enablePlan(row, 'scim', audit) : disablePlan(row, 'scim', audit);

@@ -68,6 +68,7 @@ export class DisabledUsers {
   }
 }
 
+/** In any letter case: SCIM's userName is case-insensitive, so disabling "Alice" stops alice too (refusing more, never less). */
 function nameOf(realm: string, username: string): string {
-  return `${realm}\u0000${username}`;
+  return `${realm}\u0000${username.toLowerCase()}`;
 }

@@ -100,7 +100,7 @@ export class Revalidator {
     const refreshToken = sealer.open(sealed, user.id);
     if (refreshToken === undefined) {
       // Another encryption key (portal.encryption_key changed): unusable, dropped; the next sign-in stores a new one.
-      this.options.logger.warn(log, 'stored refresh token cannot be decrypted (encryption key changed?): dropped until the next sign-in');
+      this.options.logger.warn(log, 'stored refresh token cannot be decrypted (encryption key changed?): dropped; this user stays enabled and is not revalidated until they sign in again');
       await replaceRefreshToken(this.options.database.db, user.id, sealed, null);
       return;
     }

@@ -12,6 +12,7 @@ import { createPostgresDatabase, type TestDatabase } from '../support/postgres';
 
 const REALM = 'people';
 const DEADLINE_MS = 1000;
+const POLL_MS = 25;
 const SCIM_SECRET = `scim-${randomBytes(24).toString('base64url')}`;
 const SCIM_TYPE = 'application/scim+json';
 const LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
@@ -70,8 +71,18 @@ describe.each(DATABASE_KINDS)('deprovisioning (%s)', (kind) => {
 
   const first = () => replicas[0] as RunningApp;
   const check = (app: RunningApp, headers: Record<string, string>) => fetch(`${app.url}/api/authenticate`, { headers }).then((r) => r.status);
+  /** Every credential answers `status` on every replica within DEADLINE_MS of now (call it right after the change): all polled at once, against one deadline. */
   const everywhere = async (credentials: Array<Record<string, string>>, status: number) => {
-    for (const app of replicas) for (const headers of credentials) await expect.poll(() => check(app, headers), { timeout: DEADLINE_MS, interval: 10 }).toBe(status);
+    const start = Date.now();
+    const settle = async (app: RunningApp, headers: Record<string, string>) => {
+      for (;;) {
+        const answered = await check(app, headers);
+        if (answered === status) return;
+        if (Date.now() - start > DEADLINE_MS) throw new Error(`${app.url} still answers ${answered}, not ${status}, ${Date.now() - start} ms after the change`);
+        await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      }
+    };
+    await Promise.all(replicas.flatMap((app) => credentials.map((headers) => settle(app, headers))));
   };
   const warm = async (credentials: Array<Record<string, string>>) => {
     for (const app of replicas) for (const headers of credentials) expect(await check(app, headers)).toBe(200);
@@ -145,6 +156,31 @@ describe.each(DATABASE_KINDS)('deprovisioning (%s)', (kind) => {
 
     const entries = (await audit()).entries.filter((e) => e.target_user === `${REALM}/sam` && e.actor === 'scim');
     expect(entries.map((e) => e.action)).toEqual(['user.enable', 'user.disable', 'user.enable', 'user.disable']);
+  });
+
+  it('SCIM userName is case-insensitive: another case of an existing name is a 409, on create and on rename', async () => {
+    const sam = await scimId('SAM');
+    const duplicate = await scim('/Users', { method: 'POST', json: { userName: 'Sam' } });
+    expect(duplicate.status).toBe(409);
+    expect(await duplicate.json()).toMatchObject({ status: '409', scimType: 'uniqueness' });
+    expect(((await (await scim(`/Users?filter=${encodeURIComponent('userName eq "sam"')}`)).json()) as { totalResults: number }).totalResults).toBe(1);
+
+    const created = await scim('/Users', { method: 'POST', json: { userName: 'zed' } });
+    expect(created.status).toBe(201);
+    const zed = ((await created.json()) as { id: string }).id;
+    const rename = (id: string, userName: string) => scim(`/Users/${id}`, { method: 'PATCH', json: { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'userName', value: userName }] } });
+    const renamed = await rename(zed, 'sAm');
+    expect(renamed.status).toBe(409);
+    expect(await renamed.json()).toMatchObject({ scimType: 'uniqueness' });
+    // Its own name in another case is the same user: the stored name stays.
+    const recased = await rename(sam, 'Sam');
+    expect(recased.status).toBe(200);
+    expect(await recased.json()).toMatchObject({ id: sam, userName: 'sam' });
+    // And deactivating through any case stops sam's password.
+    expect((await replaceActive(await scimId('Sam'), { op: 'replace', path: 'active', value: false })).status).toBe(200);
+    await everywhere([password('sam')], 401);
+    expect((await replaceActive(sam, { op: 'replace', path: 'active', value: true })).status).toBe(200);
+    await everywhere([password('sam')], 200);
   });
 
   it("SCIM does not undo an admin's disabling", async () => {
@@ -273,8 +309,10 @@ describe.each(DATABASE_KINDS)('deprovisioning (%s)', (kind) => {
     await signInToPortal(first().url, idp, 'vera', browser);
     await warm([password('vera')]);
     // Sign out (the portal's server action) sends the browser to the IdP, which posts a logout token for that sid.
-    const idpLogout = await signOutOfPortal(first().url, browser);
+    // Signed out at another name for the server: the IdP still sends the browser back to portal.url.
+    const idpLogout = await signOutOfPortal(first().url.replace('localhost', '127.0.0.1'), browser);
     expect(idpLogout).toContain('id_token_hint=');
+    expect(new URL(idpLogout).searchParams.get('post_logout_redirect_uri')).toBe(`${first().url}/`);
     await signOutAtIdp(idp, browser, idpLogout);
     // oidc-provider answers the browser before its back-channel POST has been handled.
     await waitForOutput(() => first().output(), 'back-channel logout of a portal sign-out', 10_000);
@@ -325,6 +363,34 @@ describe.each(DATABASE_KINDS)('deprovisioning (%s)', (kind) => {
     const replayed = await postLogout(valid);
     expect(replayed.status).toBe(400);
     expect(await replayed.json()).toMatchObject({ error_description: expect.stringContaining('already used') });
+    await everywhere([password('bella')], 200);
+  });
+
+  it.runIf(kind === 'postgres')('a logout that failed on the database is acted on when the IdP sends it again', async () => {
+    await signInToPortal(first().url, idp, 'bella');
+    await warm([password('bella')]);
+    const token = await logoutToken({ sub: 'bella' });
+    // A real failure where disabling writes: a trigger refusing any update of bella's row.
+    const client = new pg.Client({ connectionString: database?.url });
+    await client.connect();
+    try {
+      await client.query("create function refuse_bella() returns trigger language plpgsql as $$ begin raise exception 'forced failure'; end $$");
+      await client.query("create trigger refuse_bella before update on users for each row when (old.username = 'bella') execute function refuse_bella()");
+      const failed = await postLogout(token);
+      expect(failed.status).toBe(503);
+      expect(failed.headers.get('retry-after')).toBe('5');
+      expect((await adminUser('bella'))?.disabled).toBe(false);
+    } finally {
+      await client.query('drop trigger if exists refuse_bella on users');
+      await client.query('drop function if exists refuse_bella()');
+      await client.end();
+    }
+    // The IdP's retry of the same token.
+    expect((await postLogout(token)).status).toBe(200);
+    await everywhere([password('bella')], 401);
+    expect((await adminUser('bella'))?.disabled_by).toBe('idp-logout');
+    expect((await postLogout(token)).status).toBe(400); // acted on once: now it is a replay
+    await signInToPortal(first().url, idp, 'bella');
     await everywhere([password('bella')], 200);
   });
 

@@ -35,7 +35,15 @@ export const PORTAL_SECRET = 'portal-client-secret-8c41d2a7';
 export interface PortalClientOptions {
   origins: string[];
   backchannelLogoutUri?: string;
+  /** False: the portal's client may not use refresh tokens, so none is issued to it (default true). */
+  refreshTokens?: boolean;
 }
+
+/**
+ * Claims of particular accounts (by login name, which is also their `sub`), as an IdP's mappers
+ * would add them: in their ID tokens and in the JWT access tokens issued for them.
+ */
+export type AccountClaims = Record<string, Record<string, unknown>>;
 
 /**
  * A real OpenID Provider (oidc-provider) on loopback, laid out like Keycloak: issuer
@@ -60,7 +68,9 @@ export interface TestIdp {
   close(): Promise<void>;
 }
 
-export async function startTestIdp(realm = 'test', options: { portal?: PortalClientOptions } = {}): Promise<TestIdp> {
+export async function startTestIdp(realm = 'test', options: { portal?: PortalClientOptions; accounts?: AccountClaims } = {}): Promise<TestIdp> {
+  const accounts = options.accounts ?? {};
+  const accountClaimNames = [...new Set(Object.values(accounts).flatMap((claims) => Object.keys(claims)))];
   let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
   const prefix = `/realms/${realm}`;
   const hits = new Map<string, number>();
@@ -129,15 +139,18 @@ export async function startTestIdp(realm = 'test', options: { portal?: PortalCli
     expiresWithSession: (ctx: { oidc: { client?: { clientId: string } } }, token: { scopes: Set<string> }) => ctx.oidc.client?.clientId !== PORTAL_CLIENT && !token.scopes.has('offline_access'),
     extraTokenClaims: async (_ctx: unknown, token: unknown) => {
       const accountId = (token as { accountId?: string }).accountId;
-      return accountId ? { preferred_username: accountId, realm_access: { roles: ['offline-user'] } } : undefined;
+      if (!accountId) return undefined;
+      return accounts[accountId] ?? { preferred_username: accountId, realm_access: { roles: ['offline-user'] } };
     },
+    // The accounts' own claims in every ID token (with the code flow oidc-provider otherwise keeps them for userinfo).
+    ...(accountClaimNames.length > 0 ? { claims: { acr: null, sid: null, auth_time: null, iss: null, openid: ['sub', ...accountClaimNames] }, conformIdTokenClaims: false } : {}),
     pkce: { required: () => true },
     // Everything here is on loopback, which oidc-provider's SSRF guard refuses for the calls it makes (back-channel logout).
     fetch: (url: URL | string, init: RequestInit & { dispatcher?: unknown }) => {
       const { dispatcher: _guard, ...rest } = init;
       return fetch(url, rest);
     },
-    findAccount: async (_ctx: unknown, sub: string) => ({ accountId: sub, claims: async () => ({ sub }) }),
+    findAccount: async (_ctx: unknown, sub: string) => ({ accountId: sub, claims: async () => ({ ...accounts[sub], sub }) }),
     ttl: { AccessToken: 300, RefreshToken: 86_400, Interaction: 600, Session: 3_600, Grant: 86_400, IdToken: 300 },
   });
   provider.on('server_error', (_ctx, error) => console.error('oidc-provider error', error));
@@ -185,7 +198,7 @@ function portalClient(portal: PortalClientOptions): Record<string, unknown> {
   return {
     client_id: PORTAL_CLIENT,
     client_secret: PORTAL_SECRET,
-    grant_types: ['authorization_code', 'refresh_token'],
+    grant_types: portal.refreshTokens === false ? ['authorization_code'] : ['authorization_code', 'refresh_token'],
     response_types: ['code'],
     token_endpoint_auth_method: 'client_secret_basic',
     redirect_uris: portal.origins.map((origin) => `${origin}/api/auth/callback/oidc`),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalRedirect } from '@/lib/portal/canonical-origin';
+import { canonicalRedirect, portalOrigin, publicOrigin } from '@/lib/portal/canonical-origin';
 
 const ask = (overrides: Partial<Parameters<typeof canonicalRedirect>[0]>) =>
   canonicalRedirect({ portalUrl: undefined, port: 3000, requestOrigin: 'http://127.0.0.1:3000', proxied: false, method: 'GET', path: '/signin?callbackUrl=%2Ftokens', ...overrides });
@@ -25,5 +25,25 @@ describe('the canonical portal origin', () => {
     expect(ask({ portalUrl: 'https://auth.example.org', requestOrigin: 'http://10.0.0.5:3000', proxied: true, path: '/tokens' })).toBe('https://auth.example.org/tokens');
     expect(ask({ portalUrl: 'https://auth.example.org/', requestOrigin: 'https://auth.example.org', path: '/tokens' })).toBeUndefined();
     expect(ask({ portalUrl: 'https://auth.example.org', requestOrigin: undefined })).toBeUndefined();
+  });
+});
+
+describe('publicOrigin and portalOrigin (one reading of the host headers for the server, route handlers and server actions)', () => {
+  it('reads fetch Headers and Node headers alike, the forwarded ones first', () => {
+    const forwarded = { host: '10.0.0.5:3000', 'x-forwarded-host': 'auth.example.org, proxy.internal', 'x-forwarded-proto': 'https' };
+    expect(publicOrigin(new Headers(forwarded))).toBe('https://auth.example.org');
+    expect(publicOrigin(forwarded)).toBe('https://auth.example.org');
+    expect(publicOrigin({ host: ['127.0.0.1:3000'] })).toBe('http://127.0.0.1:3000');
+  });
+
+  it('makes no origin of missing or malformed headers or another scheme', () => {
+    expect(publicOrigin(new Headers())).toBeUndefined();
+    expect(publicOrigin({ host: 'a b' })).toBeUndefined();
+    expect(publicOrigin({ host: 'auth.example.org', 'x-forwarded-proto': 'javascript' })).toBeUndefined();
+  });
+
+  it('prefers portal.url to whatever the request said', () => {
+    expect(portalOrigin('https://auth.example.org/portal', new Headers({ host: '127.0.0.1:3000' }))).toBe('https://auth.example.org');
+    expect(portalOrigin(undefined, new Headers({ host: '127.0.0.1:3000' }))).toBe('http://127.0.0.1:3000');
   });
 });
