@@ -248,10 +248,23 @@ async function main(): Promise<void> {
   // Cold tokens: each scenario its own share of the seeded tokens, read by one wrk thread so none repeats.
   const coldShare = Math.floor(cold.length / COLD.length);
   const coldRows: Record<string, Row> = {};
+  // Where a cold token's CPU goes besides the app: the database's backends and nginx (wrk is the rest of the machine).
+  const backends = async () => {
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      return (await client.query<{ pid: number }>('select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()')).rows.map((r) => r.pid);
+    } finally {
+      await client.end();
+    }
+  };
+  const coldCpu = { postgres: backends, nginx: async () => [nginx.child.pid ?? 0] };
+  const coldCpuUs: Record<string, Record<string, number>> = {};
   for (const [i, scenario] of COLD.entries()) {
     if (ONLY && !ONLY.test(scenario.name)) continue;
     const tokens = cold.slice(i * coldShare, (i + 1) * coldShare);
-    const result = await wrk(url(scenario.location), tokens, DURATION, COLD_CONNECTIONS, pids[scenario.server], { threads: 1 });
+    const result = await wrk(url(scenario.location), tokens, DURATION, COLD_CONNECTIONS, pids[scenario.server], { threads: 1, otherCpu: coldCpu });
+    coldCpuUs[scenario.name] = { app: result.serverCpuUs ?? 0, ...result.otherCpuUs };
     const answered = Object.values(result.statuses).reduce((a, b) => a + b, 0);
     if (answered > tokens.length) console.warn(`  ${scenario.name}: ${answered} requests for ${tokens.length} tokens: some were not cold`);
     coldRows[scenario.name] = record(scenario.name, 200, result);
@@ -283,7 +296,15 @@ async function main(): Promise<void> {
   const coldNote = `raw argon2id verifications/s with the token parameters (tokens.hash), all cores: ${Math.round(argon2PerSecond)}; cold tokens through nginx: ${Object.values(coldRows)
     .map((r) => `${r.rps}/s (${r.scenario})`)
     .join(', ')}, ${((coldRate / argon2PerSecond) * 100).toFixed(0)} % of the raw rate`;
-  const notes = [pairedNote, directNote, coldNote];
+  const coldCpuNote = `CPU per cold token: ${Object.entries(coldCpuUs)
+    .map(
+      ([name, parts]) =>
+        `${name}: ${Object.entries(parts)
+          .map(([who, us]) => `${who} ${Math.round(us)} µs`)
+          .join(', ')}`,
+    )
+    .join('; ')}`;
+  const notes = [pairedNote, directNote, coldNote, coldCpuNote];
   const settings = { durationSeconds: DURATION, mixedDurationSeconds: MIXED_DURATION, connections: CONNECTIONS, seededTokens: SEEDED_TOKENS, replicas: REPLICAS, quick: QUICK };
   const summaryBase = () => ({
     ranAt: new Date().toISOString(),
@@ -299,6 +320,8 @@ async function main(): Promise<void> {
     rows,
     argon2VerificationsPerSecond: Math.round(argon2PerSecond),
     coldTokensVsArgon2: coldRate / argon2PerSecond,
+    coldCpuUs,
+    tokenHash: TOKEN_HASH,
     serverCpuDirectUs: direct,
   });
   const finish = (extra: Record<string, unknown> = {}) => {

@@ -13,6 +13,8 @@ export interface WrkResult {
   tail: Array<[number, number]>;
   /** CPU time the measured server spent per answered request (user + system), µs. */
   serverCpuUs?: number;
+  /** CPU µs per request of each `WrkOptions.otherCpu` group. */
+  otherCpuUs?: Record<string, number>;
   /** Share of the machine's CPU left idle during the run: near 0 means the cores were the limit. */
   idle?: number;
 }
@@ -21,6 +23,8 @@ export interface WrkOptions {
   /** Sent as X-Original-URI, as nginx does, when wrk calls a server directly. */
   originalUri?: string;
   threads?: number;
+  /** Other processes whose CPU per request is reported too (`WrkResult.otherCpuUs`), listed at the start and again at the end (Postgres backends come and go). */
+  otherCpu?: Record<string, () => Promise<number[]>>;
 }
 
 const CLOCK_TICKS_PER_SECOND = 100; // Linux USER_HZ
@@ -71,13 +75,23 @@ export function rssMb(pids: number[]): number {
  */
 export async function wrk(work: string, url: string, headers: string[], seconds: number, connections: number, serverPids: number[] = [], options: WrkOptions = {}): Promise<WrkResult> {
   const serverCpu = () => serverPids.flatMap(processTree).reduce((sum, pid) => sum + processCpuUs(pid), 0);
+  const cpuOf = (pids: number[]) => pids.flatMap(processTree).reduce((sum, pid) => sum + processCpuUs(pid), 0);
+  const others = await Promise.all(Object.entries(options.otherCpu ?? {}).map(async ([name, list]) => ({ name, list, pids: await list() })));
+  const othersBefore = others.map((o) => cpuOf(o.pids));
   const cpuBefore = serverCpu();
   const ticksBefore = machineTicks();
   const result = await runWrk(work, url, headers, seconds, connections, options);
   const ticksAfter = machineTicks();
   const answered = Object.values(result.statuses).reduce((a, b) => a + b, 0);
+  const otherCpuUs: Record<string, number> = {};
+  for (const [i, other] of others.entries()) {
+    // A process that started during the run counts whole; one that ended is lost (its share is small).
+    const pids = [...new Set([...other.pids, ...(await other.list())])];
+    otherCpuUs[other.name] = answered > 0 ? (cpuOf(pids) - (othersBefore[i] ?? 0)) / answered : 0;
+  }
   return {
     ...result,
+    ...(others.length > 0 ? { otherCpuUs } : {}),
     serverCpuUs: serverPids.length > 0 && answered > 0 ? (serverCpu() - cpuBefore) / answered : undefined,
     idle: (ticksAfter.idle - ticksBefore.idle) / Math.max(1, ticksAfter.total - ticksBefore.total),
   };

@@ -21,3 +21,8 @@ export function* chunks<T>(items: T[], parametersPerRow: number): Generator<T[]>
 export function jsonRows(rows: readonly object[]): SQL {
   return sql`jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)`;
 }
+
+/** Strings as one parameter, for `column = any(...)`: an array the planner looks up by index, whatever its length. */
+export function jsonTexts(values: readonly string[]): SQL {
+  return sql`array(select jsonb_array_elements_text(${JSON.stringify(values)}::jsonb))`;
+}

@@ -1,6 +1,6 @@
 import 'server-only';
 import { and, asc, desc, eq, gte, lt, sql } from 'drizzle-orm';
-import { chunks, jsonRows } from './batch';
+import { chunks, jsonRows, jsonTexts } from './batch';
 import type { Db } from './client';
 import { tokenUsageAddresses, tokenUsageHours } from './schema';
 
@@ -76,7 +76,7 @@ export async function addTokenAddresses(db: Db, seen: AddressSeen[]): Promise<vo
     await db.execute(sql`
       delete from ${tokenUsageAddresses} a using (
         select token_id, address, row_number() over (partition by token_id order by last_seen desc, address) as n
-        from ${tokenUsageAddresses} where token_id in (select jsonb_array_elements_text(${JSON.stringify(chunk)}::jsonb))
+        from ${tokenUsageAddresses} where token_id = any(${jsonTexts(chunk)})
       ) r
       where a.token_id = r.token_id and a.address = r.address and r.n > ${ADDRESSES_KEPT}`);
   }

@@ -4,7 +4,7 @@ import { alias } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
 import type { Db } from './client';
 import { insertAuditEntries, insertAuditEntry, type NewAuditEntry } from './audit';
-import { chunks, jsonRows } from './batch';
+import { chunks, jsonRows, jsonTexts } from './batch';
 import { tokens, users, type TokenRestrictions } from './schema';
 
 export type TokenRow = typeof tokens.$inferSelect;
@@ -258,7 +258,7 @@ export async function getTokensForVerification(db: Db, ids: readonly string[]): 
            t.previous_secret_hash, t.previous_secret_fingerprint, t.previous_secret_until,
            u.id as owner_id, u.realm, u.username, u.roles, u.attributes, u.disabled_at
     from ${tokens} t join ${users} u on u.id = t.owner_id
-    where t.id in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`);
+    where t.id = any(${jsonTexts(ids)})`);
   const now = Date.now();
   for (const row of verificationRows.parse(result).rows) {
     found.set(row.id, {
