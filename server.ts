@@ -16,8 +16,8 @@ import { startMetricsListener, type MetricsListener } from './lib/server/metrics
 import { AggregatorRegistry } from 'prom-client';
 import { installFastPath } from './lib/server/fast-path';
 import { fromNodeRequest, pathnameOf, writeNodeResponse } from './lib/server/node-adapter';
-import { PEER_ADDRESS_HEADER, PEER_PROOF_HEADER, peerProof } from './lib/server/peer';
-import { canonicalRedirect, publicOrigin } from './lib/portal/canonical-origin';
+import { preparePortalRequest } from './lib/server/peer';
+import { CanonicalOrigin, publicOrigin } from './lib/portal/canonical-origin';
 import { securityHeadersFor } from './lib/portal/security-headers';
 import type { GatewayResponse } from './lib/gateway/types';
 
@@ -85,7 +85,8 @@ function nextRouteLabel(path: string | undefined, status: number): string {
 
 async function main(loaded: LoadedConfig): Promise<void> {
   // next-auth v5 refuses requests unless told the Host header is trustworthy: here it is, since the
-  // app sits behind nginx (or is reached directly). Set AUTH_URL to pin one public origin instead.
+  // app sits behind nginx (or is reached directly), and X-Forwarded-Host/-Proto reach it only from
+  // server.trusted_proxies (preparePortalRequest). Set AUTH_URL to pin one public origin instead.
   process.env.AUTH_TRUST_HOST ??= 'true';
   const canonicalUrl = loaded.config.portal?.url;
   // next-auth builds its callback URL from this; it must be the origin the IdP has registered.
@@ -124,22 +125,25 @@ async function main(loaded: LoadedConfig): Promise<void> {
   // Set here rather than in next.config.ts: the policy names the IdP's origin, known only at run time
   // (config, or the demo IdP once it listens). Next keeps headers already set, on pages, API and 404s.
   const securityHeaders = securityHeadersFor(() => runtime.config.portal?.oidc?.issuer);
+  const canonical = new CanonicalOrigin({
+    portalUrl: config.portal?.url,
+    listenHost: host,
+    port: () => actualPort,
+    adopted: (origin) => logger.info({ origin }, 'canonical portal origin adopted (the first one served): set portal.url to fix one for every replica'),
+  });
   const send = (req: IncomingMessage, res: ServerResponse, response: GatewayResponse | null): void => {
     if (response) return writeNodeResponse(res, response, req.method);
-    // Only where people sign in (an IdP configured, or the demo's injected): the callback must match.
-    const canonical =
+    preparePortalRequest(req.headers, req.socket.remoteAddress, runtime.addresses);
+    // Only where people sign in (an IdP configured, or the demo's, injected once it listens): the callback must match.
+    const location =
       config.portal?.oidc &&
-      canonicalRedirect({
-        portalUrl: config.portal.url,
-        port: actualPort,
+      canonical.redirect({
         requestOrigin: publicOrigin(req.headers),
-        proxied: req.headers['x-forwarded-host'] !== undefined,
+        proxied: req.headers['x-forwarded-host'] !== undefined, // a trusted proxy's: preparePortalRequest removed any other
         method: req.method,
         path: req.url ?? '/',
       });
-    if (canonical) return void res.writeHead(302, { Location: canonical, 'Cache-Control': 'no-store' }).end();
-    req.headers[PEER_ADDRESS_HEADER] = req.socket.remoteAddress ?? '';
-    req.headers[PEER_PROOF_HEADER] = peerProof();
+    if (location) return void res.writeHead(302, { Location: location, 'Cache-Control': 'no-store' }).end();
     for (const [name, value] of Object.entries(securityHeaders())) res.setHeader(name, value);
     portal()
       .then((handleNext) => handleNext(req, res))

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 import { constantTimeEqual } from '../crypto/secrets';
 import type { ClientAddressResolver } from '../gateway/client-address';
 
@@ -31,4 +32,23 @@ export function peerAddressOf(header: (name: string) => string | undefined): str
 /** The client address of a request Next answers: the vouched-for peer, and what it forwards when it is a trusted proxy. */
 export function clientAddressOf(addresses: Pick<ClientAddressResolver, 'resolve'>, header: (name: string) => string | undefined): string | undefined {
   return addresses.resolve(peerAddressOf(header), header);
+}
+
+/**
+ * The headers that name the public origin: next-auth builds its callback URL from the first two
+ * (AUTH_TRUST_HOST), as does `publicOrigin`; Next fills in all three when they are absent.
+ */
+const FORWARDED_ORIGIN_HEADERS = ['x-forwarded-host', 'x-forwarded-proto', 'x-forwarded-port'] as const;
+
+/**
+ * Before a request reaches the portal (the canonical redirect, Next, next-auth, SCIM): the peer
+ * address and this process's proof written over any client copy, and the forwarded origin headers
+ * removed unless the peer is a trusted proxy. A client that reaches the server directly would
+ * otherwise choose the host of the callback URL the IdP is sent, and of every link handed out.
+ */
+export function preparePortalRequest(headers: IncomingHttpHeaders, peer: string | undefined, addresses: Pick<ClientAddressResolver, 'isTrusted'>): void {
+  headers[PEER_ADDRESS_HEADER] = peer ?? '';
+  headers[PEER_PROOF_HEADER] = peerProof();
+  if (addresses.isTrusted(peer)) return;
+  for (const name of FORWARDED_ORIGIN_HEADERS) delete headers[name];
 }
