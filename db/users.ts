@@ -61,6 +61,18 @@ export async function ensureUser(db: Db, identity: { realm: string; username: st
   return row;
 }
 
+/** Whether `realm` has a user with one of these username and email pairs (the demo guard's question). */
+export async function hasUserWithEmail(db: Db, realm: string, accounts: ReadonlyArray<{ username: string; email: string }>): Promise<boolean> {
+  const matches = accounts.map((a) => and(eq(users.username, a.username), eq(users.email, a.email)));
+  if (matches.length === 0) return false;
+  const [row] = await db
+    .select({ id: users.id })
+    .from(users)
+    .where(and(eq(users.realm, realm), or(...matches)))
+    .limit(1);
+  return row !== undefined;
+}
+
 export async function getUserById(db: Db, id: string): Promise<UserRow | undefined> {
   const [row] = await db.select().from(users).where(eq(users.id, id)).limit(1);
   return row;

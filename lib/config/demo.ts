@@ -4,6 +4,9 @@ export const DEMO_USERS = [
   { username: 'alice', password: 'alice-demo-password', roles: ['user'] },
 ] as const;
 
+/** The realm of the demo's users (and of its portal). */
+export const DEMO_REALM = 'local';
+
 export function demoConfig(): Record<string, unknown> {
   return {
     version: '2.0.0',
@@ -11,7 +14,7 @@ export function demoConfig(): Record<string, unknown> {
     // (HOSTNAME does not: it only fills a host nobody set).
     server: { host: '127.0.0.1', port: 3000 },
     providers: [
-      { type: 'plain', name: 'demo-users', realm: 'local', users: DEMO_USERS.map((u) => ({ ...u, roles: [...u.roles] })) },
+      { type: 'plain', name: 'demo-users', realm: DEMO_REALM, users: DEMO_USERS.map((u) => ({ ...u, roles: [...u.roles] })) },
       { type: 'tokens', name: 'portal-tokens' },
     ],
     services: [
@@ -21,7 +24,7 @@ export function demoConfig(): Record<string, unknown> {
     policies: [{ match: { path: '/admin/**' }, require: { roles_any: ['admin'] } }],
     default_policy: 'allow',
     jwt: { iss: 'auth-o-tron-demo', aud: 'demo-backends', exp: 300 },
-    portal: { realm: 'local', admin_roles: ['admin'] },
+    portal: { realm: DEMO_REALM, admin_roles: ['admin'] },
     // Its own directory: a real installation (./data/pglite) never starts on the demo's users and keys.
     database: { path: './data/demo' },
     logging: { level: 'info', format: 'console' },

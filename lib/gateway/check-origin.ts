@@ -1,12 +1,14 @@
 import { constantTimeEqual } from '../crypto/secrets';
+import { originMatchesHost } from '../http/same-origin';
 import type { ClientAddressResolver } from './client-address';
-import { readOriginalRequest, type OriginalRequest } from './original-request';
+import { namesOriginalInHeaders, readOriginalRequest, type OriginalRequest } from './original-request';
 import type { GatewayRequest, RequestOrigin } from './types';
 
 /** The header the proxy's auth location sets to `server.proxy_secret` (and every other location clears). */
 export const PROXY_SECRET_HEADER = 'x-aot-proxy-secret';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const NO_HEADERS = () => undefined;
+const UNKNOWN_SUBJECT = { method: undefined, authority: undefined };
 
 /**
  * What one check may believe about where it came from (DESIGN.md, "Behind every forward-auth proxy"):
@@ -49,29 +51,32 @@ export class CheckOrigin implements RequestOrigin {
   }
 
   /**
-   * A portal session cookie is a browser's ambient credential: for a request that changes something
-   * it counts only when the browser says the request comes from the same origin (CSRF).
+   * A portal session cookie is a browser's ambient credential: for a request that changes something,
+   * or whose method is unknown, it counts only when the browser says the request comes from the same
+   * origin (CSRF).
    */
   allowsSession(): boolean {
-    const original = this.original();
-    if (SAFE_METHODS.has((original?.method ?? this.request.method).toUpperCase())) return true;
+    const { method, authority } = this.subject();
+    if (method !== undefined && SAFE_METHODS.has(method.toUpperCase())) return true;
     const site = this.request.header('sec-fetch-site');
     if (site !== undefined) return site === 'same-origin';
     const origin = this.request.header('origin');
-    const host = original ? original.host : this.request.header('host')?.toLowerCase().replace(/:\d*$/, '');
-    return origin !== undefined && host !== undefined && hostOfOrigin(origin) === host;
+    return origin !== undefined && originMatchesHost(origin, authority);
+  }
+
+  /**
+   * The method and host the session would act for: the original request's when believed; unknown for
+   * a sub-request whose original is not believed; otherwise the check's own (it is the request).
+   */
+  private subject(): { method: string | undefined; authority: string | undefined } {
+    const original = this.original();
+    if (original) return original;
+    if (namesOriginalInHeaders(this.request)) return UNKNOWN_SUBJECT;
+    return { method: this.request.method, authority: this.request.header('host') };
   }
 
   private believesProxyHeaders(): boolean {
     this.believed ??= this.addresses.isTrusted(this.request.remoteAddress) && (this.proxySecret === undefined || this.fromAuthProxy());
     return this.believed;
-  }
-}
-
-function hostOfOrigin(origin: string): string | undefined {
-  try {
-    return new URL(origin).hostname.toLowerCase();
-  } catch {
-    return undefined;
   }
 }

@@ -6,6 +6,7 @@ import { authLabels, type AuthResult, type Gateway } from './gateway';
 import { prepareHeaders, preparedAnswer, StableAnswers, type PreparedHeaders } from './answers';
 import { andThen, recover, type MaybePromise } from './maybe';
 import { CheckOrigin } from './check-origin';
+import { pathRefusal, unknownPart, type OriginalPart } from './original-request';
 import { ENVOY_CHECK_LABEL, ENVOY_CHECK_PREFIX, GATEWAY_PATHS, type GatewayRouteName } from './routes';
 import type { PolicyEngine, PolicyDecision } from './policies';
 import type { GatewayRequest, GatewayResponse, Provider, User } from './types';
@@ -52,10 +53,11 @@ const UNAUTHORIZED = { error: 'unauthorized', message: 'missing or invalid crede
 const NOT_FOUND: GatewayResponse = { status: 404, headers: { 'Cache-Control': 'no-store' }, body: '' };
 const OK: GatewayResponse = { status: 200, headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' }, body: 'OK' };
 type Decision =
-  | PolicyDecision
+  | Exclude<PolicyDecision, { unknown: OriginalPart }>
   | { allowed: false; rule: 'original-request'; reason: string; missing: Record<string, never> }
   | { allowed: false; rule: 'token-restriction'; reason: string; missing: Record<string, never>; restriction: string };
 const ALLOWED: Decision = { allowed: true };
+const UNKNOWN_ORIGINAL: Decision = { allowed: false, rule: 'original-request', reason: 'original request unknown', missing: {} };
 const UNAVAILABLE_HEADERS = prepareHeaders({ 'Retry-After': RETRY_AFTER_SECONDS, 'Cache-Control': 'no-store' });
 
 /** The gateway's HTTP surface, independent of the server that hosts it (custom Node server or Next route). */
@@ -174,12 +176,14 @@ export class GatewayHttp {
   private decide(origin: CheckOrigin, user: User): Decision {
     const { policies } = this.options;
     const restricted = user.restrictions?.refusal(origin.clientAddress(), origin.original());
+    if (typeof restricted === 'object') return unknownOriginal(origin, restricted.unknown);
     if (restricted) return { allowed: false, rule: 'token-restriction', reason: `outside the token's restriction: ${restricted}`, missing: {}, restriction: restricted };
     if (!policies.active) return ALLOWED;
     const original = origin.original();
-    if (!original) return { allowed: false, rule: 'original-request', reason: 'original request unknown', missing: {} };
-    if (!original.path.ok) return { allowed: false, rule: 'original-request', reason: `original request refused: ${original.path.reason}`, missing: {} };
-    return policies.decide({ method: original.method, host: original.host, path: original.path.path }, user);
+    if (!original) return UNKNOWN_ORIGINAL;
+    if (!original.path.ok) return { allowed: false, rule: 'original-request', reason: pathRefusal(original.path), missing: {} };
+    const decision = policies.decide({ method: original.method, host: original.host, path: original.path.path }, user);
+    return 'unknown' in decision ? unknownOriginal(origin, decision.unknown) : decision;
   }
 
   /** What a 200 is made of, by the stable identity it stands for (the fast path's one cache). */
@@ -199,7 +203,7 @@ export class GatewayHttp {
     const origin = this.originOf(request);
     return andThen(this.options.gateway.authenticate(request, origin), (result) => {
       if (result.kind !== 'authenticated') return this.failure(request, result, false);
-      const restricted = result.user.restrictions?.refusal(origin.clientAddress(), undefined, true);
+      const restricted = result.user.restrictions?.identityRefusal(origin.clientAddress());
       if (restricted) return json(403, { error: 'forbidden', message: `outside the token's restriction: ${restricted}`, rule: 'token-restriction', restriction: restricted });
       const { username, realm, roles, attributes, scopes, auth } = result.user;
       return json(200, { version: 1, username, realm, roles, attributes, scopes, auth });
@@ -238,6 +242,12 @@ export class GatewayHttp {
     const { registry } = this.options.metrics;
     return { status: 200, headers: { 'Content-Type': registry.contentType, 'Cache-Control': 'no-store' }, body: await registry.metrics() };
   }
+}
+
+/** A rule or restriction needs a part of the original request that the proxy did not name. */
+function unknownOriginal(origin: CheckOrigin, part: OriginalPart): Decision {
+  const original = origin.original();
+  return { allowed: false, rule: 'original-request', reason: original ? unknownPart(original, part) : 'original request unknown', missing: {} };
 }
 
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): GatewayResponse {

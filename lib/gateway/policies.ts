@@ -1,10 +1,14 @@
 import picomatch from 'picomatch';
 import type { PolicyConfig } from '../config/schema';
+import type { OriginalPart } from './original-request';
 import type { User } from './types';
 
-/** What rules match on: the original request with its path already decoded (lib/gateway/paths). */
+/**
+ * What rules match on: the original request with its path already decoded (lib/gateway/paths).
+ * An undefined method or host is one the proxy did not name: a rule on it cannot be judged.
+ */
 export interface MatchedRequest {
-  method: string;
+  method: string | undefined;
   host?: string;
   path: string;
 }
@@ -17,11 +21,18 @@ export interface Missing {
   denied?: true;
 }
 
-export type PolicyDecision = { allowed: true } | { allowed: false; rule: number | 'default'; missing: Missing };
+export type PolicyDecision =
+  | { allowed: true }
+  | { allowed: false; rule: number | 'default'; missing: Missing }
+  /** The first rule that might fit needs a part the request does not name (fail closed: never skipped). */
+  | { allowed: false; rule: number; unknown: OriginalPart };
+
+/** Whether a rule fits, or which unknown part it would need to know. */
+type Match = boolean | OriginalPart;
 
 interface CompiledPolicy {
   index: number;
-  matches: (request: MatchedRequest) => boolean;
+  matches: (request: MatchedRequest) => Match;
   require: PolicyConfig['require'];
 }
 
@@ -40,8 +51,14 @@ export class PolicyEngine {
       return {
         index,
         require: policy.require,
-        matches: (request) =>
-          (!lowerHost || request.host?.toLowerCase().replace(/:\d+$/, '') === lowerHost) && (!methods || methods.includes(request.method.toUpperCase())) && (!pathMatches || pathMatches(request.path)),
+        // What is known decides first: a rule that cannot fit whatever the unknown part is, does not.
+        matches: ({ method, host: named, path: requested }) => {
+          if (lowerHost && named !== undefined && named.toLowerCase().replace(/:\d+$/, '') !== lowerHost) return false;
+          if (methods && method !== undefined && !methods.includes(method.toUpperCase())) return false;
+          if (pathMatches && !pathMatches(requested)) return false;
+          if (methods && method === undefined) return 'method';
+          return lowerHost && named === undefined ? 'host' : true;
+        },
       };
     });
   }
@@ -51,10 +68,14 @@ export class PolicyEngine {
 
   /** The first rule whose match fits decides; `default_policy` applies when none does. */
   decide(request: MatchedRequest, user: User): PolicyDecision {
-    const rule = this.rules.find((r) => r.matches(request));
-    if (!rule) return this.defaultPolicy === 'allow' ? { allowed: true } : { allowed: false, rule: 'default', missing: { denied: true } };
-    const missing = missingRequirements(rule.require, user);
-    return missing ? { allowed: false, rule: rule.index, missing } : { allowed: true };
+    for (const rule of this.rules) {
+      const match = rule.matches(request);
+      if (match === false) continue;
+      if (match !== true) return { allowed: false, rule: rule.index, unknown: match };
+      const missing = missingRequirements(rule.require, user);
+      return missing ? { allowed: false, rule: rule.index, missing } : { allowed: true };
+    }
+    return this.defaultPolicy === 'allow' ? { allowed: true } : { allowed: false, rule: 'default', missing: { denied: true } };
   }
 }
 

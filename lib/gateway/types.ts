@@ -1,5 +1,5 @@
 import type { MaybePromise } from './maybe';
-import type { OriginalRequest } from './original-request';
+import type { OriginalPart, OriginalRequest } from './original-request';
 
 /**
  * Authentication schemes a credential can carry. `Other` is an unknown scheme no provider accepts.
@@ -42,10 +42,17 @@ export interface Identity {
 /** Limits a credential carries on where it may be used; synchronous, so cached checks stay so. */
 export interface UsageRestrictions {
   /**
-   * The restriction the request falls outside of (`ips`, `methods`, `paths`, `hosts`), or undefined.
-   * `identityOnly`: the caller asks who it is (whoami, introspection) and names no request: only `ips` applies.
+   * The restriction the request falls outside of (`ips`, `methods`, `paths`, `hosts`), the part of
+   * the original request a restriction needs and the proxy did not name, or undefined.
    */
-  refusal(clientAddress: string | undefined, original: OriginalRequest | undefined, identityOnly?: boolean): string | undefined;
+  refusal(clientAddress: string | undefined, original: OriginalRequest | undefined): string | UnknownPart | undefined;
+  /** For callers that ask who they are (whoami, introspection) and name no request: only `ips` applies. */
+  identityRefusal(clientAddress: string | undefined): string | undefined;
+}
+
+/** A restriction needs this part of the original request, which the proxy did not name. */
+export interface UnknownPart {
+  unknown: OriginalPart;
 }
 
 /** Built with the helpers of `./outcomes` (accept, refuseForm, refuseSecret, unavailable), so no flag is left out. */

@@ -4,6 +4,7 @@ import { isDatabaseUnavailable } from '../../db/unavailable';
 import { AppError, describeError, isAppError } from '../errors';
 import type { User } from '../gateway/types';
 import { readBody } from '../http/body';
+import { originMatchesHost } from '../http/same-origin';
 import { LogThrottle } from '../log/throttle';
 import type { Runtime } from '../runtime';
 import { getRuntime } from '../runtime';
@@ -80,7 +81,7 @@ export async function authenticateCaller(
   const result = await runtime.gateway.authenticate({ method: request.method, path: new URL(request.url).pathname, header, remoteAddress: peerAddressOf(header) }, origin);
   if (result.kind === 'unavailable') throw new AppError('unavailable', 'an identity provider could not answer; try again');
   if (result.kind === 'unauthorized') throw new AppError('unauthorized', 'missing or invalid credentials');
-  const restricted = result.user.restrictions?.refusal(clientAddress, undefined, true);
+  const restricted = result.user.restrictions?.identityRefusal(clientAddress);
   if (restricted) throw new AppError('forbidden', `outside the token's restriction: ${restricted}`, { restriction: restricted });
   return { user: result.user, clientAddress, userAgent };
 }
@@ -132,13 +133,7 @@ function checkCsrf(request: Request, via: Via): void {
   const origin = request.headers.get('origin');
   const host = request.headers.get('host');
   if (origin) {
-    let originHost: string | undefined;
-    try {
-      originHost = new URL(origin).host;
-    } catch {
-      originHost = undefined;
-    }
-    if (originHost !== host) throw new AppError('forbidden', 'cross-origin request refused');
+    if (!originMatchesHost(origin, host)) throw new AppError('forbidden', 'cross-origin request refused');
   } else if (via === 'session' && request.headers.get('sec-fetch-site') !== 'same-origin') {
     throw new AppError('forbidden', 'cross-origin request refused');
   }

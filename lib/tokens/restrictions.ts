@@ -1,7 +1,7 @@
 import picomatch from 'picomatch';
 import { z } from 'zod';
 import type { OriginalRequest } from '../gateway/original-request';
-import type { UsageRestrictions } from '../gateway/types';
+import type { UnknownPart, UsageRestrictions } from '../gateway/types';
 import { addressIn, blockListOf, cidrSchema } from '../net/cidr';
 
 // A token's own limits (DESIGN.md "Token lifecycle"): checked at every use against the original
@@ -67,6 +67,9 @@ export function hasRestrictions(restrictions: RestrictionsInput): boolean {
   return RESTRICTION_KINDS.some((kind) => restrictions[kind] !== undefined);
 }
 
+const UNKNOWN_METHOD: UnknownPart = Object.freeze({ unknown: 'method' });
+const UNKNOWN_HOST: UnknownPart = Object.freeze({ unknown: 'host' });
+
 /**
  * The stored restrictions made into a check; undefined when there are none (the common case costs
  * nothing). Stored entries were validated on the way in; one that no longer parses matches nothing.
@@ -79,14 +82,20 @@ export function compileRestrictions(stored: RestrictionsInput): UsageRestriction
   const hosts = stored.hosts ? picomatch(stored.hosts, { dot: true, nocase: true }) : undefined;
   const needsOriginal = methods !== undefined || paths !== undefined || hosts !== undefined;
   return Object.freeze({
-    refusal(clientAddress: string | undefined, original: OriginalRequest | undefined, identityOnly = false): RestrictionKind | undefined {
+    refusal(clientAddress: string | undefined, original: OriginalRequest | undefined): RestrictionKind | UnknownPart | undefined {
       if (ips && !addressIn(ips, clientAddress)) return 'ips';
-      // Identity-only callers (whoami, introspection callers) name no request; checks must (fail closed).
-      if (identityOnly || !needsOriginal) return undefined;
-      if (methods && !(original && methods.has(original.method.toUpperCase()))) return 'methods';
+      if (!needsOriginal) return undefined;
+      // A part the proxy did not name is refused as unknown, never judged on a default (fail closed).
+      if (methods && original && original.method === undefined) return UNKNOWN_METHOD;
+      if (methods && !(original?.method && methods.has(original.method.toUpperCase()))) return 'methods';
       if (paths && !(original?.path.ok && paths(original.path.path))) return 'paths';
+      if (hosts && original && original.host === undefined) return UNKNOWN_HOST;
       if (hosts && !(original?.host && hosts(original.host))) return 'hosts';
       return undefined;
+    },
+    // Identity-only callers (whoami, introspection callers) name no request; checks must (fail closed).
+    identityRefusal(clientAddress: string | undefined): 'ips' | undefined {
+      return ips && !addressIn(ips, clientAddress) ? 'ips' : undefined;
     },
   });
 }

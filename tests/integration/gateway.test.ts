@@ -63,7 +63,7 @@ describe.each(DATABASE_KINDS)('gateway over HTTP (%s)', (database) => {
 
   // Policies are configured, so a check must name its original request: by default the way Caddy and
   // Traefik do (X-Forwarded-*), which gets JSON answers; `original()` below sends nginx's headers.
-  const FORWARDED = { 'X-Forwarded-Uri': '/', 'X-Forwarded-Method': 'GET' };
+  const FORWARDED = { 'X-Forwarded-Uri': '/', 'X-Forwarded-Method': 'GET', 'X-Forwarded-Host': 'api.example.org' };
   const call = (headers: Record<string, string> = {}, path = '/api/authenticate', method = 'GET', named = true) =>
     fetch(`${app.url}${path}`, { method, headers: named && /authenticate$/.test(path) ? { ...FORWARDED, ...headers } : headers, redirect: 'manual' });
 

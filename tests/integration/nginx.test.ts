@@ -18,6 +18,7 @@ const AUD = 'nginx-test-backend';
 const ALICE = { username: 'alice', password: `alice-${randomBytes(12).toString('base64url')}` };
 const BOB = { username: 'bob', password: `bob-${randomBytes(12).toString('base64url')}` };
 const CHALLENGE = 'Basic realm="local", Bearer realm="ecmwf"';
+const INTERNAL_HOST = 'internal.example.org';
 
 // auth-o-tron's own nginx example, verbatim in shape (docs/src/deployment/nginx.md): its configs keep working.
 const AUTH_O_TRON_LOCATIONS = `
@@ -71,7 +72,12 @@ async function appConfig(issuer: TestIssuer): Promise<Record<string, unknown>> {
       { type: 'jwt', name: 'flaky-idp', realm: 'ecmwf', cert_uri: issuer.jwksUri },
     ],
     services: [{ name: 'polytope', scopes: ['read', 'write'] }],
-    policies: [{ match: { methods: ['POST'], path: '/api/v1/**' }, require: { roles_any: ['editor'] } }],
+    // A method rule, a path-only rule and a host rule (none of these users is an admin).
+    policies: [
+      { match: { methods: ['POST'], path: '/api/v1/**' }, require: { roles_any: ['editor'] } },
+      { match: { path: '/api/v1/admin/**' }, require: { roles_any: ['admin'] } },
+      { match: { host: INTERNAL_HOST }, require: { roles_any: ['admin'] } },
+    ],
     include_legacy_headers: true,
     jwt: { iss: ISS, aud: AUD, exp: 120 },
     auth: { timeout_in_ms: 2000 },
@@ -178,6 +184,21 @@ describe.each(DATABASE_KINDS)('nginx in front of the gateway (%s)', (database) =
     expect(backend.received[0]).toMatchObject({ method: 'POST', body: '{"a":1}' });
   });
 
+  it.each([
+    ['the path rule', '/api/v1/admin/users', 'api.example.org', { rule: 1, missing: { roles_any: ['admin'] } }],
+    ['the path rule, through a dot segment', '/api/v1/public/%2e%2e/admin/users', 'api.example.org', { rule: 1 }],
+    ['the host rule', '/api/v1/items', INTERNAL_HOST, { rule: 2, missing: { roles_any: ['admin'] } }],
+    ['the host rule, in another case and with a port', '/api/v1/items', 'Internal.Example.org:80', { rule: 2 }],
+  ])('answers 403 for %s, with X-Auth-Denied, and 200 elsewhere', async (_, rawPath, host, rule) => {
+    const denied = await rawRequest(nginx.url, rawPath, { headers: { Authorization: basic(ALICE), Host: host } });
+    expect(denied.status, nginx.errorLog()).toBe(403);
+    expect(JSON.parse(headerValues(denied, 'x-auth-denied')[0] ?? '{}')).toMatchObject(rule);
+    expect(backend.received).toHaveLength(0);
+    expect((await rawRequest(nginx.url, '/api/v1/items', { headers: { Authorization: basic(ALICE), Host: 'api.example.org' } })).status).toBe(200);
+    expect((await rawRequest(nginx.url, '/api/v1/public/users', { headers: { Authorization: basic(ALICE), Host: 'api.example.org' } })).status).toBe(200);
+    expect(backend.received).toHaveLength(2);
+  });
+
   it.each(['/api/v1/../v1/items', '/api//v1/items', '/api/v1/%2e%2e/v1/items', '/api/x/../v1/items', '/api/v1/./items', '/api/v1//../v1/items'])(
     'does not let %s slip past the policy',
     async (rawPath) => {
@@ -214,7 +235,9 @@ describe.each(DATABASE_KINDS)('nginx in front of the gateway (%s)', (database) =
     const direct = await rawRequest(nginx.url, '/authenticate', { headers: { Authorization: basic(ALICE), 'X-Original-URI': '/api/v1/items' } });
     expect(direct.status).toBe(403);
     expect(json(direct)).toMatchObject({ message: 'original request unknown' });
-    const answer = await rawRequest(app.url, '/authenticate', { headers: { Authorization: basic(ALICE), 'X-Original-URI': '/api/v1/items' } });
+    const answer = await rawRequest(app.url, '/authenticate', {
+      headers: { Authorization: basic(ALICE), 'X-Original-URI': '/api/v1/items', 'X-Original-Method': 'GET', 'X-Original-Host': 'api.example.org' },
+    });
     expect(answer.status).toBe(200);
     const token = /^Bearer (\S+)$/.exec(answer.headers.authorization ?? '')?.[1] ?? '';
     const { payload } = await jwtVerify(token, createLocalJWKSet(jwks), { issuer: ISS, audience: AUD });
@@ -417,7 +440,11 @@ describe('nginx TLS listener and what /_auth forwards', () => {
     'X-Forwarded-Method': 'GET',
     'X-SSL-Client-Cert': 'forged',
     'X-Aot-Proxy-Secret': 'guessed',
+    'X-Forwarded-For': '203.0.113.66',
+    'X-Real-IP': '203.0.113.66',
   };
+  // The client address headers are nginx's own word on the way to the app; every other one is gone.
+  const OVERWRITTEN: Record<string, string> = { 'x-forwarded-for': '127.0.0.1', 'x-real-ip': '127.0.0.1' };
 
   it('forwards only what the gateway reads to the API check: forged X-Original-*, certificate, secret and cookies are dropped', async () => {
     const response = await rawRequest(nginx.url, '/api/v1/items?x=1', {
@@ -465,14 +492,17 @@ describe('nginx TLS listener and what /_auth forwards', () => {
     expect(gateway.seen[0]?.['x-ssl-client-cert']).toBeUndefined();
   });
 
-  it.each(['/api/authenticate', '/authenticate', '/api/whoami', '/whoami', '/tokens', '/api/tokens'])('clears every header the gateway trusts on the way to the app itself (%s)', async (appPath) => {
-    await rawRequest(nginx.url, appPath, { method: 'POST', headers: { Authorization: 'Basic c3R1Yjpvaw==', ...FORGED } });
-    await rawRequest(nginx.tlsUrl ?? '', appPath, { headers: FORGED, tls: { ca: pem('ca'), cert: pem('clientCert'), key: pem('clientKey') } });
-    expect(gateway.seen).toHaveLength(2);
-    for (const seen of gateway.seen) {
-      for (const name of Object.keys(FORGED).map((n) => n.toLowerCase())) expect(seen[name], `${appPath}: ${name}`).toBeUndefined();
-    }
-  });
+  it.each(['/api/authenticate', '/authenticate', '/api/whoami', '/whoami', '/tokens', '/api/tokens', '/api/metrics'])(
+    'clears every header the gateway trusts on the way to the app itself (%s)',
+    async (appPath) => {
+      await rawRequest(nginx.url, appPath, { method: 'POST', headers: { Authorization: 'Basic c3R1Yjpvaw==', ...FORGED } });
+      await rawRequest(nginx.tlsUrl ?? '', appPath, { headers: FORGED, tls: { ca: pem('ca'), cert: pem('clientCert'), key: pem('clientKey') } });
+      expect(gateway.seen).toHaveLength(2);
+      for (const seen of gateway.seen) {
+        for (const name of Object.keys(FORGED).map((n) => n.toLowerCase())) expect(seen[name], `${appPath}: ${name}`).toBe(OVERWRITTEN[name]);
+      }
+    },
+  );
 });
 
 describe('client certificates end to end: nginx verifies TLS, the x509 provider maps the user', () => {

@@ -81,6 +81,7 @@ describe('portal session at the gateway', () => {
     expect((await post({ Origin: 'https://evil.example' })).status).toBe(403);
     expect((await post({})).status).toBe(403); // no Origin and no Sec-Fetch-Site: not provably same-origin
     expect(await count()).toBe(0);
+    expect((await post({ Origin: `http://127.0.0.1:${Number(new URL(app.url).port) + 1}` })).status).toBe(403); // another port
     expect((await post({ Origin: new URL(app.url).origin })).status).toBe(201);
     expect((await post({ 'Sec-Fetch-Site': 'same-origin' })).status).toBe(201);
     expect(await count()).toBe(2);
@@ -107,6 +108,7 @@ describe('portal session at the gateway', () => {
       expect(await asked(method, { 'Sec-Fetch-Site': 'same-site' }), method).toBe(401); // a sibling host is another origin
       expect(await asked(method, { Origin: 'https://evil.example' }), method).toBe(401);
       expect(await asked(method, { Origin: 'https://sub.portal.example.org' }), method).toBe(401);
+      expect(await asked(method, { Origin: 'http://portal.example.org:8081' }), method).toBe(401); // another port is another origin
       expect(await asked(method, { Origin: 'null' }), method).toBe(401);
       expect(await asked(method, { 'Sec-Fetch-Site': 'same-origin' }), method).toBe(200);
       expect(await asked(method, { Origin: 'https://portal.example.org' }), method).toBe(200);

@@ -143,23 +143,50 @@ describe.each(DATABASE_KINDS)('proxy contracts (%s)', (database) => {
     const refusal = (response: RawResponse) => JSON.parse(String(response.headers['x-auth-denied'] ?? 'null')) as unknown;
 
     it.each(['/api/v1/admin/x', 'api.example.org/api/v1/admin', 'https:///api/v1/admin', 'http://:80/api/v1/admin', 'ftp://api.example.org/x', ' '])(
-      'X-Original-URL %j (not an absolute URL, or no host) is refused with 403',
+      'X-Original-URL %j (not an absolute URL, or no host) is refused with 403 as unknown',
       async (url) => {
         const response = await ask('/api/authenticate', { 'X-Original-URL': url, 'X-Original-Method': 'GET' });
         expect(response.status).toBe(403);
-        expect(refusal(response)).toMatchObject({ rule: 'original-request', reason: expect.stringContaining('original request refused') });
+        expect(refusal(response)).toEqual({ rule: 'original-request', reason: 'original request unknown: X-Original-URL is not an absolute http(s) URL with a host' });
       },
     );
+
+    // nginx's auth sub-request is a GET whatever the client sent: a check naming only the path must not
+    // be judged as a GET to no host, which the method and host rules would silently let through.
+    it.each([
+      ['X-Original-URI', { 'X-Original-URI': '/api/v1/data' }, { 'X-Original-URI': '/elsewhere', 'X-Original-Method': 'GET' }, 'X-Original-Method', 'X-Original-Host'],
+      ['X-Forwarded-Uri', { 'X-Forwarded-Uri': '/api/v1/data' }, { 'X-Forwarded-Uri': '/elsewhere', 'X-Forwarded-Method': 'GET' }, 'X-Forwarded-Method', 'X-Forwarded-Host'],
+    ])('a check naming only the path (%s) is 403 original request unknown for the method and the host rule', async (_, onlyPath, noHost, methodHeader, hostHeader) => {
+      for (const method of ['GET', 'POST']) {
+        const unknownMethod = await ask('/api/authenticate', onlyPath, method);
+        expect(unknownMethod.status, method).toBe(403);
+        expect(refusal(unknownMethod), method).toEqual({ rule: 'original-request', reason: expect.stringMatching(new RegExp(`^original request unknown: no ${methodHeader}`)) });
+      }
+      const unknownHost = await ask('/api/authenticate', noHost);
+      expect(unknownHost.status).toBe(403);
+      expect(refusal(unknownHost)).toEqual({ rule: 'original-request', reason: expect.stringMatching(new RegExp(`^original request unknown: no ${hostHeader}`)) });
+      // Even for someone every rule allows: the rule cannot be judged. The path rule needs neither and decides.
+      expect((await ask('/api/authenticate', { ...onlyPath, Authorization: fixture.admin })).status).toBe(403);
+      const adminPath = Object.fromEntries(Object.entries(onlyPath).map(([k]) => [k, '/api/v1/admin/users']));
+      expect(refusal(await ask('/api/authenticate', adminPath))).toMatchObject({ rule: 0, missing: { roles_all: ['admin'] } });
+    });
+
+    it("Envoy's check names the method and host by being the request: the method and host rules judge them", async () => {
+      expect((await ask('/api/authenticate/api/v1/data', {})).status).toBe(200);
+      expect(refusal(await ask('/api/authenticate/api/v1/data', {}, 'DELETE'))).toMatchObject({ rule: 1, missing: { roles_any: ['editor'] } });
+      const internal = await rawRequest(fixture.app.url, '/api/authenticate/x', { headers: { Host: INTERNAL_HOST, Authorization: fixture.viewer, 'X-Aot-Proxy-Secret': fixture.proxySecret } });
+      expect(refusal(internal)).toMatchObject({ rule: 2, missing: { roles_any: ['staff'] } });
+    });
 
     it("two header sets at once: the first in the table's order decides", async () => {
       const admin = '/api/v1/admin/x';
       const open = '/api/v1/data';
       const sets: Array<[string, string, Record<string, string>, number]> = [
-        ['nginx before ingress-nginx', '/api/authenticate', { 'X-Original-URI': admin, 'X-Original-URL': `http://${API_HOST}${open}` }, 403],
-        ['nginx before ingress-nginx (reversed)', '/api/authenticate', { 'X-Original-URI': open, 'X-Original-URL': `http://${API_HOST}${admin}` }, 200],
-        ['ingress-nginx before X-Forwarded-*', '/api/authenticate', { 'X-Original-URL': `http://${API_HOST}${admin}`, 'X-Forwarded-Uri': open }, 403],
+        ['nginx before ingress-nginx', '/api/authenticate', { 'X-Original-URI': admin, 'X-Original-URL': `http://${API_HOST}${open}`, 'X-Original-Method': 'GET' }, 403],
+        ['nginx before ingress-nginx (reversed)', '/api/authenticate', { 'X-Original-URI': open, 'X-Original-URL': `http://${API_HOST}${admin}`, 'X-Original-Method': 'GET' }, 200],
+        ['ingress-nginx before X-Forwarded-*', '/api/authenticate', { 'X-Original-URL': `http://${API_HOST}${admin}`, 'X-Forwarded-Uri': open, 'X-Forwarded-Method': 'GET' }, 403],
         ['X-Forwarded-* before Envoy', `/api/authenticate${open}`, { 'X-Forwarded-Uri': admin }, 403],
-        ['X-Forwarded-* before Envoy (reversed)', `/api/authenticate${admin}`, { 'X-Forwarded-Uri': open }, 200],
+        ['X-Forwarded-* before Envoy (reversed)', `/api/authenticate${admin}`, { 'X-Forwarded-Uri': open, 'X-Forwarded-Method': 'GET', 'X-Forwarded-Host': API_HOST }, 200],
         ['nginx before Envoy', `/api/authenticate${open}`, { 'X-Original-URI': admin }, 403],
       ];
       for (const [name, path, headers, status] of sets) expect((await ask(path, headers)).status, name).toBe(status);

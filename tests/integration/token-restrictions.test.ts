@@ -98,6 +98,21 @@ describe.each(DATABASE_KINDS)('token restrictions (%s)', (database) => {
     expect(JSON.parse(post.denied ?? '{}')).toMatchObject({ restriction: 'methods' });
   });
 
+  it('methods and hosts: a check naming only the path is refused as unknown, never judged on its own GET', async () => {
+    const onlyPath = (secret: string, method = 'GET') => fetch(`${app.url}/api/authenticate`, { method, headers: { Authorization: `Bearer ${secret}`, 'X-Original-URI': '/v1/data' } });
+    const methods = await create({ methods: ['GET'] });
+    for (const method of ['GET', 'POST']) {
+      const refused = await onlyPath(methods.secret, method);
+      expect(refused.status, method).toBe(403);
+      expect(await denied(refused), method).toEqual({ rule: 'original-request', reason: 'original request unknown: no X-Original-Method (nginx)' });
+    }
+    const hosts = await create({ hosts: ['*.example.org'] });
+    const refused = await onlyPath(hosts.secret);
+    expect(refused.status).toBe(403);
+    expect(await denied(refused)).toEqual({ rule: 'original-request', reason: 'original request unknown: no X-Original-Host (nginx)' });
+    expect((await onlyPath((await create({ paths: ['/v1/**'] })).secret)).status).toBe(200); // a path restriction needs neither
+  });
+
   it('paths: globs over the decoded path; a check naming no original request is refused (fail closed)', async () => {
     const { secret } = await create({ paths: ['/api/v1/data/**', '/v1/data'] });
     expect((await check(secret)).status).toBe(200);

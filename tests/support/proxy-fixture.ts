@@ -24,11 +24,14 @@ export const POLICIES = [
   { match: { host: INTERNAL_HOST }, require: { roles_any: ['staff'] } },
 ];
 
+/** A client address a client claims (README, "Trust model": X-Forwarded-For and X-Real-IP count only from the proxy). */
+const FORGED_ADDRESS = { 'X-Forwarded-For': '203.0.113.66', 'X-Real-IP': '203.0.113.66' };
+
 /** Headers a client sends to name an allowed request, in each proxy family's header set: a proxy's own copies must win. */
 export const FORGED_ORIGINALS: Array<[string, Record<string, string>]> = [
-  ['X-Original-*', { 'X-Original-URI': '/api/v1/data', 'X-Original-Method': 'GET', 'X-Original-Host': API_HOST }],
-  ['X-Original-URL', { 'X-Original-URL': `https://${API_HOST}/api/v1/data`, 'X-Original-Method': 'GET' }],
-  ['X-Forwarded-*', { 'X-Forwarded-Uri': '/api/v1/data', 'X-Forwarded-Method': 'GET', 'X-Forwarded-Host': API_HOST }],
+  ['X-Original-*', { 'X-Original-URI': '/api/v1/data', 'X-Original-Method': 'GET', 'X-Original-Host': API_HOST, ...FORGED_ADDRESS }],
+  ['X-Original-URL', { 'X-Original-URL': `https://${API_HOST}/api/v1/data`, 'X-Original-Method': 'GET', ...FORGED_ADDRESS }],
+  ['X-Forwarded-*', { 'X-Forwarded-Uri': '/api/v1/data', 'X-Forwarded-Method': 'GET', 'X-Forwarded-Host': API_HOST, ...FORGED_ADDRESS }],
 ];
 
 /** Requests (method, path, host) the viewer is refused by the path, method and host rules of POLICIES. */

@@ -18,6 +18,11 @@ const SERVICE_PORT = '80';
  * and the portal needs the real one, so routes to the app keep it.
  */
 const TRUSTED = ['x-original-uri', 'x-original-url', 'x-original-method', 'x-original-host', 'x-forwarded-uri', 'x-forwarded-method', 'x-ssl-client-cert', PROXY_SECRET_HEADER];
+/**
+ * The client address headers a proxy must overwrite or remove. X-Forwarded-For every shipped proxy
+ * sets itself; X-Real-IP Traefik and ingress-nginx set, so Caddy and Envoy must remove a client's.
+ */
+const UNSET_ADDRESS = ['x-real-ip'];
 
 /** The `proxy_set_header` lines of an nginx snippet, by lower-case header name. */
 function proxySetHeaders(snippet: string | undefined): Map<string, string> {
@@ -60,7 +65,8 @@ describe('deploy/envoy/envoy.yaml', () => {
   it('on the route to the app, checks nothing and removes every trusted header', () => {
     const app = virtualHosts.find((v) => v.routes.some((r) => r.route.cluster === service.server_uri.cluster));
     expect(app?.typed_per_filter_config?.['envoy.filters.http.ext_authz']?.disabled).toBe(true);
-    expect(new Set(app?.request_headers_to_remove)).toEqual(new Set(TRUSTED));
+    expect(new Set(app?.request_headers_to_remove)).toEqual(new Set([...TRUSTED, ...UNSET_ADDRESS]));
+    expect(manager.use_remote_address).toBe(true); // X-Forwarded-For ends with the address Envoy saw
     const api = virtualHosts.find((v) => v.routes.some((r) => r.route.cluster === 'backend'));
     expect(api?.typed_per_filter_config).toBeUndefined();
   });
@@ -160,13 +166,13 @@ describe('deploy/caddy/Caddyfile', () => {
     const check = block(/forward_auth 127\.0\.0\.1:3000 \{/);
     expect(AUTHENTICATE_PATHS.has(/uri (\S+)/.exec(check)?.[1] ?? '')).toBe(true);
     const touched = [...check.matchAll(/header_up -?(\S+)/g)].map((m) => (m[1] ?? '').toLowerCase());
-    expect(touched).toEqual(expect.arrayContaining([...TRUSTED, 'x-forwarded-host']));
+    expect(touched).toEqual(expect.arrayContaining([...TRUSTED, ...UNSET_ADDRESS, 'x-forwarded-host']));
     expect(check).toMatch(/header_up X-Aot-Proxy-Secret \{\$AOT_PROXY_SECRET\}/);
     expect(check).toMatch(/copy_headers Authorization/);
   });
 
   it('the route to the app removes every trusted header', () => {
     const app = block(/reverse_proxy 127\.0\.0\.1:3000 \{/);
-    expect(new Set([...app.matchAll(/header_up -(\S+)/g)].map((m) => (m[1] ?? '').toLowerCase()))).toEqual(new Set(TRUSTED));
+    expect(new Set([...app.matchAll(/header_up -(\S+)/g)].map((m) => (m[1] ?? '').toLowerCase()))).toEqual(new Set([...TRUSTED, ...UNSET_ADDRESS]));
   });
 });

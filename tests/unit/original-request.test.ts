@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isEnvoyCheck } from '@/lib/gateway/http';
-import { readOriginalRequest } from '@/lib/gateway/original-request';
+import { pathRefusal, readOriginalRequest, unknownPart } from '@/lib/gateway/original-request';
 import type { GatewayRequest } from '@/lib/gateway/types';
 
 const request = (path: string, headers: Record<string, string> = {}, method = 'GET', target?: string): GatewayRequest => ({
@@ -15,18 +15,21 @@ describe('readOriginalRequest (DESIGN.md, "Behind every forward-auth proxy")', (
     expect(readOriginalRequest(request('/api/authenticate', { 'x-original-uri': '/a?q', 'x-original-method': 'PUT', 'x-original-host': 'A.example:8443' }))).toEqual({
       method: 'PUT',
       host: 'a.example',
+      authority: 'a.example:8443',
       path: { ok: true, path: '/a' },
       via: 'nginx',
     });
     expect(readOriginalRequest(request('/api/authenticate', { 'x-original-url': 'https://b.example/b/../c?x', 'x-original-method': 'POST' }))).toEqual({
       method: 'POST',
       host: 'b.example',
+      authority: 'b.example',
       path: { ok: true, path: '/c' },
       via: 'ingress-nginx',
     });
     expect(readOriginalRequest(request('/api/authenticate', { 'x-forwarded-uri': '/d', 'x-forwarded-method': 'DELETE', 'x-forwarded-host': 'c.example' }))).toEqual({
       method: 'DELETE',
       host: 'c.example',
+      authority: 'c.example',
       path: { ok: true, path: '/d' },
       via: 'forwarded',
     });
@@ -34,6 +37,7 @@ describe('readOriginalRequest (DESIGN.md, "Behind every forward-auth proxy")', (
     expect(readOriginalRequest(request('/api/authenticate/v1/x', { host: 'API.example.org:443' }, 'PATCH', '/api/authenticate/v1/x?y=/admin'))).toEqual({
       method: 'PATCH',
       host: 'api.example.org',
+      authority: 'api.example.org:443',
       path: { ok: true, path: '/v1/x' },
       via: 'envoy',
     });
@@ -62,7 +66,35 @@ describe('readOriginalRequest (DESIGN.md, "Behind every forward-auth proxy")', (
   });
 
   it.each(['/admin/x', 'api.example.org/admin', 'https:///admin', 'http://:80/admin', 'ftp://api.example.org/x', ''])('names no usable request for X-Original-URL %j', (url) => {
-    expect(readOriginalRequest(request('/api/authenticate', { 'x-original-url': url }))).toMatchObject({ path: { ok: false }, via: 'ingress-nginx' });
+    const original = readOriginalRequest(request('/api/authenticate', { 'x-original-url': url }));
+    expect(original).toMatchObject({ path: { ok: false, unknown: true }, via: 'ingress-nginx' });
+    expect(original?.path.ok === false && pathRefusal(original.path)).toMatch(/^original request unknown: X-Original-URL is not an absolute/);
+  });
+
+  it('refuses an undecodable path as refused, not unknown', () => {
+    const original = readOriginalRequest(request('/api/authenticate', { 'x-original-uri': '/admin/%ff' }));
+    expect(original?.path.ok === false && pathRefusal(original.path)).toMatch(/^original request refused: /);
+  });
+
+  // nginx's auth sub-request is a GET whatever the client sent: its own method is never the original's.
+  it.each([
+    ['nginx', { 'x-original-uri': '/a' }, 'X-Original-Method', 'X-Original-Host'],
+    ['nginx', { 'x-original-uri': '/a', 'x-original-method': ' ', 'x-original-host': '' }, 'X-Original-Method', 'X-Original-Host'],
+    ['forwarded', { 'x-forwarded-uri': '/a' }, 'X-Forwarded-Method', 'X-Forwarded-Host'],
+  ])('leaves a method and host the %s headers do not name unknown', (via, headers, methodHeader, hostHeader) => {
+    const original = readOriginalRequest(request('/api/authenticate', headers, 'POST'))!;
+    expect(original).toMatchObject({ method: undefined, host: undefined, authority: undefined, path: { ok: true, path: '/a' }, via });
+    expect(unknownPart(original, 'method')).toMatch(new RegExp(`^original request unknown: no ${methodHeader}`));
+    expect(unknownPart(original, 'host')).toMatch(new RegExp(`^original request unknown: no ${hostHeader}`));
+  });
+
+  it('leaves the method unknown for X-Original-URL without X-Original-Method, and takes the host from the URL', () => {
+    expect(readOriginalRequest(request('/api/authenticate', { 'x-original-url': 'http://h.example:8080/p' }, 'POST'))).toMatchObject({
+      method: undefined,
+      host: 'h.example',
+      authority: 'h.example:8080',
+      via: 'ingress-nginx',
+    });
   });
 });
 

@@ -43,4 +43,14 @@ describe('PolicyEngine', () => {
     expect(new PolicyEngine([], 'allow').active).toBe(false);
     expect(engine.active).toBe(true);
   });
+
+  it('refuses as unknown a rule that needs a method or host the proxy did not name, never matching a default', () => {
+    // Rule 0 needs the host and the method; an unnamed one is not skipped (nginx's sub-request is a GET).
+    expect(engine.decide({ method: undefined, host: 'api.example.org', path: '/v1/x' }, user())).toEqual({ allowed: false, rule: 0, unknown: 'method' });
+    expect(engine.decide({ method: 'POST', path: '/v1/x' }, user())).toEqual({ allowed: false, rule: 0, unknown: 'host' });
+    // A rule that cannot fit whatever the unknown part is does not need it.
+    expect(engine.decide({ method: undefined, host: 'other.example.org', path: '/v1/x' }, user())).toMatchObject({ rule: 'default' });
+    expect(engine.decide({ method: 'GET', path: '/v1/x' }, user())).toMatchObject({ rule: 'default' });
+    expect(engine.decide({ method: undefined, path: '/admin/a' }, user({ roles: ['admin', 'ops'], attributes: { department: 'engineering' } }))).toEqual({ allowed: true });
+  });
 });

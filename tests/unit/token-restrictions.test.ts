@@ -5,7 +5,7 @@ import { decodePath } from '@/lib/gateway/paths';
 import { compileRestrictions, normalizeRestrictions, restrictionsInput } from '@/lib/tokens/restrictions';
 import { ScopeCatalog } from '@/lib/tokens/scope-catalog';
 
-const original = (method: string, uri: string, host?: string): OriginalRequest => ({ method, host, path: decodePath(uri), via: 'nginx' });
+const original = (method: string | undefined, uri: string, host?: string): OriginalRequest => ({ method, host, authority: host, path: decodePath(uri), via: 'nginx' });
 
 describe('token restrictions', () => {
   it('costs nothing without restrictions', () => {
@@ -24,11 +24,17 @@ describe('token restrictions', () => {
     expect(check.refusal('10.0.0.1', original('GET', '/v2/data', 'api.example.org'))).toBe('paths');
     expect(check.refusal('10.0.0.1', original('GET', '/v1/%zz', 'api.example.org'))).toBe('paths');
     expect(check.refusal('10.0.0.1', original('GET', '/v1/data', 'example.com'))).toBe('hosts');
-    expect(check.refusal('10.0.0.1', original('GET', '/v1/data'))).toBe('hosts');
     expect(check.refusal('10.0.0.1', undefined)).toBe('methods');
     // Identity-only callers name no request: only the address counts.
-    expect(check.refusal('10.0.0.1', undefined, true)).toBeUndefined();
-    expect(check.refusal('192.0.2.8', undefined, true)).toBe('ips');
+    expect(check.identityRefusal('10.0.0.1')).toBeUndefined();
+    expect(check.identityRefusal('192.0.2.8')).toBe('ips');
+  });
+
+  it('refuses as unknown a method or host the proxy did not name, never judging a default', () => {
+    const check = compileRestrictions(restrictionsInput.parse({ methods: ['GET'], hosts: ['*.example.org'] }))!;
+    expect(check.refusal(undefined, original(undefined, '/v1/data', 'api.example.org'))).toEqual({ unknown: 'method' });
+    expect(check.refusal(undefined, original('GET', '/v1/data'))).toEqual({ unknown: 'host' });
+    expect(compileRestrictions(restrictionsInput.parse({ paths: ['/v1/**'] }))!.refusal(undefined, original(undefined, '/v1/data'))).toBeUndefined();
   });
 
   it.each([
