@@ -25,7 +25,6 @@ export type OriginalPart = 'method' | 'host';
 
 // Envoy's ext_authz HTTP service asks `<path_prefix><original path>` (deploy/envoy/envoy.yaml sets
 // `path_prefix: /api/authenticate`): a check at any path under this prefix names its original path.
-export { ENVOY_CHECK_PREFIX };
 const ENVOY_PATH_START = ENVOY_CHECK_PREFIX.length - 1;
 
 const UNKNOWN_URL: OriginalPath = { ok: false, reason: 'X-Original-URL is not an absolute http(s) URL with a host', unknown: true };
