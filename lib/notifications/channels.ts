@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import nodemailer, { type Transporter } from 'nodemailer';
+import type SMTPPool from 'nodemailer/lib/smtp-pool';
 import type { Config } from '../config/schema';
 import { emailOf, type NotificationPayload } from './messages';
 
@@ -53,18 +54,23 @@ export class EmailSender implements Sender {
   constructor(private readonly options: { url: string; from: string }) {
     const url = new URL(options.url);
     const secure = url.protocol === 'smtps:';
-    this.transport = nodemailer.createTransport({
+    const pooled: SMTPPool.Options & { maxRequeues: number } = {
       host: url.hostname.replace(/^\[|\]$/g, ''),
       port: url.port ? Number(url.port) : secure ? 465 : 587,
       secure,
       // A few connections, reused: a pass may send hundreds of mails.
       pool: true,
       maxConnections: 3,
+      // The pool sends a message again, without limit by default, when its connection closes without an
+      // error: a server that hangs up at once would hold the send, and the job's pass with it, for ever.
+      // One more try, then the failure is the outbox's to retry with backoff.
+      maxRequeues: 1,
       auth: url.username ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } : undefined,
       connectionTimeout: SEND_TIMEOUT_MS,
       greetingTimeout: SEND_TIMEOUT_MS,
       socketTimeout: SEND_TIMEOUT_MS,
-    });
+    };
+    this.transport = nodemailer.createTransport(pooled);
   }
 
   async send(payload: NotificationPayload, recipient: string | null): Promise<void> {

@@ -5,6 +5,7 @@ import { startNginx, type RunningNginx } from '../support/nginx';
 import { createPostgresDatabase, type TestDatabase } from '../support/postgres';
 
 const ADMIN = `Basic ${Buffer.from('root:root-pw').toString('base64')}`;
+const ADA = `Basic ${Buffer.from('ada:ada-pw').toString('base64')}`;
 const REPLICA_DEADLINE_MS = 1000;
 
 /** Two replicas on one Postgres behind nginx: a revocation through one is honoured by the other at once. */
@@ -19,7 +20,15 @@ describe('revocation across replicas', () => {
     database = await createPostgresDatabase();
     const config = {
       providers: [
-        { type: 'plain', name: 'users', realm: 'local', users: [{ username: 'root', password: 'root-pw', roles: ['admin'] }] },
+        {
+          type: 'plain',
+          name: 'users',
+          realm: 'local',
+          users: [
+            { username: 'root', password: 'root-pw', roles: ['admin'] },
+            { username: 'ada', password: 'ada-pw', roles: ['user'] },
+          ],
+        },
         { type: 'tokens', name: 'tokens' },
       ],
       services: [{ name: 'polytope', scopes: ['read'] }],
@@ -41,10 +50,10 @@ describe('revocation across replicas', () => {
     await database?.drop();
   });
 
-  async function newToken(): Promise<{ id: string; secret: string }> {
+  async function newToken(owner = ADMIN): Promise<{ id: string; secret: string }> {
     const response = await fetch(`${a.url}/api/tokens`, {
       method: 'POST',
-      headers: { Authorization: ADMIN, 'Content-Type': 'application/json' },
+      headers: { Authorization: owner, 'Content-Type': 'application/json' },
       body: JSON.stringify({ name: 'replicated', scopes: ['polytope:read'] }),
     });
     const body = (await response.json()) as { token: { id: string }; secret: string };
@@ -115,5 +124,28 @@ describe('revocation across replicas', () => {
     const next = (await again.json()) as { secret: string };
     await expect.poll(() => check(b, body.secret), { timeout: REPLICA_DEADLINE_MS, interval: 10 }).toBe(401);
     expect(await check(b, next.secret)).toBe(200);
+  });
+
+  it("an admin revoking all of a user's tokens through one replica: the other refuses every one of them within a second, and nothing else", async () => {
+    const adas = [await newToken(ADA), await newToken(ADA), await newToken(ADA)];
+    const roots = await newToken();
+    for (const token of [...adas, roots]) {
+      expect(await check(b, token.secret)).toBe(200); // B remembers them (cache_ttl: 5m)
+      expect(await check(a, token.secret)).toBe(200);
+    }
+    const users = (await (await fetch(`${a.url}/api/admin/users?search=ada`, { headers: { Authorization: ADMIN } })).json()) as { users: Array<{ id: string; username: string }> };
+    const ada = users.users.find((u) => u.username === 'ada');
+    expect(ada).toBeDefined();
+
+    const answer = await fetch(`${a.url}/api/admin/users/${ada?.id}/revoke-tokens`, { method: 'POST', headers: { Authorization: ADMIN } });
+    expect(answer.status).toBe(200);
+    const revokedAt = performance.now();
+    expect(((await answer.json()) as { revoked: number }).revoked).toBe(adas.length);
+    await expect.poll(() => Promise.all(adas.map((t) => check(b, t.secret))), { timeout: REPLICA_DEADLINE_MS, interval: 10 }).toEqual(adas.map(() => 401));
+    console.log(`user-wide revocation seen by the other replica after ${(performance.now() - revokedAt).toFixed(0)} ms`);
+    for (const token of adas) expect(await check(a, token.secret)).toBe(401);
+    // Only her tokens: another user's token and her own password still work on B.
+    expect(await check(b, roots.secret)).toBe(200);
+    expect((await fetch(`${b.url}/api/authenticate`, { headers: { Authorization: ADA } })).status).toBe(200);
   });
 });

@@ -183,6 +183,47 @@ describe.each(DATABASE_KINDS)('GitHub secret scanning alerts, usage and leak not
     expect(await check(token.secret)).toBe(200);
   });
 
+  it('takes a signed alert of exactly 1 MB (the README’s limit) and refuses one byte more with 413, revoking nothing, whether or not the size is declared', async () => {
+    const LIMIT = 1024 * 1024;
+    /** One alert for `token`, padded with JSON whitespace (covered by the signature) to `size` bytes. */
+    const alertOf = (token: string, size: number) => {
+      const list = JSON.stringify([{ token, type: 'auth_o_tron_token', url: 'https://github.com/x/big', source: 'content' }]);
+      const body = list + ' '.repeat(size - Buffer.byteLength(list));
+      expect(Buffer.byteLength(body)).toBe(size);
+      return body;
+    };
+    /** Sent in chunks without Content-Length: the limit is counted as the body arrives. */
+    const streamed = (body: string) =>
+      fetch(`${app.url}/api/secret-scanning/github`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'Github-Public-Key-Identifier': 'kid-1', 'Github-Public-Key-Signature': keys.signWith('kid-1', body) },
+        body: new ReadableStream({
+          start(controller) {
+            const bytes = Buffer.from(body);
+            for (let i = 0; i < bytes.length; i += 64 * 1024) controller.enqueue(bytes.subarray(i, i + 64 * 1024));
+            controller.close();
+          },
+        }),
+        duplex: 'half',
+      } as RequestInit);
+    const send = { declared: signed, streamed };
+
+    for (const [how, post] of Object.entries(send)) {
+      const atLimit = await create(`exactly the limit, ${how}`);
+      const overLimit = await create(`one byte over, ${how}`);
+      const accepted = await post(alertOf(atLimit.secret, LIMIT));
+      expect(accepted.status, how).toBe(200);
+      expect(await accepted.json()).toEqual([{ token_raw: atLimit.secret, token_type: 'auth_o_tron_token', label: 'true_positive' }]);
+      expect(await check(atLimit.secret)).toBe(401);
+
+      const refused = await post(alertOf(overLimit.secret, LIMIT + 1));
+      expect(refused.status, how).toBe(413);
+      expect(await check(overLimit.secret)).toBe(200);
+      const audit = (await api('GET', '/api/admin/audit', ROOT)).body as { entries: Array<{ action: string; token_id: string | null }> };
+      expect(audit.entries.filter((e) => e.token_id === overLimit.token.id).map((e) => e.action)).toEqual(['token.create']);
+    }
+  });
+
   it('counts a token’s requests per hour and its client addresses for its owner and admins, no one else', async () => {
     const token = await create('used');
     for (let i = 0; i < 7; i++) expect(await check(token.secret)).toBe(200);

@@ -57,6 +57,7 @@ const configOf = (lost = false) => ({
   tokens: { creations_per_minute: 1000, cache_ttl: '5m' },
   jwt: { iss: 'lifecycle', exp: 60 },
   auth: { failure_delay_ms: 0 },
+  logging: { level: 'trace' }, // everything the app can log, for the test that no looked-up value is
 });
 
 describe.each(DATABASE_KINDS)('token lifecycle through the JSON API and the gateway (%s)', (kind) => {
@@ -324,6 +325,31 @@ describe.each(DATABASE_KINDS)('token lifecycle through the JSON API and the gate
       expect((await api('POST', '/api/admin/tokens/lookup', ROOT, `q=${secret}`, { 'Content-Type': 'application/x-www-form-urlencoded' })).status).toBe(415);
       await api('POST', `/api/tokens/${token.id}/rotate`, CAROL, { grace_period: '1h' });
       expect((await api('POST', '/api/admin/tokens/lookup', ROOT, { q: secret })).body.token).toMatchObject({ id: token.id, matched_by: 'value' });
+    });
+
+    it('never logs or returns a whole token value an admin looks up, whatever the answer (found, previous secret, wrong secret, refused, malformed)', async () => {
+      const { secret, token } = await create(CAROL, { name: 'looked up, not logged' });
+      const rotated = (await api('POST', `/api/tokens/${token.id}/rotate`, CAROL, { grace_period: '1h' })).body as Created;
+      const wrong = formatToken('aot', token.id, 'D'.repeat(36));
+      const secretsOf = [secret, rotated.secret, wrong].map((value) => value.slice(-42, -6)); // the secret part, without the checksum
+      const from = app.output().length;
+      const lookup = async (auth: string, body: unknown, headers: Record<string, string> = {}) => {
+        const answer = await api('POST', '/api/admin/tokens/lookup', auth, body, headers);
+        for (const part of secretsOf) expect(answer.text).not.toContain(part);
+        return answer.status;
+      };
+      expect(await lookup(ROOT, { q: rotated.secret })).toBe(200);
+      expect(await lookup(ROOT, { q: ` ${secret} ` })).toBe(200); // the previous secret, in its grace period
+      expect(await lookup(ROOT, { q: wrong })).toBe(404);
+      expect(await lookup(CAROL, { q: rotated.secret })).toBe(403);
+      expect(await lookup(basic('root', 'wrong'), { q: rotated.secret })).toBe(401);
+      expect(await lookup(ROOT, { q: `${rotated.secret}${'x'.repeat(200)}` })).toBe(422);
+      expect(await lookup(ROOT, `{"q": "${rotated.secret}"`)).toBe(400);
+      expect(await lookup(ROOT, `q=${rotated.secret}`, { 'Content-Type': 'application/x-www-form-urlencoded' })).toBe(415);
+      await new Promise((resolve) => setTimeout(resolve, 200)); // anything logged after the answers
+      const logs = app.output().slice(from);
+      expect(logs).toContain('provider rejected credential'); // the capture sees what these requests log (trace level)…
+      for (const part of secretsOf) expect(logs).not.toContain(part); // …and no secret is in it
     });
 
     it("revokes all of a user's tokens at once, audited per token; only admins may", async () => {

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 
 export interface ReceivedMail {
@@ -8,8 +8,8 @@ export interface ReceivedMail {
   raw: string;
 }
 
-/** A real SMTP server on loopback (npm smtp-server), keeping every message it accepts. */
-export async function startSmtpServer(): Promise<{ url: string; mails: ReceivedMail[]; close(): Promise<void> }> {
+/** A real SMTP server on loopback (npm smtp-server), keeping every message it accepts; on `port` (default: any free one). */
+export async function startSmtpServer(port = 0): Promise<{ url: string; mails: ReceivedMail[]; close(): Promise<void> }> {
   const mails: ReceivedMail[] = [];
   const server = new SMTPServer({
     authOptional: true,
@@ -24,9 +24,9 @@ export async function startSmtpServer(): Promise<{ url: string; mails: ReceivedM
       });
     },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.server.address() as AddressInfo;
-  return { url: `smtp://127.0.0.1:${port}`, mails, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const address = server.server.address() as AddressInfo;
+  return { url: `smtp://127.0.0.1:${address.port}`, mails, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
 export interface ReceivedHook {
@@ -41,6 +41,7 @@ export interface ReceivedHook {
  */
 export async function startWebhookReceiver(
   secret: string,
+  port = 0,
 ): Promise<{ url: string; hooks: ReceivedHook[]; attempts(): number; badSignatures(): number; failNext(n: number): void; close(): Promise<void> }> {
   const hooks: ReceivedHook[] = [];
   let attempts = 0;
@@ -67,15 +68,41 @@ export async function startWebhookReceiver(
       res.writeHead(204).end();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const address = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}/hooks/aot`,
+    url: `http://127.0.0.1:${address.port}/hooks/aot`,
     hooks,
     attempts: () => attempts,
     badSignatures: () => bad,
     failNext: (n) => (failing = n),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/**
+ * A mail server that is broken on `port`: `silent` accepts connections and never says a word (no
+ * SMTP greeting), `hang-up` closes each at once. `close()` drops what it holds, so the port can
+ * take a real server.
+ */
+export async function startBrokenMailServer(port: number, behaviour: 'silent' | 'hang-up'): Promise<{ connections(): number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  let connections = 0;
+  const server = createTcpServer((socket) => {
+    connections += 1;
+    socket.on('error', () => undefined);
+    if (behaviour === 'hang-up') return void socket.destroy();
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return {
+    connections: () => connections,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      }),
   };
 }
 
