@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type RunningApp } from '../support/app';
+import { BOB, localUsers, ROOT } from '../support/local-users';
 import { startEchoBackend, type EchoBackend } from '../support/echo-backend';
 import { startNginx, type RunningNginx } from '../support/nginx';
 import { createPostgresDatabase, type TestDatabase } from '../support/postgres';
 
-const ADMIN = `Basic ${Buffer.from('root:root-pw').toString('base64')}`;
-const ADA = `Basic ${Buffer.from('ada:ada-pw').toString('base64')}`;
 const REPLICA_DEADLINE_MS = 1000;
 
 /** Two replicas on one Postgres behind nginx: a revocation through one is honoured by the other at once. */
@@ -19,18 +18,7 @@ describe('revocation across replicas', () => {
   beforeAll(async () => {
     database = await createPostgresDatabase();
     const config = {
-      providers: [
-        {
-          type: 'plain',
-          name: 'users',
-          realm: 'local',
-          users: [
-            { username: 'root', password: 'root-pw', roles: ['admin'] },
-            { username: 'ada', password: 'ada-pw', roles: ['user'] },
-          ],
-        },
-        { type: 'tokens', name: 'tokens' },
-      ],
+      providers: [localUsers('root', 'bob'), { type: 'tokens', name: 'tokens' }],
       services: [{ name: 'polytope', scopes: ['read'] }],
       portal: { realm: 'local' },
       tokens: { cache_ttl: '5m' }, // long: only the notification can make the other replica forget
@@ -50,7 +38,7 @@ describe('revocation across replicas', () => {
     await database?.drop();
   });
 
-  async function newToken(owner = ADMIN): Promise<{ id: string; secret: string }> {
+  async function newToken(owner = ROOT): Promise<{ id: string; secret: string }> {
     const response = await fetch(`${a.url}/api/tokens`, {
       method: 'POST',
       headers: { Authorization: owner, 'Content-Type': 'application/json' },
@@ -60,7 +48,7 @@ describe('revocation across replicas', () => {
     return { id: body.token.id, secret: body.secret };
   }
   const check = (app: RunningApp, secret: string) => fetch(`${app.url}/api/authenticate`, { headers: { Authorization: `Bearer ${secret}` } }).then((r) => r.status);
-  const revokeThroughA = (id: string) => fetch(`${a.url}/api/tokens/${id}`, { method: 'DELETE', headers: { Authorization: ADMIN } });
+  const revokeThroughA = (id: string) => fetch(`${a.url}/api/tokens/${id}`, { method: 'DELETE', headers: { Authorization: ROOT } });
 
   /** Revokes through A and returns how long B kept accepting the token (B had it cached). */
   async function revocationLatency(): Promise<number> {
@@ -106,7 +94,7 @@ describe('revocation across replicas', () => {
     expect(await check(b, token.secret)).toBe(200); // B remembers it (cache_ttl: 5m)
     const rotated = await fetch(`${a.url}/api/tokens/${token.id}/rotate`, {
       method: 'POST',
-      headers: { Authorization: ADMIN, 'Content-Type': 'application/json' },
+      headers: { Authorization: ROOT, 'Content-Type': 'application/json' },
       body: JSON.stringify({ grace_period: '3s' }),
     });
     const body = (await rotated.json()) as { token: { id: string; previous_secret_expires_at: string }; secret: string };
@@ -120,32 +108,32 @@ describe('revocation across replicas', () => {
     expect(await check(a, token.secret)).toBe(401);
 
     // Without a grace period the other replica forgets the old secret at once (the NOTIFY).
-    const again = await fetch(`${a.url}/api/tokens/${token.id}/rotate`, { method: 'POST', headers: { Authorization: ADMIN, 'Content-Type': 'application/json' }, body: '{}' });
+    const again = await fetch(`${a.url}/api/tokens/${token.id}/rotate`, { method: 'POST', headers: { Authorization: ROOT, 'Content-Type': 'application/json' }, body: '{}' });
     const next = (await again.json()) as { secret: string };
     await expect.poll(() => check(b, body.secret), { timeout: REPLICA_DEADLINE_MS, interval: 10 }).toBe(401);
     expect(await check(b, next.secret)).toBe(200);
   });
 
   it("an admin revoking all of a user's tokens through one replica: the other refuses every one of them within a second, and nothing else", async () => {
-    const adas = [await newToken(ADA), await newToken(ADA), await newToken(ADA)];
+    const bobs = [await newToken(BOB), await newToken(BOB), await newToken(BOB)];
     const roots = await newToken();
-    for (const token of [...adas, roots]) {
+    for (const token of [...bobs, roots]) {
       expect(await check(b, token.secret)).toBe(200); // B remembers them (cache_ttl: 5m)
       expect(await check(a, token.secret)).toBe(200);
     }
-    const users = (await (await fetch(`${a.url}/api/admin/users?search=ada`, { headers: { Authorization: ADMIN } })).json()) as { users: Array<{ id: string; username: string }> };
-    const ada = users.users.find((u) => u.username === 'ada');
-    expect(ada).toBeDefined();
+    const users = (await (await fetch(`${a.url}/api/admin/users?search=bob`, { headers: { Authorization: ROOT } })).json()) as { users: Array<{ id: string; username: string }> };
+    const bob = users.users.find((u) => u.username === 'bob');
+    expect(bob).toBeDefined();
 
-    const answer = await fetch(`${a.url}/api/admin/users/${ada?.id}/revoke-tokens`, { method: 'POST', headers: { Authorization: ADMIN } });
+    const answer = await fetch(`${a.url}/api/admin/users/${bob?.id}/revoke-tokens`, { method: 'POST', headers: { Authorization: ROOT } });
     expect(answer.status).toBe(200);
     const revokedAt = performance.now();
-    expect(((await answer.json()) as { revoked: number }).revoked).toBe(adas.length);
-    await expect.poll(() => Promise.all(adas.map((t) => check(b, t.secret))), { timeout: REPLICA_DEADLINE_MS, interval: 10 }).toEqual(adas.map(() => 401));
+    expect(((await answer.json()) as { revoked: number }).revoked).toBe(bobs.length);
+    await expect.poll(() => Promise.all(bobs.map((t) => check(b, t.secret))), { timeout: REPLICA_DEADLINE_MS, interval: 10 }).toEqual(bobs.map(() => 401));
     console.log(`user-wide revocation seen by the other replica after ${(performance.now() - revokedAt).toFixed(0)} ms`);
-    for (const token of adas) expect(await check(a, token.secret)).toBe(401);
+    for (const token of bobs) expect(await check(a, token.secret)).toBe(401);
     // Only her tokens: another user's token and her own password still work on B.
     expect(await check(b, roots.secret)).toBe(200);
-    expect((await fetch(`${b.url}/api/authenticate`, { headers: { Authorization: ADA } })).status).toBe(200);
+    expect((await fetch(`${b.url}/api/authenticate`, { headers: { Authorization: BOB } })).status).toBe(200);
   });
 });
